@@ -1,0 +1,28 @@
+//! # mptcp-dissect
+//!
+//! A `no_std`, allocation-free Multipath TCP (RFC 8684 v1, RFC 6824 v0) dissector.
+//!
+//! Data flows one way: [`wire`] (bytes → typed, validated views; no state) →
+//! flow tracking → analysis → the C ABI and the trace tool. This crate never
+//! allocates, never reads a clock and never panics on any input: every
+//! malformed thing becomes a typed, `Copy` error that names what and why.
+//!
+//! * [`wire`] — Ethernet/VLAN, Linux SLL/SLL2, IPv4, IPv6, TCP header views,
+//!   the TCP option iterator and every MPTCP sub-option (parse **and** emit).
+//! * [`addr`] — the class of an advertised address (RFC 6890 registries and
+//!   the categories of Hesmans et al., Table 2).
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+pub mod addr;
+pub mod wire;
