@@ -92,10 +92,14 @@ pub enum MptcpErrorReason {
     BadLength,
     /// MP_CAPABLE carries a version this crate does not know.
     UnsupportedVersion(u8),
-    /// ADD_ADDR v0 IPVer field is neither 4 nor 6.
+    /// ADD_ADDR: the low nibble of the subtype byte is neither a v0 IPVer
+    /// (4 or 6) nor a v1 flag nibble (0, or 1 = echo).
     BadIpVersion(u8),
     /// The first byte is not option kind 30.
     NotMptcp(u8),
+    /// A sub-option type's `parse` was given an option of another subtype
+    /// (the error's `subtype` field holds the subtype found).
+    WrongSubtype,
 }
 
 /// A malformed MPTCP sub-option: which subtype, how long, and why.
@@ -158,4 +162,349 @@ pub enum MptcpOption<'a> {
         /// The whole option, kind and length bytes included.
         raw: &'a [u8],
     },
+}
+
+/// The name of a subtype number, as used in error messages and traces
+/// (`"MP_CAPABLE"`, `"DSS"`, ..., `"UNKNOWN"` for 9..=14 and anything larger).
+pub const fn subtype_name(subtype: u8) -> &'static str {
+    match subtype {
+        subtype::MP_CAPABLE => "MP_CAPABLE",
+        subtype::MP_JOIN => "MP_JOIN",
+        subtype::DSS => "DSS",
+        subtype::ADD_ADDR => "ADD_ADDR",
+        subtype::REMOVE_ADDR => "REMOVE_ADDR",
+        subtype::MP_PRIO => "MP_PRIO",
+        subtype::MP_FAIL => "MP_FAIL",
+        subtype::MP_FASTCLOSE => "MP_FASTCLOSE",
+        subtype::MP_TCPRST => "MP_TCPRST",
+        subtype::MP_EXPERIMENTAL => "MP_EXPERIMENTAL",
+        _ => "UNKNOWN",
+    }
+}
+
+impl MptcpError {
+    /// An error for `subtype` with length `len` and `reason`.
+    pub const fn new(subtype: u8, len: u8, reason: MptcpErrorReason) -> Self {
+        MptcpError {
+            subtype,
+            len,
+            reason,
+        }
+    }
+}
+
+impl core::fmt::Display for MptcpErrorReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            MptcpErrorReason::TooShort => f.write_str("too short"),
+            MptcpErrorReason::LengthMismatch => {
+                f.write_str("length byte does not match the option size")
+            }
+            MptcpErrorReason::BadLength => f.write_str("bad length"),
+            MptcpErrorReason::UnsupportedVersion(v) => write!(f, "unsupported version {v}"),
+            MptcpErrorReason::BadIpVersion(v) => write!(f, "bad IP version/flags nibble {v}"),
+            MptcpErrorReason::NotMptcp(k) => write!(f, "not an MPTCP option (kind {k})"),
+            MptcpErrorReason::WrongSubtype => f.write_str("wrong subtype for this parser"),
+        }
+    }
+}
+
+impl core::fmt::Display for MptcpError {
+    /// `MPTCP subtype 2 (DSS), length 9: bad length`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "MPTCP subtype {} ({}), length {}: {}",
+            self.subtype,
+            subtype_name(self.subtype),
+            self.len,
+            self.reason
+        )
+    }
+}
+
+impl core::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            EmitError::BufferTooSmall { needed, available } => {
+                write!(f, "buffer too small: need {needed} bytes, have {available}")
+            }
+            EmitError::Unrepresentable => f.write_str("value cannot be represented on the wire"),
+        }
+    }
+}
+
+/// The validated first three bytes of a sub-option, shared by every parser.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header<'a> {
+    /// Subtype nibble (high nibble of byte 2).
+    pub(crate) subtype: u8,
+    /// The length byte (equal to the option's size).
+    pub(crate) len: u8,
+    /// Low nibble of byte 2.
+    pub(crate) nibble: u8,
+    /// Everything after byte 2.
+    pub(crate) body: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// Checks kind 30, at least 3 bytes and length byte == `opt.len()`.
+    pub(crate) fn check(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        let avail = u8::try_from(opt.len()).unwrap_or(u8::MAX);
+        let Some((&[kind, len, b2], body)) = opt.split_first_chunk::<3>() else {
+            let reason = match opt.first() {
+                Some(&k) if k != KIND_MPTCP => MptcpErrorReason::NotMptcp(k),
+                _ => MptcpErrorReason::TooShort,
+            };
+            return Err(MptcpError::new(0, avail, reason));
+        };
+        let subtype = b2 >> 4;
+        if kind != KIND_MPTCP {
+            return Err(MptcpError::new(
+                subtype,
+                len,
+                MptcpErrorReason::NotMptcp(kind),
+            ));
+        }
+        if usize::from(len) != opt.len() {
+            return Err(MptcpError::new(
+                subtype,
+                len,
+                MptcpErrorReason::LengthMismatch,
+            ));
+        }
+        Ok(Header {
+            subtype,
+            len,
+            nibble: b2 & 0x0f,
+            body,
+        })
+    }
+
+    /// Like [`Header::check`], and the subtype must be `expected`.
+    pub(crate) fn check_subtype(opt: &'a [u8], expected: u8) -> Result<Self, MptcpError> {
+        let h = Self::check(opt)?;
+        if h.subtype != expected {
+            return Err(h.err(MptcpErrorReason::WrongSubtype));
+        }
+        Ok(h)
+    }
+
+    /// An error about this option.
+    pub(crate) const fn err(&self, reason: MptcpErrorReason) -> MptcpError {
+        MptcpError::new(self.subtype, self.len, reason)
+    }
+
+    /// A [`MptcpErrorReason::BadLength`] error about this option.
+    pub(crate) const fn bad_len(&self) -> MptcpError {
+        self.err(MptcpErrorReason::BadLength)
+    }
+
+    /// A reader over the body, whose reads fail with `BadLength`.
+    pub(crate) const fn reader(&self) -> Reader<'a> {
+        Reader {
+            rest: self.body,
+            err: self.bad_len(),
+        }
+    }
+}
+
+/// Big-endian cursor over an already length-checked body. A read past the
+/// end (impossible once the length was validated) is a `BadLength` error,
+/// never a panic.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+    err: MptcpError,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], MptcpError> {
+        let (head, rest) = self.rest.split_first_chunk::<N>().ok_or(self.err)?;
+        self.rest = rest;
+        Ok(*head)
+    }
+    pub(crate) fn u8(&mut self) -> Result<u8, MptcpError> {
+        self.array::<1>().map(|[b]| b)
+    }
+    pub(crate) fn u16(&mut self) -> Result<u16, MptcpError> {
+        self.array().map(u16::from_be_bytes)
+    }
+    pub(crate) fn u32(&mut self) -> Result<u32, MptcpError> {
+        self.array().map(u32::from_be_bytes)
+    }
+    pub(crate) fn u64(&mut self) -> Result<u64, MptcpError> {
+        self.array().map(u64::from_be_bytes)
+    }
+}
+
+/// Cursor writing a sub-option into a caller buffer. Created with the
+/// total size checked, so writes cannot run out; if one did it would be a
+/// `BufferTooSmall` error, never a panic.
+#[derive(Debug)]
+pub(crate) struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> Writer<'b> {
+    /// Checks `buf` holds `len` bytes and writes kind, length and the
+    /// subtype byte (`subtype << 4 | nibble`).
+    pub(crate) fn start(
+        buf: &'b mut [u8],
+        len: u8,
+        subtype: u8,
+        nibble: u8,
+    ) -> Result<Self, EmitError> {
+        let needed = usize::from(len);
+        if buf.len() < needed {
+            return Err(EmitError::BufferTooSmall {
+                needed,
+                available: buf.len(),
+            });
+        }
+        let mut w = Writer { buf, pos: 0 };
+        w.bytes(&[KIND_MPTCP, len, (subtype << 4) | (nibble & 0x0f)])?;
+        Ok(w)
+    }
+    pub(crate) fn bytes(&mut self, src: &[u8]) -> Result<(), EmitError> {
+        let end = self.pos.saturating_add(src.len());
+        let available = self.buf.len();
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(EmitError::BufferTooSmall {
+                needed: end,
+                available,
+            })?;
+        dst.copy_from_slice(src);
+        self.pos = end;
+        Ok(())
+    }
+    pub(crate) fn u8(&mut self, v: u8) -> Result<(), EmitError> {
+        self.bytes(&[v])
+    }
+    pub(crate) fn u16(&mut self, v: u16) -> Result<(), EmitError> {
+        self.bytes(&v.to_be_bytes())
+    }
+    pub(crate) fn u32(&mut self, v: u32) -> Result<(), EmitError> {
+        self.bytes(&v.to_be_bytes())
+    }
+    pub(crate) fn u64(&mut self, v: u64) -> Result<(), EmitError> {
+        self.bytes(&v.to_be_bytes())
+    }
+    /// Bytes written so far.
+    pub(crate) const fn finish(self) -> usize {
+        self.pos
+    }
+}
+
+/// Copies an already-encoded option into `buf` (MP_EXPERIMENTAL, unknown).
+pub(crate) fn emit_raw(raw: &[u8], buf: &mut [u8]) -> Result<usize, EmitError> {
+    let available = buf.len();
+    let dst = buf.get_mut(..raw.len()).ok_or(EmitError::BufferTooSmall {
+        needed: raw.len(),
+        available,
+    })?;
+    dst.copy_from_slice(raw);
+    Ok(raw.len())
+}
+
+impl<'a> MptcpOption<'a> {
+    /// Parses one whole MPTCP option (kind 30, length, subtype, body).
+    ///
+    /// Checks kind == 30 ([`MptcpErrorReason::NotMptcp`]), at least 3 bytes
+    /// ([`MptcpErrorReason::TooShort`]) and length byte == `opt.len()`
+    /// ([`MptcpErrorReason::LengthMismatch`]), then hands the option to the
+    /// sub-option's own parser. Subtypes 9..=14 are returned as
+    /// [`MptcpOption::Unknown`].
+    pub fn parse(opt: &'a [u8]) -> Result<MptcpOption<'a>, MptcpError> {
+        let h = Header::check(opt)?;
+        Ok(match h.subtype {
+            subtype::MP_CAPABLE => MptcpOption::Capable(MpCapable::parse(opt)?),
+            subtype::MP_JOIN => MptcpOption::Join(MpJoin::parse(opt)?),
+            subtype::DSS => MptcpOption::Dss(Dss::parse(opt)?),
+            subtype::ADD_ADDR => MptcpOption::AddAddr(AddAddr::parse(opt)?),
+            subtype::REMOVE_ADDR => MptcpOption::RemoveAddr(RemoveAddr::parse(opt)?),
+            subtype::MP_PRIO => MptcpOption::Prio(MpPrio::parse(opt)?),
+            subtype::MP_FAIL => MptcpOption::Fail(MpFail::parse(opt)?),
+            subtype::MP_FASTCLOSE => MptcpOption::Fastclose(MpFastclose::parse(opt)?),
+            subtype::MP_TCPRST => MptcpOption::TcpRst(MpTcpRst::parse(opt)?),
+            subtype::MP_EXPERIMENTAL => MptcpOption::Experimental(MpExperimental::parse(opt)?),
+            st => MptcpOption::Unknown {
+                subtype: st,
+                raw: opt,
+            },
+        })
+    }
+
+    /// The subtype number of this option.
+    pub const fn subtype(&self) -> u8 {
+        match self {
+            MptcpOption::Capable(_) => subtype::MP_CAPABLE,
+            MptcpOption::Join(_) => subtype::MP_JOIN,
+            MptcpOption::Dss(_) => subtype::DSS,
+            MptcpOption::AddAddr(_) => subtype::ADD_ADDR,
+            MptcpOption::RemoveAddr(_) => subtype::REMOVE_ADDR,
+            MptcpOption::Prio(_) => subtype::MP_PRIO,
+            MptcpOption::Fail(_) => subtype::MP_FAIL,
+            MptcpOption::Fastclose(_) => subtype::MP_FASTCLOSE,
+            MptcpOption::TcpRst(_) => subtype::MP_TCPRST,
+            MptcpOption::Experimental(_) => subtype::MP_EXPERIMENTAL,
+            MptcpOption::Unknown { subtype, .. } => *subtype,
+        }
+    }
+
+    /// The sub-option's name: `"MP_CAPABLE"`, `"MP_JOIN"`, `"DSS"`,
+    /// `"ADD_ADDR"`, `"REMOVE_ADDR"`, `"MP_PRIO"`, `"MP_FAIL"`,
+    /// `"MP_FASTCLOSE"`, `"MP_TCPRST"`, `"MP_EXPERIMENTAL"` or `"UNKNOWN"`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            MptcpOption::Unknown { .. } => "UNKNOWN",
+            _ => subtype_name(self.subtype()),
+        }
+    }
+
+    /// Bytes [`MptcpOption::emit`] writes (0 if the value cannot be
+    /// represented on the wire, see each type's `buffer_len`).
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            MptcpOption::Capable(o) => o.buffer_len(),
+            MptcpOption::Join(o) => o.buffer_len(),
+            MptcpOption::Dss(o) => o.buffer_len(),
+            MptcpOption::AddAddr(o) => o.buffer_len(),
+            MptcpOption::RemoveAddr(o) => o.buffer_len(),
+            MptcpOption::Prio(o) => o.buffer_len(),
+            MptcpOption::Fail(o) => o.buffer_len(),
+            MptcpOption::Fastclose(o) => o.buffer_len(),
+            MptcpOption::TcpRst(o) => o.buffer_len(),
+            MptcpOption::Experimental(o) => o.buffer_len(),
+            MptcpOption::Unknown { raw, .. } => raw.len(),
+        }
+    }
+
+    /// Writes the whole option (kind, length, subtype, body) to the start
+    /// of `buf` and returns the number of bytes written.
+    ///
+    /// An `Unknown` option is written back verbatim; it must still look
+    /// like one (kind 30, length byte == size, subtype 9..=14 matching
+    /// `subtype`), else [`EmitError::Unrepresentable`].
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
+        match self {
+            MptcpOption::Capable(o) => o.emit(buf),
+            MptcpOption::Join(o) => o.emit(buf),
+            MptcpOption::Dss(o) => o.emit(buf),
+            MptcpOption::AddAddr(o) => o.emit(buf),
+            MptcpOption::RemoveAddr(o) => o.emit(buf),
+            MptcpOption::Prio(o) => o.emit(buf),
+            MptcpOption::Fail(o) => o.emit(buf),
+            MptcpOption::Fastclose(o) => o.emit(buf),
+            MptcpOption::TcpRst(o) => o.emit(buf),
+            MptcpOption::Experimental(o) => o.emit(buf),
+            MptcpOption::Unknown { subtype, raw } => match Header::check(raw) {
+                Ok(h) if h.subtype == *subtype && (9..=14).contains(subtype) => emit_raw(raw, buf),
+                _ => Err(EmitError::Unrepresentable),
+            },
+        }
+    }
 }

@@ -1,0 +1,126 @@
+//! MP_FASTCLOSE (subtype 7): abrupt close of the whole connection.
+//!
+//! Owns the MP_FASTCLOSE grammar (same in v0 and v1): exactly 12 bytes —
+//! kind, length, subtype + 4 reserved bits, 1 reserved byte, then the
+//! option receiver's 64-bit key. Every other length is
+//! [`MptcpErrorReason::BadLength`](super::MptcpErrorReason::BadLength),
+//! as in Linux.
+//!
+//! It must not check the key against any connection (no state here); the
+//! 12 reserved bits are kept in `reserved` so a parse/emit round trip is
+//! byte-identical.
+
+use super::{subtype, EmitError, Header, MptcpError, Writer};
+
+/// An MP_FASTCLOSE option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpFastclose {
+    /// Option receiver's key.
+    pub receiver_key: u64,
+    /// The 12 reserved bits: low nibble of byte 2 (bits 11..8) and byte 3.
+    pub reserved: u16,
+}
+
+impl MpFastclose {
+    /// Wire length.
+    pub const LEN: u8 = 12;
+
+    /// An MP_FASTCLOSE with zero reserved bits.
+    pub const fn new(receiver_key: u64) -> Self {
+        MpFastclose {
+            receiver_key,
+            reserved: 0,
+        }
+    }
+
+    /// Parses a whole MP_FASTCLOSE option.
+    pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
+        let h = Header::check_subtype(opt, subtype::MP_FASTCLOSE)?;
+        if h.len != Self::LEN {
+            return Err(h.bad_len());
+        }
+        let mut r = h.reader();
+        let low = r.u8()?;
+        Ok(MpFastclose {
+            reserved: u16::from(h.nibble) << 8 | u16::from(low),
+            receiver_key: r.u64()?,
+        })
+    }
+
+    /// Bytes [`MpFastclose::emit`] writes.
+    pub fn buffer_len(&self) -> usize {
+        usize::from(Self::LEN)
+    }
+
+    /// Writes the whole option; `reserved` above 12 bits is
+    /// [`EmitError::Unrepresentable`].
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
+        if self.reserved > 0x0fff {
+            return Err(EmitError::Unrepresentable);
+        }
+        let [high, low] = self.reserved.to_be_bytes();
+        let mut w = Writer::start(buf, Self::LEN, subtype::MP_FASTCLOSE, high)?;
+        w.u8(low)?;
+        w.u64(self.receiver_key)?;
+        Ok(w.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::MptcpErrorReason;
+    use super::*;
+
+    #[test]
+    fn real_capture() {
+        // tcpdump mptcp-fclose.pcap: "fast-close key 0xd005b1ab34bad344".
+        let b = [
+            0x1e, 0x0c, 0x70, 0x00, 0xd0, 0x05, 0xb1, 0xab, 0x34, 0xba, 0xd3, 0x44,
+        ];
+        let f = MpFastclose::parse(&b).unwrap();
+        assert_eq!(f, MpFastclose::new(0xd005_b1ab_34ba_d344));
+        let mut buf = [0u8; 12];
+        assert_eq!(f.emit(&mut buf), Ok(12));
+        assert_eq!(buf, b);
+        // Reserved bits kept.
+        let b = [30, 12, 0x7a, 0xbc, 0, 0, 0, 0, 0, 0, 0, 1];
+        let f = MpFastclose::parse(&b).unwrap();
+        assert_eq!((f.receiver_key, f.reserved), (1, 0xabc));
+        assert_eq!(f.emit(&mut buf), Ok(12));
+        assert_eq!(buf, b);
+    }
+
+    #[test]
+    fn every_length() {
+        for len in 0..=40usize {
+            let mut b = [0u8; 40];
+            b[..3.min(len)].copy_from_slice(&[30, len as u8, 0x70][..3.min(len)]);
+            let r = MpFastclose::parse(&b[..len]);
+            match len {
+                12 => assert!(r.is_ok()),
+                0..=2 => assert_eq!(r.unwrap_err().reason, MptcpErrorReason::TooShort),
+                _ => assert_eq!(
+                    r.unwrap_err(),
+                    MptcpError::new(7, len as u8, MptcpErrorReason::BadLength)
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn unrepresentable() {
+        let f = MpFastclose {
+            receiver_key: 0,
+            reserved: 0x1000,
+        };
+        assert_eq!(f.emit(&mut [0u8; 12]), Err(EmitError::Unrepresentable));
+        assert_eq!(
+            MpFastclose::new(0).emit(&mut [0u8; 11]),
+            Err(EmitError::BufferTooSmall {
+                needed: 12,
+                available: 11
+            })
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! MP_PRIO (subtype 5): changing a subflow's backup priority.
+//!
+//! Owns the MP_PRIO grammar. Lengths: 3 (v1, RFC 8684, and v0 without an
+//! address id) or 4 (v0, RFC 6824, with the address id whose priority
+//! changes). Every other length is
+//! [`MptcpErrorReason::BadLength`](super::MptcpErrorReason::BadLength).
+//! (Linux, being v1-only, accepts only 3.)
+//!
+//! It must not drop the reserved bits of the flag nibble (kept in `flags`).
+
+use super::{subtype, EmitError, Header, MptcpError, Writer};
+
+/// An MP_PRIO option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpPrio {
+    /// Low nibble of byte 2 (backup bit 0x01 and reserved bits).
+    pub flags: u8,
+    /// Backup bit (`flags & 0x01`).
+    pub backup: bool,
+    /// Address id (v0 length-4 form only).
+    pub addr_id: Option<u8>,
+}
+
+impl MpPrio {
+    /// Backup bit in the flag nibble.
+    pub const FLAG_BACKUP: u8 = 0x01;
+
+    /// Parses a whole MP_PRIO option.
+    pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
+        let h = Header::check_subtype(opt, subtype::MP_PRIO)?;
+        let addr_id = match h.len {
+            3 => None,
+            4 => Some(h.reader().u8()?),
+            _ => return Err(h.bad_len()),
+        };
+        Ok(MpPrio {
+            flags: h.nibble,
+            backup: h.nibble & Self::FLAG_BACKUP != 0,
+            addr_id,
+        })
+    }
+
+    /// Bytes [`MpPrio::emit`] writes.
+    pub fn buffer_len(&self) -> usize {
+        if self.addr_id.is_some() {
+            4
+        } else {
+            3
+        }
+    }
+
+    /// Writes the whole option. [`EmitError::Unrepresentable`] if `flags`
+    /// does not fit in a nibble or disagrees with `backup`.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
+        if self.flags > 0x0f || (self.flags & Self::FLAG_BACKUP != 0) != self.backup {
+            return Err(EmitError::Unrepresentable);
+        }
+        let len = if self.addr_id.is_some() { 4 } else { 3 };
+        let mut w = Writer::start(buf, len, subtype::MP_PRIO, self.flags)?;
+        if let Some(id) = self.addr_id {
+            w.u8(id)?;
+        }
+        Ok(w.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::MptcpErrorReason;
+    use super::*;
+
+    fn roundtrip(bytes: &[u8]) -> MpPrio {
+        let a = MpPrio::parse(bytes).unwrap();
+        let mut buf = [0u8; 8];
+        let n = a.emit(&mut buf).unwrap();
+        assert_eq!(&buf[..n], bytes);
+        assert_eq!(a.buffer_len(), n);
+        a
+    }
+
+    #[test]
+    fn forms() {
+        // RFC 8684 Figure 11 / RFC 6824 Figure 11.
+        let p = roundtrip(&[30, 3, 0x51]);
+        assert_eq!(
+            p,
+            MpPrio {
+                flags: 1,
+                backup: true,
+                addr_id: None
+            }
+        );
+        let p = roundtrip(&[30, 3, 0x50]);
+        assert!(!p.backup);
+        let p = roundtrip(&[30, 4, 0x51, 7]);
+        assert_eq!(
+            p,
+            MpPrio {
+                flags: 1,
+                backup: true,
+                addr_id: Some(7)
+            }
+        );
+        let p = roundtrip(&[30, 4, 0x5e, 2]);
+        assert_eq!((p.flags, p.backup, p.addr_id), (0xe, false, Some(2)));
+    }
+
+    #[test]
+    fn every_length() {
+        for len in 0..=40usize {
+            let mut b = [0u8; 40];
+            b[..3.min(len)].copy_from_slice(&[30, len as u8, 0x51][..3.min(len)]);
+            let r = MpPrio::parse(&b[..len]);
+            match len {
+                3 | 4 => assert!(r.is_ok()),
+                0..=2 => assert_eq!(r.unwrap_err().reason, MptcpErrorReason::TooShort),
+                _ => assert_eq!(
+                    r.unwrap_err(),
+                    MptcpError::new(5, len as u8, MptcpErrorReason::BadLength)
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn unrepresentable() {
+        let mut buf = [0u8; 8];
+        let p = MpPrio {
+            flags: 0,
+            backup: true,
+            addr_id: None,
+        };
+        assert_eq!(p.emit(&mut buf), Err(EmitError::Unrepresentable));
+        let p = MpPrio {
+            flags: 0x11,
+            backup: true,
+            addr_id: None,
+        };
+        assert_eq!(p.emit(&mut buf), Err(EmitError::Unrepresentable));
+    }
+}

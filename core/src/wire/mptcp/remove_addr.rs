@@ -1,0 +1,126 @@
+//! REMOVE_ADDR (subtype 4): withdrawing advertised addresses.
+//!
+//! Owns the REMOVE_ADDR grammar (same in v0 and v1): length `3 + n`, one
+//! address id per byte. The RFCs only require `n >= 1`; like Linux
+//! (`MPTCP_RM_IDS_MAX`), this accepts `n` in `1..=8`, i.e. lengths 4..=11,
+//! and rejects every other length as
+//! [`MptcpErrorReason::BadLength`](super::MptcpErrorReason::BadLength).
+//!
+//! It must not copy the ids (it borrows them) nor drop the reserved low
+//! nibble of byte 2, which is kept for byte-identical round trips.
+
+use super::{subtype, EmitError, Header, MptcpError, Writer};
+
+/// Most address ids one REMOVE_ADDR may carry (Linux `MPTCP_RM_IDS_MAX`).
+pub const MAX_IDS: usize = 8;
+
+/// A REMOVE_ADDR option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RemoveAddr<'a> {
+    /// The removed address ids (1..=8 of them).
+    pub ids: &'a [u8],
+    /// Low nibble of byte 2 (reserved; kept for round trips).
+    pub reserved: u8,
+}
+
+impl<'a> RemoveAddr<'a> {
+    /// A REMOVE_ADDR for `ids` with zero reserved bits.
+    pub const fn new(ids: &'a [u8]) -> Self {
+        RemoveAddr { ids, reserved: 0 }
+    }
+
+    /// Parses a whole REMOVE_ADDR option.
+    pub fn parse(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        let h = Header::check_subtype(opt, subtype::REMOVE_ADDR)?;
+        if !(1..=MAX_IDS).contains(&h.body.len()) {
+            return Err(h.bad_len());
+        }
+        Ok(RemoveAddr {
+            ids: h.body,
+            reserved: h.nibble,
+        })
+    }
+
+    fn wire_len(&self) -> Option<u8> {
+        if (1..=MAX_IDS).contains(&self.ids.len()) && self.reserved <= 0x0f {
+            u8::try_from(3 + self.ids.len()).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Bytes [`RemoveAddr::emit`] writes (0 if the value is unrepresentable).
+    pub fn buffer_len(&self) -> usize {
+        self.wire_len().map_or(0, usize::from)
+    }
+
+    /// Writes the whole option; an empty or over-long (> 8) id list is
+    /// [`EmitError::Unrepresentable`].
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
+        let len = self.wire_len().ok_or(EmitError::Unrepresentable)?;
+        let mut w = Writer::start(buf, len, subtype::REMOVE_ADDR, self.reserved)?;
+        w.bytes(self.ids)?;
+        Ok(w.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::MptcpErrorReason;
+    use super::*;
+
+    fn roundtrip(bytes: &[u8]) -> RemoveAddr<'_> {
+        let a = RemoveAddr::parse(bytes).unwrap();
+        let mut buf = [0u8; 40];
+        let n = a.emit(&mut buf).unwrap();
+        assert_eq!(&buf[..n], bytes);
+        assert_eq!(a.buffer_len(), n);
+        a
+    }
+
+    #[test]
+    fn forms() {
+        // tcpdump mptcp-v0.pcap: "rem-addr id 0".
+        assert_eq!(roundtrip(&[0x1e, 0x04, 0x40, 0x00]), RemoveAddr::new(&[0]));
+        let a = roundtrip(&[30, 6, 0x40, 1, 2, 3]);
+        assert_eq!(a.ids, &[1, 2, 3]);
+        let a = roundtrip(&[30, 11, 0x4a, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!((a.ids.len(), a.reserved), (8, 0xa));
+    }
+
+    #[test]
+    fn every_length() {
+        for len in 0..=40usize {
+            let mut b = [0u8; 40];
+            b[..3.min(len)].copy_from_slice(&[30, len as u8, 0x40][..3.min(len)]);
+            let r = RemoveAddr::parse(&b[..len]);
+            match len {
+                4..=11 => assert_eq!(r.unwrap().ids.len(), len - 3),
+                0..=2 => assert_eq!(r.unwrap_err().reason, MptcpErrorReason::TooShort),
+                _ => assert_eq!(
+                    r.unwrap_err(),
+                    MptcpError::new(4, len as u8, MptcpErrorReason::BadLength)
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn unrepresentable() {
+        let mut buf = [0u8; 40];
+        assert_eq!(
+            RemoveAddr::new(&[]).emit(&mut buf),
+            Err(EmitError::Unrepresentable)
+        );
+        assert_eq!(
+            RemoveAddr::new(&[0; 9]).emit(&mut buf),
+            Err(EmitError::Unrepresentable)
+        );
+        let r = RemoveAddr {
+            ids: &[1],
+            reserved: 0x10,
+        };
+        assert_eq!(r.emit(&mut buf), Err(EmitError::Unrepresentable));
+    }
+}
