@@ -508,3 +508,143 @@ impl<'a> MptcpOption<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn dispatch_names_and_subtypes() {
+        let cases: [(&[u8], &str, u8); 12] = [
+            (&[30, 4, 0x01, 0x01], "MP_CAPABLE", 0),
+            (&[30, 12, 0x10, 0, 0, 0, 0, 1, 0, 0, 0, 2], "MP_JOIN", 1),
+            (&[30, 8, 0x20, 0x01, 0, 0, 0, 1], "DSS", 2),
+            (&[30, 8, 0x34, 1, 10, 1, 2, 2], "ADD_ADDR", 3),
+            (&[30, 4, 0x40, 0], "REMOVE_ADDR", 4),
+            (&[30, 3, 0x51], "MP_PRIO", 5),
+            (&[30, 12, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 1], "MP_FAIL", 6),
+            (
+                &[30, 12, 0x70, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                "MP_FASTCLOSE",
+                7,
+            ),
+            (&[30, 4, 0x81, 1], "MP_TCPRST", 8),
+            (&[30, 5, 0xf0, 1, 2], "MP_EXPERIMENTAL", 15),
+            (&[30, 3, 0x90], "UNKNOWN", 9),
+            (&[30, 6, 0xe0, 1, 2, 3], "UNKNOWN", 14),
+        ];
+        for (bytes, name, st) in cases {
+            let o = MptcpOption::parse(bytes).unwrap();
+            assert_eq!(o.name(), name);
+            assert_eq!(o.subtype(), st);
+            assert_eq!(o.buffer_len(), bytes.len());
+            let mut buf = [0u8; 40];
+            assert_eq!(o.emit(&mut buf), Ok(bytes.len()));
+            assert_eq!(&buf[..bytes.len()], bytes);
+        }
+        assert_eq!(
+            MptcpOption::parse(&[30, 3, 0xa7]),
+            Ok(MptcpOption::Unknown {
+                subtype: 10,
+                raw: &[30, 3, 0xa7]
+            })
+        );
+    }
+
+    #[test]
+    fn framing_errors() {
+        let e = |st, len, reason| Err(MptcpError::new(st, len, reason));
+        assert_eq!(MptcpOption::parse(&[]), e(0, 0, MptcpErrorReason::TooShort));
+        assert_eq!(
+            MptcpOption::parse(&[30]),
+            e(0, 1, MptcpErrorReason::TooShort)
+        );
+        assert_eq!(
+            MptcpOption::parse(&[30, 2]),
+            e(0, 2, MptcpErrorReason::TooShort)
+        );
+        assert_eq!(
+            MptcpOption::parse(&[8, 10]),
+            e(0, 2, MptcpErrorReason::NotMptcp(8))
+        );
+        assert_eq!(
+            MptcpOption::parse(&[2, 4, 0x05, 0xb4]),
+            e(0, 4, MptcpErrorReason::NotMptcp(2))
+        );
+        assert_eq!(
+            MptcpOption::parse(&[30, 5, 0x20, 0]),
+            e(2, 5, MptcpErrorReason::LengthMismatch)
+        );
+        assert_eq!(
+            MptcpOption::parse(&[30, 3, 0x20, 0]),
+            e(2, 3, MptcpErrorReason::LengthMismatch)
+        );
+        // The sub-option's own errors come through unchanged.
+        assert_eq!(
+            MptcpOption::parse(&[30, 9, 0x20, 0, 0, 0, 0, 0, 0]),
+            e(2, 9, MptcpErrorReason::BadLength)
+        );
+    }
+
+    #[test]
+    fn display() {
+        let err = MptcpError::new(2, 9, MptcpErrorReason::BadLength);
+        assert_eq!(
+            err.to_string(),
+            "MPTCP subtype 2 (DSS), length 9: bad length"
+        );
+        let err = MptcpError::new(0, 4, MptcpErrorReason::UnsupportedVersion(3));
+        assert_eq!(
+            err.to_string(),
+            "MPTCP subtype 0 (MP_CAPABLE), length 4: unsupported version 3"
+        );
+        let err = MptcpError::new(12, 3, MptcpErrorReason::NotMptcp(8));
+        assert_eq!(
+            err.to_string(),
+            "MPTCP subtype 12 (UNKNOWN), length 3: not an MPTCP option (kind 8)"
+        );
+        assert_eq!(
+            EmitError::BufferTooSmall {
+                needed: 4,
+                available: 2
+            }
+            .to_string(),
+            "buffer too small: need 4 bytes, have 2"
+        );
+    }
+
+    #[test]
+    fn unknown_emit_validates() {
+        let mut buf = [0u8; 8];
+        for bad in [
+            MptcpOption::Unknown {
+                subtype: 9,
+                raw: &[30, 4, 0x90],
+            },
+            MptcpOption::Unknown {
+                subtype: 9,
+                raw: &[30, 3, 0xa0],
+            },
+            MptcpOption::Unknown {
+                subtype: 2,
+                raw: &[30, 3, 0x20],
+            },
+        ] {
+            assert_eq!(bad.emit(&mut buf), Err(EmitError::Unrepresentable));
+        }
+        let ok = MptcpOption::Unknown {
+            subtype: 9,
+            raw: &[30, 3, 0x90],
+        };
+        assert_eq!(
+            ok.emit(&mut buf[..2]),
+            Err(EmitError::BufferTooSmall {
+                needed: 3,
+                available: 2
+            })
+        );
+    }
+}
