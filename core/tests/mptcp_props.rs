@@ -256,3 +256,46 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// For fully arbitrary (possibly inconsistent) values, `emit` either
+    /// fails with `Unrepresentable` and `buffer_len` is 0, or it writes
+    /// `buffer_len` bytes that parse back to the same value.
+    #[test]
+    fn emit_total(flags in any::<u8>(), backup in any::<bool>(), id in proptest::option::of(any::<u8>()),
+                  reserved in any::<u16>(), x in any::<u64>(), form in 0u8..3,
+                  ipx in ip(), hm in proptest::option::of(any::<u64>())) {
+        let join = match form {
+            0 => MpJoin::Syn { flags, backup, addr_id: 0, token: x as u32, nonce: 1 },
+            1 => MpJoin::SynAck { flags, backup, addr_id: 0, trunc_hmac: x, nonce: 1 },
+            _ => MpJoin::Ack { flags, reserved: reserved as u8, hmac: [7; 20] },
+        };
+        let aa_form = match form {
+            0 => AddAddrForm::V0,
+            1 => AddAddrForm::V1 { echo: true },
+            _ => AddAddrForm::V1 { echo: false },
+        };
+        let cases = [
+            MptcpOption::Join(join),
+            MptcpOption::Prio(MpPrio { flags, backup, addr_id: id }),
+            MptcpOption::TcpRst(MpTcpRst { flags, reason: 3 }),
+            MptcpOption::Fail(MpFail { dsn: x, reserved }),
+            MptcpOption::Fastclose(MpFastclose { receiver_key: x, reserved }),
+            MptcpOption::AddAddr(AddAddr { form: aa_form, addr_id: 1, ip: ipx, port: id.map(u16::from), hmac: hm }),
+            MptcpOption::RemoveAddr(RemoveAddr { ids: &[1, 2, 3, 4, 5, 6, 7, 8, 9][..usize::from(flags % 10)], reserved: flags >> 4 }),
+        ];
+        for o in cases {
+            let mut buf = [0u8; 64];
+            match o.emit(&mut buf) {
+                Ok(n) => {
+                    prop_assert_eq!(n, o.buffer_len());
+                    prop_assert_eq!(MptcpOption::parse(&buf[..n]), Ok(o));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e, mptcp_dissect::wire::mptcp::EmitError::Unrepresentable);
+                    prop_assert_eq!(o.buffer_len(), 0);
+                }
+            }
+        }
+    }
+}

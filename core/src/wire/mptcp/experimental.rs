@@ -27,9 +27,14 @@ impl<'a> MpExperimental<'a> {
         self.raw.get(2..).unwrap_or(&[])
     }
 
-    /// Bytes [`MpExperimental::emit`] writes.
+    /// Bytes [`MpExperimental::emit`] writes (0 if `raw` is not a valid
+    /// MP_EXPERIMENTAL option).
     pub fn buffer_len(&self) -> usize {
-        self.raw.len()
+        if Self::parse(self.raw).is_ok() {
+            self.raw.len()
+        } else {
+            0
+        }
     }
 
     /// Writes `raw` back verbatim; [`EmitError::Unrepresentable`] if `raw`

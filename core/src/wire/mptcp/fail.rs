@@ -45,9 +45,13 @@ impl MpFail {
         })
     }
 
-    /// Bytes [`MpFail::emit`] writes.
+    /// Bytes [`MpFail::emit`] writes (0 if the value is unrepresentable).
     pub fn buffer_len(&self) -> usize {
-        usize::from(Self::LEN)
+        if self.reserved > 0x0fff {
+            0
+        } else {
+            usize::from(Self::LEN)
+        }
     }
 
     /// Writes the whole option; `reserved` above 12 bits is

@@ -48,9 +48,13 @@ impl MpFastclose {
         })
     }
 
-    /// Bytes [`MpFastclose::emit`] writes.
+    /// Bytes [`MpFastclose::emit`] writes (0 if the value is unrepresentable).
     pub fn buffer_len(&self) -> usize {
-        usize::from(Self::LEN)
+        if self.reserved > 0x0fff {
+            0
+        } else {
+            usize::from(Self::LEN)
+        }
     }
 
     /// Writes the whole option; `reserved` above 12 bits is

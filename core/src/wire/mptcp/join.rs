@@ -9,7 +9,7 @@
 //! | 16     | SYN/ACK | address id, truncated HMAC (64), nonce (32)       |
 //! | 24     | ACK     | reserved byte, HMAC (160)                         |
 //!
-//! Every other length is [`MptcpErrorReason::BadLength`].
+//! Every other length is [`MptcpErrorReason::BadLength`](super::MptcpErrorReason::BadLength).
 //!
 //! It must not verify tokens or HMACs (that needs connection state) and
 //! must not drop reserved bits: the flag nibble (backup bit 0x01 plus
@@ -111,9 +111,31 @@ impl MpJoin {
         }
     }
 
-    /// Bytes [`MpJoin::emit`] writes.
+    /// The flag nibble to write, or `None` if `flags` does not fit in a
+    /// nibble or `backup` disagrees with `flags & 0x01`.
+    const fn wire_flags(&self) -> Option<u8> {
+        let flags = match *self {
+            MpJoin::Syn { flags, backup, .. } | MpJoin::SynAck { flags, backup, .. } => {
+                if (flags & Self::FLAG_BACKUP != 0) != backup {
+                    return None;
+                }
+                flags
+            }
+            MpJoin::Ack { flags, .. } => flags,
+        };
+        if flags > 0x0f {
+            None
+        } else {
+            Some(flags)
+        }
+    }
+
+    /// Bytes [`MpJoin::emit`] writes (0 if the value is unrepresentable).
     pub fn buffer_len(&self) -> usize {
-        usize::from(self.wire_len())
+        match self.wire_flags() {
+            Some(_) => usize::from(self.wire_len()),
+            None => 0,
+        }
     }
 
     /// Writes the whole option.
@@ -121,18 +143,7 @@ impl MpJoin {
     /// [`EmitError::Unrepresentable`] if `flags` does not fit in a nibble or
     /// `backup` disagrees with `flags & 0x01`.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
-        let flags = match *self {
-            MpJoin::Syn { flags, backup, .. } | MpJoin::SynAck { flags, backup, .. } => {
-                if (flags & Self::FLAG_BACKUP != 0) != backup {
-                    return Err(EmitError::Unrepresentable);
-                }
-                flags
-            }
-            MpJoin::Ack { flags, .. } => flags,
-        };
-        if flags > 0x0f {
-            return Err(EmitError::Unrepresentable);
-        }
+        let flags = self.wire_flags().ok_or(EmitError::Unrepresentable)?;
         let mut w = Writer::start(buf, self.wire_len(), subtype::MP_JOIN, flags)?;
         match *self {
             MpJoin::Syn {

@@ -7,6 +7,13 @@
 //! (kind byte, length byte, subtype nibble, body) and
 //! `emit(buf) -> Result<usize, EmitError>` writing the same bytes back.
 //!
+//! Round trips: every parser keeps reserved bits (in `flags`/`reserved`
+//! fields), so `emit(parse(bytes)) == bytes` for every accepted input. In
+//! the other direction `emit` either fails with
+//! [`EmitError::Unrepresentable`] (and `buffer_len` is then 0) or writes
+//! bytes that parse back to the same value — except that DSS derives its
+//! `A a M m` flag bits from the fields present (see [`Dss::wire_flags`]).
+//!
 //! It must not keep state: where a sub-option's layout depends on the
 //! protocol version and the option itself does not carry it (ADD_ADDR), the
 //! version is inferred from the bytes as documented on that type.
@@ -479,8 +486,19 @@ impl<'a> MptcpOption<'a> {
             MptcpOption::Fastclose(o) => o.buffer_len(),
             MptcpOption::TcpRst(o) => o.buffer_len(),
             MptcpOption::Experimental(o) => o.buffer_len(),
-            MptcpOption::Unknown { raw, .. } => raw.len(),
+            MptcpOption::Unknown { subtype, raw } => {
+                if Self::unknown_ok(*subtype, raw) {
+                    raw.len()
+                } else {
+                    0
+                }
+            }
         }
+    }
+
+    /// Whether `raw` is a well-framed option of unknown subtype `subtype`.
+    fn unknown_ok(subtype: u8, raw: &[u8]) -> bool {
+        matches!(Header::check(raw), Ok(h) if h.subtype == subtype && (9..=14).contains(&subtype))
     }
 
     /// Writes the whole option (kind, length, subtype, body) to the start
@@ -501,10 +519,13 @@ impl<'a> MptcpOption<'a> {
             MptcpOption::Fastclose(o) => o.emit(buf),
             MptcpOption::TcpRst(o) => o.emit(buf),
             MptcpOption::Experimental(o) => o.emit(buf),
-            MptcpOption::Unknown { subtype, raw } => match Header::check(raw) {
-                Ok(h) if h.subtype == *subtype && (9..=14).contains(subtype) => emit_raw(raw, buf),
-                _ => Err(EmitError::Unrepresentable),
-            },
+            MptcpOption::Unknown { subtype, raw } => {
+                if Self::unknown_ok(*subtype, raw) {
+                    emit_raw(raw, buf)
+                } else {
+                    Err(EmitError::Unrepresentable)
+                }
+            }
         }
     }
 }
@@ -634,6 +655,7 @@ mod tests {
             },
         ] {
             assert_eq!(bad.emit(&mut buf), Err(EmitError::Unrepresentable));
+            assert_eq!(bad.buffer_len(), 0);
         }
         let ok = MptcpOption::Unknown {
             subtype: 9,

@@ -41,22 +41,27 @@ impl MpPrio {
         })
     }
 
-    /// Bytes [`MpPrio::emit`] writes.
-    pub fn buffer_len(&self) -> usize {
-        if self.addr_id.is_some() {
-            4
+    /// Wire length, or `None` if `flags` does not fit in a nibble or
+    /// disagrees with `backup`.
+    const fn wire_len(&self) -> Option<u8> {
+        if self.flags > 0x0f || (self.flags & Self::FLAG_BACKUP != 0) != self.backup {
+            None
+        } else if self.addr_id.is_some() {
+            Some(4)
         } else {
-            3
+            Some(3)
         }
+    }
+
+    /// Bytes [`MpPrio::emit`] writes (0 if the value is unrepresentable).
+    pub fn buffer_len(&self) -> usize {
+        self.wire_len().map_or(0, usize::from)
     }
 
     /// Writes the whole option. [`EmitError::Unrepresentable`] if `flags`
     /// does not fit in a nibble or disagrees with `backup`.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
-        if self.flags > 0x0f || (self.flags & Self::FLAG_BACKUP != 0) != self.backup {
-            return Err(EmitError::Unrepresentable);
-        }
-        let len = if self.addr_id.is_some() { 4 } else { 3 };
+        let len = self.wire_len().ok_or(EmitError::Unrepresentable)?;
         let mut w = Writer::start(buf, len, subtype::MP_PRIO, self.flags)?;
         if let Some(id) = self.addr_id {
             w.u8(id)?;

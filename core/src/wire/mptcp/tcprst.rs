@@ -103,9 +103,13 @@ impl MpTcpRst {
         })
     }
 
-    /// Bytes [`MpTcpRst::emit`] writes.
+    /// Bytes [`MpTcpRst::emit`] writes (0 if the value is unrepresentable).
     pub fn buffer_len(&self) -> usize {
-        usize::from(Self::LEN)
+        if self.flags > 0x0f {
+            0
+        } else {
+            usize::from(Self::LEN)
+        }
     }
 
     /// Writes the whole option; `flags` above a nibble is
