@@ -166,9 +166,9 @@ pub fn join_ack_hmac(
 /// * `port`: always 2 big-endian bytes; `None` (no port in the option)
 ///   hashes as port 0, as the RFC and the kernel both do.
 ///
-/// Linux kernels from before the port fix of 2021 ("mptcp: fix ADD_ADDR
-/// HMAC in case port is specified") hashed port 0 even when the option
-/// carried a port: to check those, pass `None`.
+/// Linux kernels from before the port fix of March 2021 ("mptcp: fix
+/// ADD_ADDR HMAC in case port is specified", fixing 22fb85ffaefb) hashed
+/// port 0 even when the option carried a port: to check those, pass `None`.
 pub fn add_addr_hmac_full(
     sender_key: u64,
     receiver_key: u64,
@@ -209,12 +209,15 @@ pub fn add_addr_hmac(
 /// Which 64 bits of the ADD_ADDR HMAC-SHA256 an implementation put on the
 /// wire.
 ///
-/// Only [`Rfc8684`](Self::Rfc8684) is correct. The other two were used by
-/// Linux 5.7 development kernels (spring 2020) before commits 12555a2d97e5
-/// ("mptcp: use rightmost 64 bits in ADD_ADDR HMAC") and "mptcp: use
-/// untruncated hash in ADD_ADDR HMAC" (May 2020); captures from those
-/// kernels exist (e.g. tcpdump's `mptcp-aa-v1.pcap`, which is
-/// [`LinuxDevLeftmost`](Self::LinuxDevLeftmost)).
+/// Only [`Rfc8684`](Self::Rfc8684) is correct. The other two were put on
+/// the wire by Linux development trees of early 2020, before commit
+/// 12555a2d97e5 ("mptcp: use rightmost 64 bits in ADD_ADDR HMAC") and then
+/// before "mptcp: use untruncated hash in ADD_ADDR HMAC" (May 2020), which
+/// explains the RFC's ambiguity: the rightmost 64 bits are those of the
+/// whole 256-bit HMAC, not of its leftmost 160 bits. Captures from those
+/// kernels exist (tcpdump's `mptcp-aa-v1.pcap` is
+/// [`LinuxDevLeftmost`](Self::LinuxDevLeftmost)), so the flow layer may
+/// try every truncation and report a legacy match as such.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum AddAddrTruncation {
