@@ -11,6 +11,8 @@
 //!   the TCP option iterator and every MPTCP sub-option (parse **and** emit).
 //! * [`addr`] — the class of an advertised address (RFC 6890 registries and
 //!   the categories of Hesmans et al., Table 2).
+//! * [`crypto`] — MPTCP key-derived values (token, IDSN) and HMACs (MP_JOIN,
+//!   ADD_ADDR) as pure functions over keys and nonces seen on the wire.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,4 +27,5 @@
 )]
 
 pub mod addr;
+pub mod crypto;
 pub mod wire;
