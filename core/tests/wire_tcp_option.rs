@@ -94,7 +94,7 @@ fn each_kind() {
 fn sack_block_counts() {
     for n in 1..=4usize {
         let mut b = vec![5, (2 + 8 * n) as u8];
-        b.extend(std::iter::repeat(0).take(8 * n));
+        b.extend(std::iter::repeat_n(0, 8 * n));
         match collect(&b).as_slice() {
             [Ok(TcpOption::Sack(s))] => assert_eq!(s.len(), n),
             other => panic!("{n}: {other:?}"),
@@ -102,7 +102,7 @@ fn sack_block_counts() {
     }
     for len in [2u8, 3, 9, 11, 17, 42] {
         let mut b = vec![5, len];
-        b.extend(std::iter::repeat(0).take(usize::from(len) - 2));
+        b.extend(std::iter::repeat_n(0, usize::from(len) - 2));
         let items = collect(&b);
         assert_eq!(items.len(), 1);
         assert_eq!(
@@ -116,7 +116,7 @@ fn sack_block_counts() {
 fn tfo_cookie_lengths() {
     for cookie in 0..=18usize {
         let mut b = vec![34, (2 + cookie) as u8];
-        b.extend(std::iter::repeat(0x77).take(cookie));
+        b.extend(std::iter::repeat_n(0x77, cookie));
         let ok = cookie == 0 || ((4..=16).contains(&cookie) && cookie % 2 == 0);
         assert_eq!(collect(&b)[0].is_ok(), ok, "cookie {cookie}");
     }
