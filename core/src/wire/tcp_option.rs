@@ -1,0 +1,485 @@
+//! The TCP option iterator.
+//!
+//! This module owns the framing of the TCP options area (kind, length,
+//! body) and the decoding of the classic options: EOL, NOP, MSS, window
+//! scale, SACK-permitted, SACK, timestamps, TCP Fast Open, MD5 signature,
+//! TCP-AO, the RFC 6994 experimental kinds 253/254 and MPTCP (kind 30, handed
+//! whole to [`MptcpOption::parse`]).
+//!
+//! Error policy (a bad option must not hide the good ones beside it):
+//! * **structural** errors — the length byte is missing, below 2, or points
+//!   past the end of the area — make the framing of everything after
+//!   unknowable: the iterator yields the error and then ends;
+//! * a **well-framed** option with a wrong length for its kind (MSS of
+//!   length 5, say) or a malformed MPTCP sub-option yields an error and the
+//!   iterator **continues** with the next option;
+//! * EOL is yielded and ends the iteration.
+//!
+//! Each item consumes at least one byte or ends the iteration, so an area of
+//! `n` bytes yields at most `n` items. [`TcpOptions::indexed`] pairs each
+//! item with its offset in the options area; errors carry their own offset.
+//!
+//! It must not keep state across packets, allocate, or know what an option
+//! means for the connection.
+
+use core::fmt;
+
+use super::mptcp::{MptcpError, MptcpOption};
+
+/// TCP option kinds this crate names.
+pub mod kind {
+    /// End of option list.
+    pub const EOL: u8 = 0;
+    /// No operation.
+    pub const NOP: u8 = 1;
+    /// Maximum segment size.
+    pub const MSS: u8 = 2;
+    /// Window scale.
+    pub const WINDOW_SCALE: u8 = 3;
+    /// SACK permitted.
+    pub const SACK_PERMITTED: u8 = 4;
+    /// SACK.
+    pub const SACK: u8 = 5;
+    /// Timestamps.
+    pub const TIMESTAMPS: u8 = 8;
+    /// TCP MD5 signature (RFC 2385).
+    pub const MD5: u8 = 19;
+    /// TCP authentication option (RFC 5925).
+    pub const TCP_AO: u8 = 29;
+    /// Multipath TCP.
+    pub const MPTCP: u8 = 30;
+    /// TCP Fast Open (RFC 7413).
+    pub const FAST_OPEN: u8 = 34;
+    /// RFC 3692-style experiment 1 (RFC 6994 ExID).
+    pub const EXPERIMENTAL_1: u8 = 253;
+    /// RFC 3692-style experiment 2 (RFC 6994 ExID).
+    pub const EXPERIMENTAL_2: u8 = 254;
+}
+
+/// Largest number of SACK blocks an option can hold (length 34).
+pub const MAX_SACK_BLOCKS: usize = 4;
+/// Largest TFO cookie (RFC 7413).
+pub const MAX_TFO_COOKIE: usize = 16;
+/// Smallest non-empty TFO cookie (RFC 7413).
+pub const MIN_TFO_COOKIE: usize = 4;
+
+/// The SACK blocks of a SACK option: 1 to 4 `(left, right)` edge pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SackBlocks<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> SackBlocks<'a> {
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.data.len() / 8
+    }
+
+    /// Whether there is no block (never, once parsed).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Block `i` as `(left edge, right edge)`.
+    pub fn get(&self, i: usize) -> Option<(u32, u32)> {
+        let at = i.checked_mul(8)?;
+        match self.data.get(at..at.checked_add(8)?)? {
+            &[a, b, c, d, e, f, g, h] => Some((
+                u32::from_be_bytes([a, b, c, d]),
+                u32::from_be_bytes([e, f, g, h]),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The blocks, in option order.
+    pub fn iter(&self) -> SackIter<'a> {
+        SackIter {
+            blocks: *self,
+            next: 0,
+        }
+    }
+
+    /// The raw block bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.data
+    }
+}
+
+impl<'a> IntoIterator for SackBlocks<'a> {
+    type Item = (u32, u32);
+    type IntoIter = SackIter<'a>;
+    fn into_iter(self) -> SackIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the `(left, right)` edges of [`SackBlocks`].
+#[derive(Debug, Clone)]
+pub struct SackIter<'a> {
+    blocks: SackBlocks<'a>,
+    next: usize,
+}
+
+impl Iterator for SackIter<'_> {
+    type Item = (u32, u32);
+    fn next(&mut self) -> Option<(u32, u32)> {
+        let block = self.blocks.get(self.next)?;
+        self.next = self.next.saturating_add(1);
+        Some(block)
+    }
+}
+
+/// One decoded TCP option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TcpOption<'a> {
+    /// End of option list (kind 0); the iterator ends after it.
+    Eol,
+    /// No operation (kind 1).
+    Nop,
+    /// Maximum segment size (kind 2, length 4).
+    Mss(u16),
+    /// Window scale shift count (kind 3, length 3), as sent (not clamped).
+    WindowScale(u8),
+    /// SACK permitted (kind 4, length 2).
+    SackPermitted,
+    /// SACK blocks (kind 5, length 2 + 8n, n in 1..=4).
+    Sack(SackBlocks<'a>),
+    /// Timestamps (kind 8, length 10).
+    Timestamps {
+        /// TSval.
+        tsval: u32,
+        /// TSecr.
+        tsecr: u32,
+    },
+    /// TCP Fast Open (kind 34): an empty cookie is a cookie request.
+    FastOpen {
+        /// The cookie (0 or 4..=16 bytes, even).
+        cookie: &'a [u8],
+    },
+    /// TCP MD5 signature (kind 19, length 18).
+    Md5 {
+        /// The 16-byte digest.
+        digest: [u8; 16],
+    },
+    /// TCP-AO (kind 29, length ≥ 4).
+    TcpAo {
+        /// KeyID.
+        key_id: u8,
+        /// RNextKeyID.
+        rnext_key_id: u8,
+        /// The MAC.
+        mac: &'a [u8],
+    },
+    /// Multipath TCP (kind 30).
+    Mptcp(MptcpOption<'a>),
+    /// RFC 6994 experimental option (kind 253 or 254, length ≥ 4).
+    Experimental {
+        /// 253 or 254.
+        kind: u8,
+        /// The 16-bit experiment identifier.
+        exid: u16,
+        /// The bytes after the ExID.
+        data: &'a [u8],
+    },
+    /// Any other kind, its body kept raw.
+    Unknown {
+        /// Option kind.
+        kind: u8,
+        /// The bytes after kind and length.
+        data: &'a [u8],
+    },
+}
+
+impl TcpOption<'_> {
+    /// The option kind.
+    pub fn kind(&self) -> u8 {
+        match self {
+            TcpOption::Eol => kind::EOL,
+            TcpOption::Nop => kind::NOP,
+            TcpOption::Mss(_) => kind::MSS,
+            TcpOption::WindowScale(_) => kind::WINDOW_SCALE,
+            TcpOption::SackPermitted => kind::SACK_PERMITTED,
+            TcpOption::Sack(_) => kind::SACK,
+            TcpOption::Timestamps { .. } => kind::TIMESTAMPS,
+            TcpOption::FastOpen { .. } => kind::FAST_OPEN,
+            TcpOption::Md5 { .. } => kind::MD5,
+            TcpOption::TcpAo { .. } => kind::TCP_AO,
+            TcpOption::Mptcp(_) => kind::MPTCP,
+            TcpOption::Experimental { kind, .. } | TcpOption::Unknown { kind, .. } => *kind,
+        }
+    }
+}
+
+/// Why an option was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OptionErrorReason {
+    /// Structural: the area ends after the kind byte. Iteration ends.
+    MissingLength,
+    /// Structural: the length byte is below 2. Iteration ends.
+    LengthTooSmall(u8),
+    /// Structural: the length runs past the end of the area. Iteration ends.
+    LengthBeyondEnd {
+        /// The length byte.
+        len: u8,
+        /// Bytes left in the area from the option's kind byte.
+        available: usize,
+    },
+    /// The option is well framed but its length is wrong for its kind.
+    /// Iteration continues.
+    BadLength(u8),
+    /// A well-framed MPTCP option whose content is malformed. Iteration
+    /// continues.
+    Mptcp(MptcpError),
+}
+
+impl OptionErrorReason {
+    /// Whether this error ends the iteration (the framing is lost).
+    pub const fn is_structural(&self) -> bool {
+        matches!(
+            self,
+            OptionErrorReason::MissingLength
+                | OptionErrorReason::LengthTooSmall(_)
+                | OptionErrorReason::LengthBeyondEnd { .. }
+        )
+    }
+}
+
+/// A malformed option: its kind, its offset in the options area, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct OptionError {
+    /// The option kind byte.
+    pub kind: u8,
+    /// Offset of the option's kind byte within the options area.
+    pub offset: usize,
+    /// What is wrong.
+    pub reason: OptionErrorReason,
+}
+
+impl fmt::Display for OptionErrorReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            OptionErrorReason::MissingLength => f.write_str("length byte missing"),
+            OptionErrorReason::LengthTooSmall(len) => write!(f, "length {len} below 2"),
+            OptionErrorReason::LengthBeyondEnd { len, available } => {
+                write!(f, "length {len} beyond the {available} bytes left")
+            }
+            OptionErrorReason::BadLength(len) => write!(f, "bad length {len} for this kind"),
+            OptionErrorReason::Mptcp(e) => write!(
+                f,
+                "malformed MPTCP subtype {} (length {}): {:?}",
+                e.subtype, e.len, e.reason
+            ),
+        }
+    }
+}
+
+impl fmt::Display for OptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tcp option kind {} at offset {}: {}",
+            self.kind, self.offset, self.reason
+        )
+    }
+}
+
+fn be16(data: &[u8]) -> Option<u16> {
+    match data {
+        &[a, b] => Some(u16::from_be_bytes([a, b])),
+        _ => None,
+    }
+}
+
+fn be32(data: &[u8]) -> Option<u32> {
+    match data {
+        &[a, b, c, d] => Some(u32::from_be_bytes([a, b, c, d])),
+        _ => None,
+    }
+}
+
+/// Decodes one well-framed option. `opt` is the whole option (kind and
+/// length bytes included, `opt.len()` equal to the length byte, ≥ 2).
+fn decode(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason> {
+    let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
+    let body = opt.get(2..).unwrap_or(&[]);
+    let bad = OptionErrorReason::BadLength(len);
+    match kind_byte {
+        kind::MSS => be16(body).map(TcpOption::Mss).ok_or(bad),
+        kind::WINDOW_SCALE => match body {
+            &[shift] => Ok(TcpOption::WindowScale(shift)),
+            _ => Err(bad),
+        },
+        kind::SACK_PERMITTED if body.is_empty() => Ok(TcpOption::SackPermitted),
+        kind::SACK_PERMITTED => Err(bad),
+        kind::SACK => {
+            let n = body.len() / 8;
+            if body.len() % 8 == 0 && (1..=MAX_SACK_BLOCKS).contains(&n) {
+                Ok(TcpOption::Sack(SackBlocks { data: body }))
+            } else {
+                Err(bad)
+            }
+        }
+        kind::TIMESTAMPS => match (body.get(..4), body.get(4..)) {
+            (Some(a), Some(b)) if body.len() == 8 => Ok(TcpOption::Timestamps {
+                tsval: be32(a).ok_or(bad)?,
+                tsecr: be32(b).ok_or(bad)?,
+            }),
+            _ => Err(bad),
+        },
+        kind::FAST_OPEN => {
+            let n = body.len();
+            if n == 0 || ((MIN_TFO_COOKIE..=MAX_TFO_COOKIE).contains(&n) && n % 2 == 0) {
+                Ok(TcpOption::FastOpen { cookie: body })
+            } else {
+                Err(bad)
+            }
+        }
+        kind::MD5 => <[u8; 16]>::try_from(body)
+            .map(|digest| TcpOption::Md5 { digest })
+            .map_err(|_| bad),
+        kind::TCP_AO => match body {
+            &[key_id, rnext_key_id, ref mac @ ..] => Ok(TcpOption::TcpAo {
+                key_id,
+                rnext_key_id,
+                mac,
+            }),
+            _ => Err(bad),
+        },
+        kind::MPTCP => MptcpOption::parse(opt)
+            .map(TcpOption::Mptcp)
+            .map_err(OptionErrorReason::Mptcp),
+        kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2 => match body {
+            &[a, b, ref data @ ..] => Ok(TcpOption::Experimental {
+                kind: kind_byte,
+                exid: u16::from_be_bytes([a, b]),
+                data,
+            }),
+            _ => Err(bad),
+        },
+        _ => Ok(TcpOption::Unknown {
+            kind: kind_byte,
+            data: body,
+        }),
+    }
+}
+
+/// Iterator over the options area of a TCP header.
+///
+/// Yields `Result<TcpOption, OptionError>`; see the [module docs](self)
+/// for when it continues after an error and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpOptions<'a> {
+    data: &'a [u8],
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> TcpOptions<'a> {
+    /// Iterates over `options` (the bytes after the 20-byte TCP header, up
+    /// to the data offset).
+    pub const fn new(options: &'a [u8]) -> Self {
+        TcpOptions {
+            data: options,
+            pos: 0,
+            done: false,
+        }
+    }
+
+    /// Offset within the options area of the next option to be read (the
+    /// area's length once exhausted).
+    pub const fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Pairs each item with the offset of its kind byte in the options area.
+    pub fn indexed(self) -> IndexedOptions<'a> {
+        IndexedOptions { inner: self }
+    }
+
+    fn stop(&mut self, err: OptionError) -> Option<Result<TcpOption<'a>, OptionError>> {
+        self.done = true;
+        self.pos = self.data.len();
+        Some(Err(err))
+    }
+}
+
+impl<'a> Iterator for TcpOptions<'a> {
+    type Item = Result<TcpOption<'a>, OptionError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let start = self.pos;
+        let Some(&kind_byte) = self.data.get(start) else {
+            self.done = true;
+            return None;
+        };
+        match kind_byte {
+            kind::EOL => {
+                self.done = true;
+                self.pos = self.data.len();
+                return Some(Ok(TcpOption::Eol));
+            }
+            kind::NOP => {
+                self.pos = start.saturating_add(1);
+                return Some(Ok(TcpOption::Nop));
+            }
+            _ => {}
+        }
+        let err = |reason| OptionError {
+            kind: kind_byte,
+            offset: start,
+            reason,
+        };
+        let Some(&len) = self.data.get(start.saturating_add(1)) else {
+            return self.stop(err(OptionErrorReason::MissingLength));
+        };
+        if len < 2 {
+            return self.stop(err(OptionErrorReason::LengthTooSmall(len)));
+        }
+        let end = start.saturating_add(usize::from(len));
+        let Some(opt) = self.data.get(start..end) else {
+            let available = self.data.len().saturating_sub(start);
+            return self.stop(err(OptionErrorReason::LengthBeyondEnd { len, available }));
+        };
+        self.pos = end;
+        Some(decode(kind_byte, opt).map_err(err))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done {
+            (0, Some(0))
+        } else {
+            (0, Some(self.data.len().saturating_sub(self.pos)))
+        }
+    }
+}
+
+impl core::iter::FusedIterator for TcpOptions<'_> {}
+
+/// [`TcpOptions`] with the offset of each item in the options area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedOptions<'a> {
+    inner: TcpOptions<'a>,
+}
+
+impl<'a> Iterator for IndexedOptions<'a> {
+    type Item = (usize, Result<TcpOption<'a>, OptionError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let offset = self.inner.position();
+        self.inner.next().map(|item| (offset, item))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl core::iter::FusedIterator for IndexedOptions<'_> {}
