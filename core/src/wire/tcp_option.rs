@@ -269,11 +269,7 @@ impl fmt::Display for OptionErrorReason {
                 write!(f, "length {len} beyond the {available} bytes left")
             }
             OptionErrorReason::BadLength(len) => write!(f, "bad length {len} for this kind"),
-            OptionErrorReason::Mptcp(e) => write!(
-                f,
-                "malformed MPTCP subtype {} (length {}): {:?}",
-                e.subtype, e.len, e.reason
-            ),
+            OptionErrorReason::Mptcp(e) => write!(f, "{e}"),
         }
     }
 }

@@ -1,0 +1,82 @@
+//! `mpdissect`: the trace tool of mptcp-dissect.
+//!
+//! * `mpdissect dump FILE` — one JSON object per TCP segment that carries
+//!   MPTCP options (every TCP segment with `--all`).
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod capture;
+mod dump;
+mod json;
+
+#[derive(Parser)]
+#[command(name = "mpdissect", version, about = "Multipath TCP trace tool")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print one JSON object per TCP segment carrying MPTCP options.
+    Dump {
+        /// A pcap or pcapng file (Ethernet, raw IP, Linux SLL/SLL2, PPP).
+        file: PathBuf,
+        /// Print every TCP segment, not only those with option 30.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = match cli.command {
+        Command::Dump { file, all } => dump::run(&file, all, &mut out),
+    };
+    let flushed = out.flush();
+    match result.map_err(Error::from).and(flushed.map_err(Error::from)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`mpdissect dump f | head`) is not an error.
+        Err(Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mpdissect: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Everything a command can fail with.
+#[derive(Debug)]
+pub enum Error {
+    /// The capture could not be read.
+    Capture(capture::CaptureError),
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Capture(e) => e.fmt(f),
+            Error::Io(e) => write!(f, "writing output: {e}"),
+        }
+    }
+}
+
+impl From<capture::CaptureError> for Error {
+    fn from(e: capture::CaptureError) -> Self {
+        Error::Capture(e)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
