@@ -55,11 +55,9 @@ impl fmt::Display for CaptureError {
                 "{}: file is truncated: it ends inside a block after {n} packets",
                 p.display()
             ),
-            CaptureError::Corrupt(p, n, why) => write!(
-                f,
-                "{}: corrupt block after {n} packets: {why}",
-                p.display()
-            ),
+            CaptureError::Corrupt(p, n, why) => {
+                write!(f, "{}: corrupt block after {n} packets: {why}", p.display())
+            }
             CaptureError::UnknownInterface(p, n, id) => write!(
                 f,
                 "{}: packet {} names interface {id}, which no interface block describes",
@@ -84,10 +82,7 @@ struct Interface {
 ///
 /// Packets seen before an error have already been handed to `each` when the
 /// error is returned, so a caller can report what it has and then the error.
-pub fn for_each_packet(
-    path: &Path,
-    mut each: impl FnMut(Packet<'_>),
-) -> Result<u64, CaptureError> {
+pub fn for_each_packet(path: &Path, mut each: impl FnMut(Packet<'_>)) -> Result<u64, CaptureError> {
     let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
     for_each_packet_in(path, file, &mut each)
 }

@@ -114,8 +114,7 @@ fn segment(
             Err(e) => {
                 if e.kind == KIND_MPTCP {
                     has_mptcp = true;
-                    if let mptcp_dissect::wire::tcp_option::OptionErrorReason::Mptcp(m) = e.reason
-                    {
+                    if let mptcp_dissect::wire::tcp_option::OptionErrorReason::Mptcp(m) = e.reason {
                         mptcp.push(js::rejected_option(raw, &m));
                     }
                 }

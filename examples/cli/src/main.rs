@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         Command::Dump { file, all } => dump::run(&file, all, &mut out),
     };
     let flushed = out.flush();
-    match result.map_err(Error::from).and(flushed.map_err(Error::from)) {
+    match result.and(flushed.map_err(Error::from)) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`mpdissect dump f | head`) is not an error.
         Err(Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

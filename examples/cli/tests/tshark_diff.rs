@@ -103,7 +103,11 @@ fn tshark_pdml(path: &Path) -> TsFrames {
     let xml = String::from_utf8_lossy(&out.stdout);
     let doc = roxmltree::Document::parse(&xml).expect("tshark PDML parses");
     let mut frames = TsFrames::new();
-    for packet in doc.root_element().children().filter(|n| n.has_tag_name("packet")) {
+    for packet in doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("packet"))
+    {
         let mut frame = 0u64;
         let mut opts = Vec::new();
         let mut malformed = false;
@@ -116,14 +120,19 @@ fn tshark_pdml(path: &Path) -> TsFrames {
                 Some("mptcp") if node.has_tag_name("proto") => {
                     let mut o = TsOpt::default();
                     for f in node.descendants().filter(|n| n.has_tag_name("field")) {
-                        let Some(name) = f.attribute("name") else { continue };
+                        let Some(name) = f.attribute("name") else {
+                            continue;
+                        };
                         let v = if matches!(name, "tcp.options.mptcp.sendhmac") {
                             f.attribute("value")
                         } else {
                             f.attribute("show")
                         };
                         if let Some(v) = v {
-                            o.fields.entry(name.to_string()).or_default().push(v.to_string());
+                            o.fields
+                                .entry(name.to_string())
+                                .or_default()
+                                .push(v.to_string());
                         }
                     }
                     opts.push(o);
@@ -176,8 +185,10 @@ struct Diff<'a> {
 
 impl Diff<'_> {
     fn fail(&mut self, what: String) {
-        self.mismatches
-            .push(format!("{} frame {} option {}: {what}", self.file, self.frame, self.index));
+        self.mismatches.push(format!(
+            "{} frame {} option {}: {what}",
+            self.file, self.frame, self.index
+        ));
     }
 
     /// Our integer field `key` against tshark field `field`.
@@ -261,13 +272,19 @@ fn compare_option(d: &mut Diff<'_>, ours: &Value, ts: &TsOpt) {
             d.boolean(ours, "data_fin", ts, "tcp.options.mptcp.datafin.flag");
             if ours.get("data_ack").is_some() {
                 d.int(ours, "data_ack", ts, "tcp.options.mptcp.rawdataack");
-                d.int_map(ours, "data_ack_len", ts, "tcp.options.mptcp.dataack8.flag", |f| {
-                    if f != 0 {
-                        8
-                    } else {
-                        4
-                    }
-                });
+                d.int_map(
+                    ours,
+                    "data_ack_len",
+                    ts,
+                    "tcp.options.mptcp.dataack8.flag",
+                    |f| {
+                        if f != 0 {
+                            8
+                        } else {
+                            4
+                        }
+                    },
+                );
             } else {
                 d.text(
                     None,
@@ -290,7 +307,10 @@ fn compare_option(d: &mut Diff<'_>, ours: &Value, ts: &TsOpt) {
                 // bytes), so `checksum` is checked against the option length
                 // only: present exactly when the mapping is 2 bytes longer.
                 let base = 4
-                    + ours.get("data_ack_len").and_then(Value::as_u64).unwrap_or(0)
+                    + ours
+                        .get("data_ack_len")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0)
                     + ours["dsn_len"].as_u64().unwrap()
                     + 6;
                 let has = !ours["checksum"].is_null();
@@ -332,7 +352,11 @@ fn compare_option(d: &mut Diff<'_>, ours: &Value, ts: &TsOpt) {
                 .iter()
                 .filter_map(|s| ts_int(s))
                 .collect();
-            d.text(Some(format!("{mine:?}")), "ids", Some(format!("{theirs:?}")));
+            d.text(
+                Some(format!("{mine:?}")),
+                "ids",
+                Some(format!("{theirs:?}")),
+            );
         }
         5 => {
             d.boolean(ours, "backup", ts, "tcp.options.mptcp.backup.flag");
@@ -366,7 +390,9 @@ fn dump_agrees_with_tshark_on_every_fixture() {
         let theirs = tshark_pdml(path);
         for (frame, (ts_opts, _malformed)) in &theirs {
             let Some(mine) = ours.get(frame) else {
-                mismatches.push(format!("{name} frame {frame}: tshark sees MPTCP, dump printed nothing"));
+                mismatches.push(format!(
+                    "{name} frame {frame}: tshark sees MPTCP, dump printed nothing"
+                ));
                 continue;
             };
             let my_opts = mine["mptcp"].as_array().cloned().unwrap_or_default();
@@ -392,7 +418,9 @@ fn dump_agrees_with_tshark_on_every_fixture() {
         }
         for frame in ours.keys() {
             if !theirs.contains_key(frame) {
-                mismatches.push(format!("{name} frame {frame}: dump printed it, tshark sees no MPTCP"));
+                mismatches.push(format!(
+                    "{name} frame {frame}: dump printed it, tshark sees no MPTCP"
+                ));
             }
         }
     }
