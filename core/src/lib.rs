@@ -11,6 +11,9 @@
 //!   the TCP option iterator and every MPTCP sub-option (parse **and** emit).
 //! * [`addr`] — the class of an advertised address (RFC 6890 registries and
 //!   the categories of Hesmans et al., Table 2).
+//! * [`flow`] — bounded state: the direction-free connection key and the
+//!   fixed-capacity flow table (stable generation-checked ids, exact
+//!   class-aware LRU eviction, bounded-work expiry).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -25,4 +28,5 @@
 )]
 
 pub mod addr;
+pub mod flow;
 pub mod wire;
