@@ -66,16 +66,24 @@ pub struct FlowKey {
 /// One endpoint as stored in a key: 16 address bytes then a big-endian port.
 type Endpoint = [u8; ENDPOINT_LEN];
 
-fn encode_endpoint(addr: IpAddr, port: u16) -> Endpoint {
+/// An endpoint as `(address as a big-endian integer, port)`: integer
+/// comparison of this pair is byte-wise comparison of the stored form, and
+/// much cheaper.
+fn endpoint_num(addr: IpAddr, port: u16) -> (u128, u16) {
     let a = match addr {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
-        IpAddr::V6(v6) => v6.octets(),
+        // ::ffff:a.b.c.d
+        IpAddr::V4(v4) => (0xffff_u128 << 32) | u128::from(v4.to_bits()),
+        IpAddr::V6(v6) => v6.to_bits(),
     };
-    let p = port.to_be_bytes();
-    [
-        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
-        a[14], a[15], p[0], p[1],
-    ]
+    (a, port)
+}
+
+fn encode_endpoint((addr, port): (u128, u16)) -> Endpoint {
+    let mut out = [0u8; ENDPOINT_LEN];
+    let (a, p) = out.split_at_mut(16);
+    a.copy_from_slice(&addr.to_be_bytes());
+    p.copy_from_slice(&port.to_be_bytes());
+    out
 }
 
 fn decode_endpoint(e: &[u8; ENDPOINT_LEN]) -> (IpAddr, u16) {
@@ -99,13 +107,17 @@ impl FlowKey {
     /// where both are [`Direction::Forward`]).
     #[must_use]
     pub fn new(src: IpAddr, sport: u16, dst: IpAddr, dport: u16) -> (FlowKey, Direction) {
-        let s = encode_endpoint(src, sport);
-        let d = encode_endpoint(dst, dport);
+        let s = endpoint_num(src, sport);
+        let d = endpoint_num(dst, dport);
         let (lo, hi, dir) = match s.cmp(&d) {
             Ordering::Less | Ordering::Equal => (s, d, Direction::Forward),
             Ordering::Greater => (d, s, Direction::Reverse),
         };
-        (FlowKey { lo, hi }, dir)
+        let key = FlowKey {
+            lo: encode_endpoint(lo),
+            hi: encode_endpoint(hi),
+        };
+        (key, dir)
     }
 
     /// The key as its 36 raw bytes (layout in the type documentation).
@@ -151,11 +163,12 @@ impl FlowKey {
 }
 
 impl Hash for FlowKey {
-    /// The 36 bytes with no length prefix: the key has a fixed size, so the
-    /// prefixes the derived implementation adds are wasted work.
+    /// The 36 bytes in one `write`, with no length prefix: the key has a
+    /// fixed size, so the prefixes the derived implementation adds are wasted
+    /// work.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write(&self.lo);
-        state.write(&self.hi);
+        // One write: SipHash is twice as slow on two 18-byte writes.
+        state.write(&self.to_bytes());
     }
 }
 
