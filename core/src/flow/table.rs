@@ -1111,9 +1111,11 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
 /// let t: FlowTable<u32, u32, 3> = FlowTable::new([0; 16]);
 /// ```
 ///
-/// `Clone` but deliberately not `Copy`: an accidental copy of a large table
-/// would be a silent multi-megabyte `memcpy`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Clone` but deliberately not `Copy` (an accidental copy of a large table
+/// would be a silent multi-megabyte `memcpy`) nor `PartialEq` (two tables
+/// with the same entries differ in layout when their seeds or histories
+/// differ).
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FlowTable<K, V, const N: usize> {
     st: TableState,
