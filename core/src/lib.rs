@@ -13,6 +13,9 @@
 //!   the categories of Hesmans et al., Table 2).
 //! * [`crypto`] — MPTCP key-derived values (token, IDSN) and HMACs (MP_JOIN,
 //!   ADD_ADDR) as pure functions over keys and nonces seen on the wire.
+//! * [`flow`] — bounded state: the direction-free connection key and the
+//!   fixed-capacity flow table (stable generation-checked ids, exact
+//!   class-aware LRU eviction, bounded-work expiry).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -28,4 +31,5 @@
 
 pub mod addr;
 pub mod crypto;
+pub mod flow;
 pub mod wire;

@@ -1,0 +1,24 @@
+//! Bounded flow state: the canonical connection key and the fixed-capacity
+//! table that tracks connections and subflows.
+//!
+//! This module owns *bounded* state and nothing else: every structure has a
+//! capacity fixed when it is created, no operation allocates, reads a clock
+//! (time is a caller-provided monotonic `u64`) or panics, and every
+//! operation does bounded work. It must not parse bytes: keys are built from
+//! already-parsed addresses and ports (the `wire` layer's job).
+//!
+//! * [`key`] — [`FlowKey`], the direction-free TCP 5-tuple, and
+//!   [`Direction`].
+//! * [`table`] — [`FlowTable`] / [`FlowTableView`], a keyed-hash table with
+//!   stable, generation-checked [`SlotId`]s, exact class-aware LRU eviction
+//!   ([`EvictClass`]) and bounded-work expiry.
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
+pub mod key;
+pub mod table;
+
+pub use key::{Direction, FlowKey, FLOW_KEY_LEN};
+pub use table::{
+    layout, EvictClass, EvictPolicy, Expired, FlowTable, FlowTableView, InsertError, Inserted,
+    PerClass, Removed, Slot, SlotId, TableError, TableLayout, TableState, TableStats, MAX_CAPACITY,
+};
