@@ -267,14 +267,14 @@ fn non_ip_is_quiet() {
 #[test]
 fn ip_errors_have_absolute_offsets() {
     let mut ip = ipv4(6, 0, &tcp_segment());
-    ip[3] = 0xff; // total length beyond buffer
+    ip[3] = 0x10; // total length 16, below the 20-byte header
     let b = ethernet(0x0800, &ip);
     let e = parse_frame(&b, LinkType::Ethernet).unwrap_err();
     assert_eq!(e.layer(), Layer::Ipv4);
     assert_eq!(e.offset, 14 + 2);
     assert!(matches!(
         e.reason,
-        FrameErrorReason::Ipv4(Ipv4ErrorReason::TotalLengthBeyondBuffer { .. })
+        FrameErrorReason::Ipv4(Ipv4ErrorReason::TotalLengthTooSmall { .. })
     ));
     let s = e.to_string();
     assert!(s.starts_with("ipv4:") && s.contains("offset 16"), "{s}");
@@ -283,9 +283,64 @@ fn ip_errors_have_absolute_offsets() {
 #[test]
 fn every_truncation_of_an_ethernet_frame_is_an_error_or_short_tcp() {
     let b = ethernet(0x0800, &ipv4(6, 0, &tcp_segment()));
+    // 14 Ethernet + 20 IPv4 + 24 TCP header + 2 payload.
     for n in 0..b.len() {
-        // Any cut inside the IP packet is a total-length error; never a panic.
-        assert!(parse_frame(&b[..n], LinkType::Ethernet).is_err(), "{n}");
+        let r = parse_frame(&b[..n], LinkType::Ethernet);
+        match n {
+            // Cut in the link or IP header: an error.
+            0..34 => assert!(r.is_err(), "{n}"),
+            // Cut in the TCP header: addresses kept, TCP malformed.
+            34..58 => assert!(
+                matches!(r, Ok(f) if matches!(f.transport, Transport::MalformedTcp(_))),
+                "{n}"
+            ),
+            // Cut in the payload: a whole TCP header, a short payload.
+            _ => assert!(
+                matches!(r, Ok(f) if matches!(f.transport, Transport::Tcp(_))
+                    && f.transport_len == 26
+                    && f.transport_bytes.len() == n - 34),
+                "{n}"
+            ),
+        }
     }
     assert!(parse_frame(&b, LinkType::Ethernet).is_ok());
+}
+
+#[test]
+fn capture_cut_by_snap_length_keeps_headers_and_wire_length() {
+    // IPv4: the last byte of the payload "hi" was not captured.
+    let full = ipv4(6, 0, &tcp_segment());
+    let cut = &full[..full.len() - 1];
+    let f = parse_frame(cut, LinkType::Ipv4).expect("headers are whole");
+    assert_eq!(f.transport_len, 26, "on-wire TCP length from the IP header");
+    assert_eq!(f.transport_bytes.len(), 25);
+    assert_eq!(f.pseudo_header().length, 26);
+    let Transport::Tcp(t) = f.transport else {
+        panic!("TCP header was captured whole: {:?}", f.transport)
+    };
+    assert_eq!(t.header_len(), 24);
+    assert_eq!(t.payload(), b"h");
+
+    // IPv6, same cut.
+    let full = ipv6(6, &tcp_segment());
+    let f = parse_frame(&full[..full.len() - 2], LinkType::Ipv6).expect("headers are whole");
+    assert_eq!(f.transport_len, 26);
+    assert_eq!(f.transport_bytes.len(), 24);
+    assert!(matches!(f.transport, Transport::Tcp(_)));
+
+    // Cut inside the TCP header: addresses stay, TCP is malformed.
+    let full = ipv4(6, 0, &tcp_segment());
+    let f = parse_frame(&full[..30], LinkType::Ipv4).expect("IP header is whole");
+    assert!(matches!(f.transport, Transport::MalformedTcp(_)));
+    assert_eq!(f.transport_len, 26);
+
+    // Cut inside the IP header: an error.
+    assert!(parse_frame(&full[..19], LinkType::Ipv4).is_err());
+}
+
+#[test]
+fn whole_frames_have_equal_wire_and_captured_transport_lengths() {
+    let full = ipv4(6, 0, &tcp_segment());
+    let f = parse_frame(&full, LinkType::Ipv4).unwrap();
+    assert_eq!(f.transport_len as usize, f.transport_bytes.len());
 }

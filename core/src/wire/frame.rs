@@ -287,8 +287,14 @@ pub struct Frame<'a> {
     /// Fragmentation, if the packet is a fragment or has a fragment header.
     pub fragment: Option<Fragment>,
     /// The transport bytes (after IP options / extension headers), trimmed
-    /// to the IP length: link padding is never included.
+    /// to the IP length: link padding is never included. Shorter than
+    /// [`transport_len`](Self::transport_len) when the capture was cut by
+    /// its snap length.
     pub transport_bytes: &'a [u8],
+    /// Length of the transport segment on the wire, from the IP header
+    /// (IPv4 total length or IPv6 payload length, less IP options and
+    /// extension headers; the captured length for an IPv6 jumbogram).
+    pub transport_len: u32,
     /// What the transport bytes are.
     pub transport: Transport<'a>,
 }
@@ -328,11 +334,12 @@ impl<'a> Frame<'a> {
 
     /// The pseudo-header inputs for the transport checksum.
     pub fn pseudo_header(&self) -> PseudoHeader {
+        // The on-wire length, also for a capture cut by its snap length.
         PseudoHeader {
             src: self.src(),
             dst: self.dst(),
             protocol: self.protocol,
-            length: u32::try_from(self.transport_bytes.len()).unwrap_or(u32::MAX),
+            length: self.transport_len,
         }
     }
 }
@@ -447,10 +454,11 @@ fn tcp_or_malformed(bytes: &[u8]) -> Transport<'_> {
 
 /// Takes a captured frame of link type `link` down to its transport layer.
 ///
-/// Link padding after the IP packet is dropped; a capture truncated by its
-/// snap length inside the IP packet is an error
-/// ([`Ipv4ErrorReason::TotalLengthBeyondBuffer`],
-/// [`Ipv6ErrorReason::PayloadLengthBeyondBuffer`]).
+/// Link padding after the IP packet is dropped. A capture cut by its snap
+/// length inside the IP packet is dissected as far as its bytes go: the IP
+/// header must be whole, the TCP header too (else
+/// [`Transport::MalformedTcp`]), and [`Frame::transport_len`] keeps the
+/// on-wire length while [`Frame::transport_bytes`] holds what was captured.
 pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, FrameError> {
     let (vlan, ip_offset, ip) = parse_link(data, link)?;
     let ip_data = data.get(ip_offset..).ok_or(truncated(data.len()))?;
@@ -468,26 +476,44 @@ pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, Fram
         },
         known => known,
     };
-    let frame = |ip, transport_at: usize, protocol, fragment, bytes: &'a [u8], transport| Frame {
-        link,
-        vlan,
-        ip_offset,
-        ip,
-        transport_offset: ip_offset.saturating_add(transport_at),
-        protocol,
-        fragment,
-        transport_bytes: bytes,
-        transport,
+    let frame = |ip, transport_at: usize, protocol, fragment, bytes: &'a [u8], wire_end: usize| {
+        let transport = match fragment {
+            Some(Fragment { offset, .. }) if offset != 0 => Transport::NonFirstFragment,
+            _ if protocol == ipv4::protocol::TCP => tcp_or_malformed(bytes),
+            _ => Transport::Other { protocol },
+        };
+        Frame {
+            link,
+            vlan,
+            ip_offset,
+            ip,
+            transport_offset: ip_offset.saturating_add(transport_at),
+            protocol,
+            fragment,
+            transport_bytes: bytes,
+            transport_len: u32::try_from(wire_end.saturating_sub(transport_at)).unwrap_or(u32::MAX),
+            transport,
+        }
     };
     match ip {
         Ip::V4 => {
-            let checked = Ipv4Packet::new_checked(ip_data).map_err(|e| FrameError {
-                offset: ip_offset.saturating_add(e.offset),
-                reason: FrameErrorReason::Ipv4(e.reason),
-            })?;
-            let trimmed = ip_data
-                .get(..usize::from(checked.total_len()))
-                .unwrap_or(ip_data);
+            // A capture cut by its snap length inside the IP packet keeps
+            // whatever headers it has; the frame says how long it was.
+            let wire_end = match Ipv4Packet::new_checked(ip_data) {
+                Ok(checked) => usize::from(checked.total_len()),
+                Err(e) => match e.reason {
+                    Ipv4ErrorReason::TotalLengthBeyondBuffer { total_len, .. } => {
+                        usize::from(total_len)
+                    }
+                    reason => {
+                        return Err(FrameError {
+                            offset: ip_offset.saturating_add(e.offset),
+                            reason: FrameErrorReason::Ipv4(reason),
+                        })
+                    }
+                },
+            };
+            let trimmed = ip_data.get(..wire_end).unwrap_or(ip_data);
             let pkt = Ipv4Packet::new_unchecked(trimmed);
             let protocol = pkt.protocol();
             let fragment = pkt.is_fragment().then(|| Fragment {
@@ -496,35 +522,37 @@ pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, Fram
                 ident: u32::from(pkt.ident()),
             });
             let bytes = trimmed.get(pkt.payload_offset()..).unwrap_or(&[]);
-            let transport = if pkt.is_non_first_fragment() {
-                Transport::NonFirstFragment
-            } else if protocol == ipv4::protocol::TCP {
-                tcp_or_malformed(bytes)
-            } else {
-                Transport::Other { protocol }
-            };
             Ok(frame(
                 IpHeader::V4(pkt),
                 pkt.payload_offset(),
                 protocol,
                 fragment,
                 bytes,
-                transport,
+                wire_end,
             ))
         }
         Ip::V6 => {
-            let checked = Ipv6Packet::new_checked(ip_data).map_err(|e| FrameError {
-                offset: ip_offset.saturating_add(e.offset),
-                reason: FrameErrorReason::Ipv6(e.reason),
-            })?;
+            let checked = match Ipv6Packet::new_checked(ip_data) {
+                Ok(p) => p,
+                // Cut by the snap length: keep the headers that are there.
+                Err(e) if matches!(e.reason, Ipv6ErrorReason::PayloadLengthBeyondBuffer { .. }) => {
+                    Ipv6Packet::new_unchecked(ip_data)
+                }
+                Err(e) => {
+                    return Err(FrameError {
+                        offset: ip_offset.saturating_add(e.offset),
+                        reason: FrameErrorReason::Ipv6(e.reason),
+                    })
+                }
+            };
             let jumbo = checked.payload_len() == 0
                 && checked.next_header() == ipv6::next_header::HOP_BY_HOP;
-            let end = if jumbo {
+            let wire_end = if jumbo {
                 ip_data.len()
             } else {
                 ipv6::HEADER_LEN.saturating_add(usize::from(checked.payload_len()))
             };
-            let trimmed = ip_data.get(..end).unwrap_or(ip_data);
+            let trimmed = ip_data.get(..wire_end).unwrap_or(ip_data);
             let pkt = Ipv6Packet::new_unchecked(trimmed);
             let chain = pkt.extensions();
             let protocol = chain.next_header;
@@ -534,20 +562,13 @@ pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, Fram
                 ident: f.ident,
             });
             let bytes = trimmed.get(chain.transport_offset..).unwrap_or(&[]);
-            let transport = if chain.is_non_first_fragment() {
-                Transport::NonFirstFragment
-            } else if protocol == ipv6::next_header::TCP {
-                tcp_or_malformed(bytes)
-            } else {
-                Transport::Other { protocol }
-            };
             Ok(frame(
                 IpHeader::V6(pkt),
                 chain.transport_offset,
                 protocol,
                 fragment,
                 bytes,
-                transport,
+                wire_end,
             ))
         }
         Ip::Sniff => Err(truncated(ip_offset)),

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType, Transport};
 use mptcp_dissect::wire::mptcp::KIND_MPTCP;
-use mptcp_dissect::wire::tcp::{TcpFlags, TcpPacket};
-use mptcp_dissect::wire::tcp_option::TcpOption;
+use mptcp_dissect::wire::tcp::{TcpFlags, TcpPacket, HEADER_LEN as TCP_FIXED_HEADER};
+use mptcp_dissect::wire::tcp_option::{TcpOption, TcpOptions};
 use serde_json::{json, Map, Value};
 
 use crate::capture::{self, Packet};
@@ -78,6 +78,15 @@ fn packet(pkt: &Packet<'_>, all: bool, skipped: &mut Skipped) -> Option<Value> {
     obj.insert("dst".into(), json!(frame.dst().to_string()));
     match frame.transport {
         Transport::Tcp(tcp) => segment(&frame, &tcp, obj, all),
+        // The capture's snap length cut the TCP header, not the sender: walk
+        // the options that were captured (as tshark does).
+        Transport::MalformedTcp(_)
+            if frame.transport_bytes.len() >= TCP_FIXED_HEADER
+                && frame.transport_bytes.len() < frame.transport_len as usize =>
+        {
+            let tcp = TcpPacket::new_unchecked(frame.transport_bytes);
+            segment(&frame, &tcp, obj, all)
+        }
         Transport::MalformedTcp(e) => {
             skipped.malformed += 1;
             obj.insert("errors".into(), json!([e.to_string()]));
@@ -88,22 +97,26 @@ fn packet(pkt: &Packet<'_>, all: bool, skipped: &mut Skipped) -> Option<Value> {
 }
 
 fn segment(
-    _frame: &Frame<'_>,
+    frame: &Frame<'_>,
     tcp: &TcpPacket<&[u8]>,
     mut obj: Map<String, Value>,
     all: bool,
 ) -> Option<Value> {
-    let options = tcp.options();
+    let captured = tcp.segment();
+    // All of the options area that was captured (all of it unless the
+    // capture's snap length cut the header).
+    let cut = captured.len() < tcp.header_len();
+    let options = captured
+        .get(TCP_FIXED_HEADER..tcp.header_len().min(captured.len()))
+        .unwrap_or(&[]);
     let mut mptcp = Vec::new();
     let mut errors = Vec::new();
     let mut has_mptcp = false;
-    for (offset, item) in tcp.option_iter().indexed() {
+    for (offset, item) in TcpOptions::new(options).indexed() {
         // The option's bytes as framed by its length byte (for lengths and
         // raw dumps); structural errors have no usable length.
-        let len = options
-            .get(offset + 1)
-            .map_or(0, |&l| usize::from(l))
-            .min(options.len().saturating_sub(offset));
+        let declared = options.get(offset + 1).map_or(0, |&l| usize::from(l));
+        let len = declared.min(options.len().saturating_sub(offset));
         let raw = options.get(offset..offset + len).unwrap_or(&[]);
         match item {
             Ok(TcpOption::Mptcp(opt)) => {
@@ -111,6 +124,18 @@ fn segment(
                 mptcp.push(js::option(&opt, len));
             }
             Ok(_) => {}
+            // The last option runs past what was captured of a header the
+            // snap length cut: not malformed, just not all there.
+            Err(e) if cut && e.reason.is_structural() => {
+                if e.kind == KIND_MPTCP {
+                    has_mptcp = true;
+                    mptcp.push(js::cut_option(raw, declared));
+                }
+                errors.push(format!(
+                    "tcp option kind {} at offset {offset}: cut by the capture's snap length",
+                    e.kind
+                ));
+            }
             Err(e) => {
                 if e.kind == KIND_MPTCP {
                     has_mptcp = true;
@@ -130,7 +155,12 @@ fn segment(
     obj.insert("flags".into(), json!(flags_str(tcp.flags())));
     obj.insert("seq".into(), json!(tcp.seq_number()));
     obj.insert("ack".into(), json!(tcp.ack_number()));
-    obj.insert("payload_len".into(), json!(tcp.payload().len()));
+    // On-wire payload length, also when the capture cut the segment short.
+    let wire_payload = (frame.transport_len as usize).saturating_sub(tcp.header_len());
+    obj.insert("payload_len".into(), json!(wire_payload));
+    if frame.transport_bytes.len() < frame.transport_len as usize {
+        obj.insert("truncated".into(), json!(true));
+    }
     obj.insert("mptcp".into(), Value::Array(mptcp));
     obj.insert("errors".into(), json!(errors));
     Some(Value::Object(obj))

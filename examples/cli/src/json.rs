@@ -149,3 +149,16 @@ pub fn rejected_option(raw: &[u8], err: &MptcpError) -> Value {
         "error": err.to_string(),
     })
 }
+
+/// The JSON object for a kind-30 option that the capture's snap length cut:
+/// what was captured of it, and its subtype if that byte was captured.
+pub fn cut_option(captured: &[u8], len: usize) -> Value {
+    let subtype = captured.get(2).map(|b| b >> 4);
+    json!({
+        "subtype": subtype,
+        "name": subtype.map_or("UNKNOWN", subtype_name),
+        "len": len,
+        "raw": hex(captured),
+        "truncated": true,
+    })
+}

@@ -240,9 +240,10 @@ impl Diff<'_> {
 fn compare_option(d: &mut Diff<'_>, ours: &Value, ts: &TsOpt) {
     d.int(ours, "subtype", ts, "tcp.options.mptcp.subtype");
     d.int(ours, "len", ts, "tcp.option_len");
-    if ours.get("error").is_some() {
-        // We rejected it; tshark decodes whatever it can of a malformed option
-        // (it has no length rules), so only kind/length/subtype are compared.
+    if ours.get("error").is_some() || ours.get("truncated").is_some() {
+        // We rejected it, or the capture's snap length cut it; tshark decodes
+        // whatever it can of such an option (it has no length rules), so
+        // only kind/length/subtype are compared.
         return;
     }
     let subtype = ours["subtype"].as_u64().unwrap();
