@@ -290,7 +290,7 @@ fn real_dss_checksums() {
         assert_eq!(dss_checksum(pseudo, payload), m.carried, "{}", m.what);
         assert!(dss_checksum_valid(pseudo, payload, m.carried), "{}", m.what);
         // The same payload split at odd offsets.
-        for cut in [1, 7, all.len() / 3 | 1] {
+        for cut in [1, 7, (all.len() / 3) | 1] {
             if cut > all.len() {
                 continue;
             }
