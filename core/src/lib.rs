@@ -11,6 +11,9 @@
 //!   the TCP option iterator and every MPTCP sub-option (parse **and** emit).
 //! * [`addr`] — the class of an advertised address (RFC 6890 registries and
 //!   the categories of Hesmans et al., Table 2).
+//! * [`checksum`] — RFC 1071 one's-complement sums (incremental across
+//!   segments split at any offset), the TCP checksum over the IPv4/IPv6
+//!   pseudo-header, and the MPTCP DSS checksum (RFC 8684 §3.3.1).
 //! * [`crypto`] — MPTCP key-derived values (token, IDSN) and HMACs (MP_JOIN,
 //!   ADD_ADDR) as pure functions over keys and nonces seen on the wire.
 //! * [`flow`] — bounded state: the direction-free connection key and the
@@ -30,6 +33,7 @@
 )]
 
 pub mod addr;
+pub mod checksum;
 pub mod crypto;
 pub mod flow;
 pub mod wire;
