@@ -299,3 +299,34 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// Every sub-option type's own `parse` never panics on arbitrary bytes,
+    /// with the framing (kind, length) and its subtype nibble forced in most
+    /// cases so each parser sees deep inputs, and left random in the rest.
+    #[test]
+    fn every_parser_never_panics(mut bytes in proptest::collection::vec(any::<u8>(), 0..48),
+                                 frame in 0u8..4) {
+        use mptcp_dissect::wire::mptcp::*;
+        for st in [0u8, 1, 2, 3, 4, 5, 6, 7, 8, 15] {
+            if frame != 0 && bytes.len() >= 3 {
+                bytes[0] = KIND_MPTCP;
+                bytes[1] = bytes.len() as u8;
+                bytes[2] = (st << 4) | (bytes[2] & 0x0f);
+            }
+            let b = &bytes[..];
+            let _ = MpCapable::parse(b);
+            let _ = MpJoin::parse(b);
+            let _ = Dss::parse(b);
+            let _ = AddAddr::parse(b);
+            let _ = RemoveAddr::parse(b);
+            let _ = MpPrio::parse(b);
+            let _ = MpFail::parse(b);
+            let _ = MpFastclose::parse(b);
+            let _ = MpTcpRst::parse(b);
+            let _ = MpExperimental::parse(b);
+        }
+    }
+}

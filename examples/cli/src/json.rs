@@ -6,7 +6,9 @@
 //! and raw bytes in lowercase hex). It must not decide anything about the
 //! packet: it renders what the core decoded.
 
-use mptcp_dissect::wire::mptcp::{subtype_name, AddAddrForm, MpJoin, MptcpError, MptcpOption};
+use mptcp_dissect::wire::mptcp::{
+    subtype_name, AddAddrForm, MpJoin, MptcpError, MptcpErrorReason, MptcpOption,
+};
 use serde_json::{json, Map, Value};
 
 /// Lowercase hex of `bytes`.
@@ -137,9 +139,11 @@ pub fn option(opt: &MptcpOption<'_>, len: usize) -> Value {
 /// The JSON object for a kind-30 option the core rejected: kind, length and
 /// subtype as far as they are known, the raw bytes, and why.
 pub fn rejected_option(raw: &[u8], err: &MptcpError) -> Value {
+    // An option too short to hold the subtype nibble has no subtype.
+    let subtype = (err.reason != MptcpErrorReason::TooShort).then_some(err.subtype);
     json!({
-        "subtype": err.subtype,
-        "name": subtype_name(err.subtype),
+        "subtype": subtype,
+        "name": subtype.map_or("UNKNOWN", subtype_name),
         "len": err.len,
         "raw": hex(raw),
         "error": err.to_string(),

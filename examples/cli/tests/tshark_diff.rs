@@ -77,8 +77,17 @@ impl TsOpt {
     }
 }
 
-/// Frame number → (MPTCP options in order, tshark flagged the frame malformed).
-type TsFrames = BTreeMap<u64, (Vec<TsOpt>, bool)>;
+/// One frame as tshark decoded it.
+#[derive(Debug, Default)]
+struct TsFrame {
+    /// Its MPTCP options, in order.
+    opts: Vec<TsOpt>,
+    /// tshark's notes on kind-30 options whose length byte breaks the option
+    /// framing (missing, below 2, or past the end of the options).
+    bad_framing: usize,
+}
+
+type TsFrames = BTreeMap<u64, TsFrame>;
 
 fn tshark_pdml(path: &Path) -> TsFrames {
     let out = Command::new("tshark")
@@ -93,7 +102,7 @@ fn tshark_pdml(path: &Path) -> TsFrames {
             "-o",
             "tcp.relative_sequence_numbers:FALSE",
             "-Y",
-            "tcp.options.mptcp.subtype",
+            "tcp.option_kind == 30 or tcp.option.len.invalid",
             "-T",
             "pdml",
         ])
@@ -109,24 +118,29 @@ fn tshark_pdml(path: &Path) -> TsFrames {
         .filter(|n| n.has_tag_name("packet"))
     {
         let mut frame = 0u64;
-        let mut opts = Vec::new();
-        let mut malformed = false;
+        let mut f = TsFrame::default();
         for node in packet.descendants() {
             match node.attribute("name") {
                 Some("frame.number") => {
                     frame = node.attribute("show").unwrap().parse().unwrap();
                 }
-                Some("_ws.malformed") => malformed = true,
+                Some("tcp.option.len.invalid")
+                    if node
+                        .attribute("showname")
+                        .is_some_and(|s| s.starts_with("MPTCP")) =>
+                {
+                    f.bad_framing += 1;
+                }
                 Some("mptcp") if node.has_tag_name("proto") => {
                     let mut o = TsOpt::default();
-                    for f in node.descendants().filter(|n| n.has_tag_name("field")) {
-                        let Some(name) = f.attribute("name") else {
+                    for fl in node.descendants().filter(|n| n.has_tag_name("field")) {
+                        let Some(name) = fl.attribute("name") else {
                             continue;
                         };
                         let v = if matches!(name, "tcp.options.mptcp.sendhmac") {
-                            f.attribute("value")
+                            fl.attribute("value")
                         } else {
-                            f.attribute("show")
+                            fl.attribute("show")
                         };
                         if let Some(v) = v {
                             o.fields
@@ -135,12 +149,12 @@ fn tshark_pdml(path: &Path) -> TsFrames {
                                 .push(v.to_string());
                         }
                     }
-                    opts.push(o);
+                    f.opts.push(o);
                 }
                 _ => {}
             }
         }
-        frames.insert(frame, (opts, malformed));
+        frames.insert(frame, f);
     }
     frames
 }
@@ -388,13 +402,36 @@ fn dump_agrees_with_tshark_on_every_fixture() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let ours = dump(path);
         let theirs = tshark_pdml(path);
-        for (frame, (ts_opts, _malformed)) in &theirs {
+        for (frame, ts_frame) in &theirs {
+            let ts_opts = &ts_frame.opts;
             let Some(mine) = ours.get(frame) else {
                 mismatches.push(format!(
                     "{name} frame {frame}: tshark sees MPTCP, dump printed nothing"
                 ));
                 continue;
             };
+            // A kind-30 option whose length byte breaks the TCP option framing
+            // is an `errors` entry for us and an expert note for tshark.
+            let my_bad_framing = mine["errors"]
+                .as_array()
+                .map(|e| {
+                    e.iter()
+                        .filter_map(Value::as_str)
+                        .filter(|e| {
+                            e.starts_with("tcp option kind 30 ")
+                                && (e.contains("beyond")
+                                    || e.contains("below 2")
+                                    || e.contains("missing"))
+                        })
+                        .count()
+                })
+                .unwrap_or(0);
+            if my_bad_framing != ts_frame.bad_framing {
+                mismatches.push(format!(
+                    "{name} frame {frame}: {my_bad_framing} badly framed MPTCP options, tshark {}",
+                    ts_frame.bad_framing
+                ));
+            }
             let my_opts = mine["mptcp"].as_array().cloned().unwrap_or_default();
             if my_opts.len() != ts_opts.len() {
                 mismatches.push(format!(

@@ -218,7 +218,11 @@ impl core::fmt::Display for MptcpErrorReason {
 
 impl core::fmt::Display for MptcpError {
     /// `MPTCP subtype 2 (DSS), length 9: bad length`.
+    /// An option too short to hold a subtype says so instead of naming one.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.reason == MptcpErrorReason::TooShort {
+            return write!(f, "MPTCP option, length {}: {}", self.len, self.reason);
+        }
         write!(
             f,
             "MPTCP subtype {} ({}), length {}: {}",
