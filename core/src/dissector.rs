@@ -935,9 +935,12 @@ impl<'a> DissectorView<'a> {
                         }
                     },
                     SubflowKind::Join => {
-                        if let (Some(MpJoin::SynAck {
-                            trunc_hmac, nonce, ..
-                        }), Some(c)) = (opts.join, cid)
+                        if let (
+                            Some(MpJoin::SynAck {
+                                trunc_hmac, nonce, ..
+                            }),
+                            Some(c),
+                        ) = (opts.join, cid)
                         {
                             sub.set_listener_nonce(nonce);
                             self.join_synack(&mut sub, c, trunc_hmac, &p, ev);
@@ -948,8 +951,12 @@ impl<'a> DissectorView<'a> {
             }
         } else if ackf
             && role == Role::C2s
-            && matches!(sub.state(), SubflowState::SynSeen | SubflowState::SynAckSeen)
+            && matches!(
+                sub.state(),
+                SubflowState::SynSeen | SubflowState::SynAckSeen
+            )
         {
+            let synack_seen = sub.state() == SubflowState::SynAckSeen;
             sub.set_state(SubflowState::Established);
             sub.set_rtt(now, true);
             if sub.isn(Role::S2c).is_none() {
@@ -961,7 +968,16 @@ impl<'a> DissectorView<'a> {
                     if let (Some(ck), Some(sk)) = (c.sender_key, c.receiver_key) {
                         match cid {
                             None => {
-                                cid = self.create_conn(key, &mut sub, c, sk, Some(ck), &p, ev, on_gone);
+                                cid = self.create_conn(
+                                    key,
+                                    &mut sub,
+                                    c,
+                                    sk,
+                                    Some(ck),
+                                    &p,
+                                    ev,
+                                    on_gone,
+                                );
                             }
                             Some(id) => self.check_keys(id, ck, sk, ev),
                         }
@@ -970,7 +986,7 @@ impl<'a> DissectorView<'a> {
             }
             if sub.kind() == SubflowKind::Join {
                 if let (Some(MpJoin::Ack { hmac, .. }), Some(c)) = (opts.join, cid) {
-                    self.join_ack(&mut sub, c, &hmac, &p, ev);
+                    self.join_ack(&mut sub, c, &hmac, synack_seen, &p, ev);
                 }
             }
             if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
@@ -1140,13 +1156,21 @@ impl<'a> DissectorView<'a> {
         self.join_verdict(sub, c, verdict, p, ev);
     }
 
-    fn join_ack(&mut self, sub: &mut Subflow, c: SlotId, hmac: &[u8; 20], p: &Pkt, ev: &mut Events) {
+    fn join_ack(
+        &mut self,
+        sub: &mut Subflow,
+        c: SlotId,
+        hmac: &[u8; 20],
+        synack_seen: bool,
+        p: &Pkt,
+        ev: &mut Events,
+    ) {
         let Some(conn) = self.conns.get(c) else {
             return;
         };
         let (ni, nl) = sub.nonces();
         // The listener's nonce is known only if the SYN/ACK was seen.
-        let verdict = match (Self::join_keys(sub, conn), sub.isn(Role::S2c).is_some() && sub.rtt_us().is_some()) {
+        let verdict = match (Self::join_keys(sub, conn), synack_seen) {
             (Some((ki, kl)), true) => {
                 if crypto::join_ack_hmac(conn.version, ki, kl, ni, nl) == *hmac {
                     HmacVerdict::Valid
@@ -1166,7 +1190,14 @@ impl<'a> DissectorView<'a> {
     }
 
     /// Applies a join HMAC verdict: link (first time) or reject.
-    fn join_verdict(&mut self, sub: &mut Subflow, c: SlotId, v: HmacVerdict, p: &Pkt, ev: &mut Events) {
+    fn join_verdict(
+        &mut self,
+        sub: &mut Subflow,
+        c: SlotId,
+        v: HmacVerdict,
+        p: &Pkt,
+        ev: &mut Events,
+    ) {
         let was_linked = sub.conn().is_some();
         let was_rejected = sub.hmac() == Some(HmacVerdict::Invalid);
         sub.set_hmac(v);
@@ -1274,7 +1305,12 @@ impl<'a> DissectorView<'a> {
     ) -> Option<SlotId> {
         let version = cap.version;
         let kh = crypto::key_hash(version, server_key);
-        if self.conns.find(&kh.token).is_some() || self.tokens.find(&kh.token).is_some_and(|a| self.tokens.get(a).is_some_and(|&x| self.conns.contains(x))) {
+        if self.conns.find(&kh.token).is_some()
+            || self
+                .tokens
+                .find(&kh.token)
+                .is_some_and(|a| self.tokens.get(a).is_some_and(|&x| self.conns.contains(x)))
+        {
             let stats = &mut self.st.stats;
             stats.token_collisions = stats.token_collisions.wrapping_add(1);
             ev.push(Event::TokenCollision { token: kh.token });
@@ -1379,7 +1415,9 @@ impl<'a> DissectorView<'a> {
                     map_segment(conn, crole, dsn, m.ssn, m.data_len, isn, p, new);
                 }
                 if dss.data_fin() {
-                    let fin = dsn.wrapping_add(u64::from(m.data_len)).wrapping_sub(u64::from(m.data_len > 0));
+                    let fin = dsn
+                        .wrapping_add(u64::from(m.data_len))
+                        .wrapping_sub(u64::from(m.data_len > 0));
                     if conn.set_data_fin(crole, fin) {
                         ev.push(Event::DataFin {
                             conn: id,
@@ -1409,7 +1447,12 @@ impl<'a> DissectorView<'a> {
         }
         if let Some(a) = opts.add_addr {
             let echo = a.echo();
-            let hmac = match (a.form, a.hmac, conn.key_of(crole), conn.key_of(crole.reversed())) {
+            let hmac = match (
+                a.form,
+                a.hmac,
+                conn.key_of(crole),
+                conn.key_of(crole.reversed()),
+            ) {
                 (AddAddrForm::V1 { echo: false }, Some(h), Some(ks), Some(kr)) => {
                     add_addr_verdict(ks, kr, &a, h)
                 }
@@ -1457,7 +1500,10 @@ impl<'a> DissectorView<'a> {
         if let Some(f) = opts.fail {
             conn.mp_fail = conn.mp_fail.saturating_add(1);
             conn.mp_fail_dsn = f.dsn;
-            ev.push(Event::MpFail { conn: id, dsn: f.dsn });
+            ev.push(Event::MpFail {
+                conn: id,
+                dsn: f.dsn,
+            });
         }
         if opts.fastclose && !conn.fastclose {
             conn.fastclose = true;
@@ -1515,7 +1561,9 @@ fn map_segment(
 }
 
 fn add_addr_verdict(sender_key: u64, receiver_key: u64, a: &AddAddr, h: u64) -> HmacVerdict {
-    let mut ports = [Some(a.port), None].into_iter().take(if a.port.is_some() { 2 } else { 1 });
+    let mut ports = [Some(a.port), None]
+        .into_iter()
+        .take(if a.port.is_some() { 2 } else { 1 });
     let ok = ports.any(|port| {
         let port = port.flatten();
         let full = crypto::add_addr_hmac_full(sender_key, receiver_key, a.addr_id, a.ip, port);
@@ -1677,5 +1725,746 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     /// Every live subflow.
     pub fn subflows(&self) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
         self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::wire::mptcp::{DssMapping, MpFastclose};
+    use core::net::Ipv4Addr;
+
+    const A: [u8; 4] = [10, 0, 0, 1];
+    const B: [u8; 4] = [10, 0, 0, 2];
+    const A2: [u8; 4] = [10, 0, 1, 1];
+    const KA: u64 = 0x0123_4567_89ab_cdef;
+    const KB: u64 = 0xfedc_ba98_7654_3210;
+    const MS: u64 = 1_000_000;
+
+    type D = Dissector<8, 4>;
+
+    fn dis() -> D {
+        Dissector::new([3; 16], DissectorConfig::default())
+    }
+
+    /// A raw IPv4/TCP packet with MPTCP options and `payload` zero bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn pkt(
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        opts: &[MptcpOption<'_>],
+        payload: usize,
+    ) -> Vec<u8> {
+        let mut o = Vec::new();
+        for m in opts {
+            let mut b = [0u8; 40];
+            let n = m.emit(&mut b).unwrap();
+            o.extend_from_slice(&b[..n]);
+        }
+        while o.len() % 4 != 0 {
+            o.push(1);
+        }
+        let tcp_len = 20 + o.len();
+        let total = 20 + tcp_len + payload;
+        let mut p = Vec::new();
+        p.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ]);
+        p.extend_from_slice(&src);
+        p.extend_from_slice(&dst);
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&dport.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&ack.to_be_bytes());
+        p.push(((tcp_len / 4) as u8) << 4);
+        p.push(flags.bits() as u8);
+        p.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(&o);
+        p.resize(total, 0);
+        p
+    }
+
+    fn cap(v: Version, sk: Option<u64>, rk: Option<u64>) -> MptcpOption<'static> {
+        MptcpOption::Capable(MpCapable {
+            version: v,
+            flags: MpCapable::FLAG_HMAC_SHA,
+            sender_key: sk,
+            receiver_key: rk,
+            data_len: None,
+            checksum: None,
+        })
+    }
+
+    fn dss(dsn: u64, wide: bool, ssn: u32, len: u16, fin: bool) -> MptcpOption<'static> {
+        MptcpOption::Dss(Dss {
+            flags: if fin { Dss::FLAG_DATA_FIN } else { 0 },
+            reserved: 0,
+            data_ack: None,
+            mapping: Some(DssMapping {
+                dsn,
+                dsn_wide: wide,
+                ssn,
+                data_len: len,
+                checksum: None,
+            }),
+        })
+    }
+
+    const SYN: TcpFlags = TcpFlags::SYN;
+    const ACK: TcpFlags = TcpFlags::ACK;
+    fn synack() -> TcpFlags {
+        TcpFlags::SYN | TcpFlags::ACK
+    }
+
+    struct R {
+        events: Events,
+        conn: Option<ConnId>,
+        subflow: Option<SubflowId>,
+        role: Option<Role>,
+    }
+
+    fn go(d: &mut D, p: Vec<u8>, now: u64) -> R {
+        let r = d.dissect(&p, LinkType::Ipv4, now);
+        R {
+            events: r.events,
+            conn: r.conn,
+            subflow: r.subflow,
+            role: r.role,
+        }
+    }
+
+    fn events(d: &R) -> Vec<Event> {
+        d.events.iter().copied().collect()
+    }
+
+    /// Runs the v1 (or v0) handshake A:1000 → B:80; returns the connection.
+    fn handshake(d: &mut D, v: Version) -> ConnId {
+        let syn_opt = match v {
+            Version::V1 => cap(v, None, None),
+            Version::V0 => cap(v, Some(KA), None),
+        };
+        let r = go(d, pkt(A, 1000, B, 80, 100, 0, SYN, &[syn_opt], 0), 0);
+        assert!(r.subflow.is_some() && r.conn.is_none());
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(v, Some(KB), None)],
+                0,
+            ),
+            MS,
+        );
+        let conn = r.conn.unwrap();
+        assert!(matches!(events(&r)[..], [Event::NewConnection { conn: c }] if c == conn));
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(v, Some(KA), Some(KB))],
+                0,
+            ),
+            2 * MS,
+        );
+        assert_eq!(r.conn, Some(conn));
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        conn
+    }
+
+    fn check_keys(d: &D, conn: ConnId, v: Version) {
+        let c = d.connection(conn.slot).unwrap();
+        let ka = crypto::key_hash(v, KA);
+        let kb = crypto::key_hash(v, KB);
+        assert_eq!(c.version, v);
+        assert_eq!(c.client_key(), Some(KA));
+        assert_eq!(c.server_key, KB);
+        assert_eq!(c.client_token(), Some(ka.token));
+        assert_eq!(c.server_token, kb.token);
+        assert_eq!(c.client_idsn(), Some(ka.idsn));
+        assert_eq!(c.server_idsn, kb.idsn);
+        let ((ci, cp), (si, sp)) = c.endpoints();
+        assert_eq!(
+            (ci, cp, si, sp),
+            (IpAddr::V4(A.into()), 1000, IpAddr::V4(B.into()), 80)
+        );
+        assert_eq!(c.subflows_established, 1);
+    }
+
+    #[test]
+    fn handshake_v1() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        check_keys(&d, conn, Version::V1);
+        let (_, s) = d.subflows().map(|(_, k, s)| (k, *s)).next().unwrap();
+        assert_eq!(s.rtt_us(), Some(2000));
+        assert!(s.rtt_full());
+    }
+
+    #[test]
+    fn handshake_v0() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V0);
+        check_keys(&d, conn, Version::V0);
+    }
+
+    #[test]
+    fn key_mismatch_keeps_first() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(Version::V1, Some(KA ^ 1), Some(KB))],
+                0,
+            ),
+            3 * MS,
+        );
+        // Not the third ACK any more: keys are checked only then.
+        assert!(r.events.is_empty());
+        let _ = conn;
+        // A second connection whose third ACK is the first thing seen, then a
+        // mismatching repeat is not re-checked either; the key stays.
+        assert_eq!(d.connection(conn.slot).unwrap().client_key(), Some(KA));
+    }
+
+    fn join(
+        d: &mut D,
+        token: u32,
+        synack_hmac: Option<u64>,
+        ack_hmac: Option<[u8; 20]>,
+    ) -> Vec<Event> {
+        let mut ev = Vec::new();
+        let (ra, rb) = (0x1122_3344, 0x5566_7788);
+        let j = MptcpOption::Join(MpJoin::Syn {
+            flags: 0,
+            backup: false,
+            addr_id: 1,
+            token,
+            nonce: ra,
+        });
+        let r = go(d, pkt(A2, 2000, B, 80, 7000, 0, SYN, &[j], 0), 10 * MS);
+        ev.extend(events(&r));
+        if let Some(h) = synack_hmac {
+            let j = MptcpOption::Join(MpJoin::SynAck {
+                flags: 0,
+                backup: false,
+                addr_id: 0,
+                trunc_hmac: h,
+                nonce: rb,
+            });
+            let r = go(
+                d,
+                pkt(B, 80, A2, 2000, 9000, 7001, synack(), &[j], 0),
+                11 * MS,
+            );
+            ev.extend(events(&r));
+        }
+        if let Some(h) = ack_hmac {
+            let j = MptcpOption::Join(MpJoin::ack(h));
+            let r = go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[j], 0), 12 * MS);
+            ev.extend(events(&r));
+        }
+        ev
+    }
+
+    fn good_hmacs(v: Version) -> (u64, [u8; 20]) {
+        let (ra, rb) = (0x1122_3344, 0x5566_7788);
+        (
+            crypto::join_synack_hmac(v, KB, KA, rb, ra),
+            crypto::join_ack_hmac(v, KA, KB, ra, rb),
+        )
+    }
+
+    #[test]
+    fn join_links_by_token() {
+        for v in [Version::V0, Version::V1] {
+            let d = &mut dis();
+            let conn = handshake(d, v);
+            let (s, a) = good_hmacs(v);
+            let token = crypto::key_hash(v, KB).token;
+            let ev = join(d, token, Some(s), Some(a));
+            assert!(
+                matches!(ev[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Valid, .. }] if c == conn),
+                "{ev:?}"
+            );
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+            assert_eq!(c.first_join_ts(), Some(10 * MS));
+            let joined = d
+                .subflows()
+                .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+                .unwrap()
+                .2;
+            assert_eq!(joined.hmac(), Some(HmacVerdict::Valid));
+            assert_eq!(joined.conn(), Some(conn.slot));
+        }
+    }
+
+    #[test]
+    fn join_by_client_token_reversed_roles() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        // The server (B) opens a subflow to the client, naming the client's
+        // token: the listener is the connection's client.
+        let token = crypto::key_hash(Version::V1, KA).token;
+        let j = MptcpOption::Join(MpJoin::Syn {
+            flags: 1,
+            backup: true,
+            addr_id: 3,
+            token,
+            nonce: 1,
+        });
+        let r = go(d, pkt(B, 81, A, 1001, 1, 0, SYN, &[j], 0), 5 * MS);
+        assert!(r.events.is_empty());
+        let h = crypto::join_synack_hmac(Version::V1, KA, KB, 2, 1);
+        let j = MptcpOption::Join(MpJoin::SynAck {
+            flags: 0,
+            backup: false,
+            addr_id: 0,
+            trunc_hmac: h,
+            nonce: 2,
+        });
+        let r = go(d, pkt(A, 1001, B, 81, 1, 2, synack(), &[j], 0), 6 * MS);
+        assert!(
+            matches!(events(&r)[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Valid, .. }] if c == conn)
+        );
+        // Connection-level role of the join initiator (B) is s2c.
+        assert_eq!(r.role, Some(Role::C2s));
+    }
+
+    #[test]
+    fn join_unknown_token() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let ev = join(d, 0xdead_beef, Some(1), Some([0; 20]));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::JoinUnknownToken {
+                    token: 0xdead_beef,
+                    ..
+                }]
+            ),
+            "{ev:?}"
+        );
+        let s = d
+            .subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2;
+        assert_eq!(s.conn(), None);
+        assert_eq!(d.stats().join_unknown_token, 1);
+    }
+
+    #[test]
+    fn spoofed_join_rejected() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let (s, a) = good_hmacs(Version::V1);
+        let token = crypto::key_hash(Version::V1, KB).token;
+        // Wrong SYN/ACK HMAC (one bit flipped).
+        let ev = join(d, token, Some(s ^ 1), Some(a));
+        assert!(
+            matches!(ev[..], [Event::JoinRejected { conn: c, reason: JoinRejectReason::InvalidHmac, .. }] if c == conn),
+            "{ev:?}"
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.joins_rejected), (1, 1));
+        let j = d
+            .subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2;
+        assert_eq!(j.conn(), None);
+        assert_eq!(j.hmac(), Some(HmacVerdict::Invalid));
+
+        // Good SYN/ACK, spoofed third ACK: linked, then unlinked.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let mut bad = a;
+        bad[19] ^= 0x80;
+        let ev = join(d, token, Some(s), Some(bad));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::SubflowJoined { .. }, Event::JoinRejected { .. }]
+            ),
+            "{ev:?}"
+        );
+        assert_eq!(d.connection(conn.slot).unwrap().subflows_linked, 1);
+    }
+
+    #[test]
+    fn join_without_synack_unverifiable() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let (_, a) = good_hmacs(Version::V1);
+        let token = crypto::key_hash(Version::V1, KB).token;
+        let ev = join(d, token, None, Some(a));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::SubflowJoined {
+                    hmac: HmacVerdict::Unverifiable,
+                    ..
+                }]
+            ),
+            "{ev:?}"
+        );
+    }
+
+    fn add_addr(d: &mut D, hmac: u64) -> Vec<Event> {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 2));
+        let o = MptcpOption::AddAddr(AddAddr {
+            form: AddAddrForm::V1 { echo: false },
+            addr_id: 4,
+            ip,
+            port: None,
+            hmac: Some(hmac),
+        });
+        let r = go(d, pkt(B, 80, A, 1000, 501, 101, ACK, &[o], 0), 3 * MS);
+        events(&r)
+    }
+
+    #[test]
+    fn add_addr_hmac_checked() {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 2));
+        let good = crypto::add_addr_hmac(KB, KA, 4, ip, None);
+        for (h, want) in [
+            (good, HmacVerdict::Valid),
+            (good ^ (1 << 40), HmacVerdict::Invalid),
+        ] {
+            let d = &mut dis();
+            let conn = handshake(d, Version::V1);
+            let ev = add_addr(d, h);
+            assert!(
+                matches!(ev[..], [Event::AddrAdvertised { conn: c, addr_id: 4, hmac, echo: false, class: AddrClass::Private, sender: Role::S2c, .. }] if c == conn && hmac == want),
+                "{ev:?}"
+            );
+            let a = *d.connection(conn.slot).unwrap().addrs().next().unwrap();
+            assert_eq!((a.id(), a.ip(), a.hmac()), (4, ip, want));
+        }
+    }
+
+    #[test]
+    fn dsn_expansion_wrap_data_fin_reinjection() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        // A 64-bit mapping just below a 32-bit boundary.
+        let base = (idsn & !0xffff_ffff) | 0xffff_fff0;
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(base, true, 1, 100, false)],
+                100,
+            ),
+            3 * MS,
+        );
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        // The next one with a 32-bit DSN past the wrap.
+        let next = base + 100;
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                201,
+                501,
+                ACK,
+                &[dss(next & 0xffff_ffff, false, 101, 50, true)],
+                50,
+            ),
+            4 * MS,
+        );
+        let fin = next + 49;
+        assert!(
+            matches!(events(&r)[..], [Event::DataFin { sender: Role::C2s, dsn, .. }] if dsn == fin),
+            "{:?}",
+            events(&r)
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.dir(Role::C2s).dsn_hi, next + 50);
+        assert_eq!(c.data_fin(Role::C2s), Some(fin));
+        assert_eq!(c.dir(Role::C2s).reinjected, 0);
+        // A TCP retransmission is not a reinjection.
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(base, true, 1, 100, false)],
+                100,
+            ),
+            5 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().dir(Role::C2s).reinjected,
+            0
+        );
+        // The same DSN range sent as new bytes on the subflow: reinjected.
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                251,
+                501,
+                ACK,
+                &[dss(base + 20, true, 151, 30, false)],
+                30,
+            ),
+            6 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().dir(Role::C2s).reinjected,
+            30
+        );
+        // Server DATA_FIN too → end data_fin, class closed.
+        let sidsn = crypto::key_hash(Version::V1, KB).idsn;
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                301,
+                ACK,
+                &[dss(sidsn + 1, true, 0, 1, true)],
+                0,
+            ),
+            7 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::DataFin {
+                sender: Role::S2c,
+                ..
+            }]
+        ));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.end, ConnEnd::DataFin);
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+        assert_eq!(expand_dsn(5, 0xffff_fff0), 0x1_0000_0005);
+        assert_eq!(expand_dsn(0xffff_fff0, 0x1_0000_0005), 0xffff_fff0);
+    }
+
+    #[test]
+    fn fastclose_and_both_directions() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(1, true, 1, 10, false)],
+                10,
+            ),
+            3 * MS,
+        );
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                111,
+                ACK,
+                &[dss(1, true, 1, 20, false)],
+                20,
+            ),
+            3 * MS,
+        );
+        assert_eq!(r.role, Some(Role::S2c));
+        assert_eq!(r.conn, Some(conn));
+        let (_, s) = d.subflows().map(|(_, k, s)| (k, *s)).next().unwrap();
+        assert_eq!((s.bytes(Role::C2s), s.bytes(Role::S2c)), (10, 20));
+        let fc = MptcpOption::Fastclose(MpFastclose::new(KB));
+        let r = go(d, pkt(A, 1000, B, 80, 111, 521, ACK, &[fc], 0), 4 * MS);
+        assert!(matches!(events(&r)[..], [Event::Fastclose { conn: c }] if c == conn));
+        let r = go(
+            d,
+            pkt(B, 80, A, 1000, 521, 0, TcpFlags::RST, &[], 0),
+            5 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::SubflowClosed {
+                end: SubflowEnd::Rst,
+                ..
+            }]
+        ));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.end, ConnEnd::Fastclose);
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+    }
+
+    #[test]
+    fn eviction_order_and_idle_expiry() {
+        // 8 subflow slots: fill with SYNs, close one, then a 9th SYN evicts
+        // the closed one first, and the next the oldest embryonic one.
+        let d = &mut dis();
+        let syn = |port: u16| {
+            pkt(
+                A,
+                port,
+                B,
+                80,
+                1,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            )
+        };
+        for port in 0..8u16 {
+            go(d, syn(port), u64::from(port) * MS);
+        }
+        let r = go(
+            d,
+            pkt(B, 80, A, 5, 1, 2, TcpFlags::RST | TcpFlags::ACK, &[], 0),
+            9 * MS,
+        );
+        assert!(matches!(events(&r)[..], [Event::SubflowClosed { .. }]));
+        let r = go(d, syn(100), 10 * MS);
+        assert!(
+            matches!(
+                events(&r)[..],
+                [Event::Evicted {
+                    what: TableKind::Subflow,
+                    class: EvictClass::Closed,
+                    cause: RemovalCause::Evicted,
+                    ..
+                }]
+            ),
+            "{:?}",
+            events(&r)
+        );
+        let mut gone = Vec::new();
+        d.dissect_with(&syn(101), LinkType::Ipv4, 11 * MS, |g| gone.push(g));
+        assert!(
+            matches!(gone[..], [Gone::Subflow { key, cause: RemovalCause::Evicted, .. }] if key.first().1 == 0 || key.second().1 == 0),
+            "{gone:?}"
+        );
+        assert_eq!(d.stats().subflows_evicted, 2);
+        // Idle expiry: embryonic after 30 s, bounded work per packet.
+        let mut n = 0;
+        for i in 0..8 {
+            let r = go(d, pkt(A, 9, B, 9, 0, 0, ACK, &[], 0), 31 * 1_000 * MS + i);
+            n += r
+                .events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Event::Evicted {
+                            cause: RemovalCause::Idle,
+                            ..
+                        }
+                    )
+                })
+                .count();
+        }
+        assert_eq!(n, 8);
+        assert_eq!(d.subflows().count(), 0);
+    }
+
+    #[test]
+    fn connection_idle_and_eviction_reported() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let mut gone = Vec::new();
+        // Established timeout is 2 h.
+        for i in 0..4 {
+            d.dissect_with(
+                &pkt(A, 9, B, 9, 0, 0, ACK, &[], 0),
+                LinkType::Ipv4,
+                7201 * 1_000 * MS + i,
+                |g| gone.push(g),
+            );
+        }
+        let c = gone.iter().find_map(|g| match g {
+            Gone::Connection { id, conn, .. } => Some((*id, *conn)),
+            _ => None,
+        });
+        let (id, c) = c.unwrap();
+        assert_eq!(id, conn);
+        assert_eq!(c.end, ConnEnd::Idle);
+        assert_eq!(d.connections().count(), 0);
+        // Its alias token left with it.
+        assert!(d.tokens.is_empty());
+    }
+
+    #[test]
+    fn malformed_and_untracked_counted() {
+        let d = &mut dis();
+        let r = d.dissect(&[0x45, 0, 0], LinkType::Ipv4, 0);
+        assert!(r.frame.is_err());
+        go(d, pkt(A, 1, B, 2, 0, 0, ACK, &[], 5), 0);
+        let s = d.stats();
+        assert_eq!((s.packets, s.malformed, s.tcp, s.untracked), (2, 1, 1, 1));
     }
 }

@@ -589,7 +589,10 @@ mod tests {
     fn new_bytes_across_wrap() {
         let mut s = Subflow::new(Direction::Forward, SubflowKind::Initial, 0);
         s.set_isn(Role::C2s, u32::MAX - 10);
-        assert_eq!(s.record_segment(Role::C2s, u32::MAX - 9, 20), (u32::MAX - 9, 10));
+        assert_eq!(
+            s.record_segment(Role::C2s, u32::MAX - 9, 20),
+            (u32::MAX - 9, 10)
+        );
         // Retransmission: nothing new.
         assert_eq!(s.record_segment(Role::C2s, u32::MAX - 9, 20), (10, 10));
         // Partial overlap.

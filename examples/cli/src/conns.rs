@@ -14,9 +14,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use mptcp_dissect::dissector::{
-    DissectorConfig, DissectorState, DissectorView, Event, Gone,
-};
+use mptcp_dissect::dissector::{DissectorConfig, DissectorState, DissectorView, Event, Gone};
 use mptcp_dissect::flow::{
     ConnEnd, Connection, FlowKey, FlowTableView, HmacVerdict, Role, Slot, SlotId, Subflow,
     SubflowEnd, SubflowKind, TableState,
@@ -151,10 +149,7 @@ pub fn collect(path: &Path, capacity: usize) -> Result<BTreeMap<u32, Record>, Er
         recs.entry(id.serial).or_default().conn = Some(*c);
     }
     for (id, key, s) in d.subflows() {
-        if let Some(serial) = s
-            .claimed_conn()
-            .and_then(|c| serial_of.get(&c.to_bits()))
-        {
+        if let Some(serial) = s.claimed_conn().and_then(|c| serial_of.get(&c.to_bits())) {
             recs.entry(*serial)
                 .or_default()
                 .subflows

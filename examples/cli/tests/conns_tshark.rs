@@ -256,8 +256,6 @@ fn tokens_idsns_and_grouping_match_tshark() {
     for r in &report {
         eprintln!("{r}");
     }
-    eprintln!(
-        "conns {conns_total}, keys matched {keys_checked}, groups matched {groups_checked}"
-    );
+    eprintln!("conns {conns_total}, keys matched {keys_checked}, groups matched {groups_checked}");
     assert!(keys_checked > 10 && groups_checked > 5);
 }
