@@ -1,10 +1,10 @@
 //! The one entry point: a captured frame in, a [`Dissection`] out.
 //!
 //! This module owns the stateful MPTCP engine: it parses each frame with
-//! [`wire`](crate::wire), finds or creates the subflow in the subflow table
+//! [`wire`](mod@crate::wire), finds or creates the subflow in the subflow table
 //! and the connection in the connection table (by token), runs the
 //! handshake, join, address, data-sequence and teardown logic, verifies the
-//! key-derived values and HMACs with [`crypto`](crate::crypto) and reports
+//! key-derived values and HMACs with [`crypto`](mod@crate::crypto) and reports
 //! what happened as a bounded list of [`Event`]s. It must not allocate, read
 //! a clock, panic, or do unbounded work per packet: every table operation is
 //! O(1) (one keyed hash of the subflow key per packet, plus one per table
@@ -15,10 +15,10 @@
 //!
 //! # Memory
 //!
-//! [`Dissector<S, C>`] owns three tables: subflows (`S` slots of 128 bytes
-//! + 8 index bytes = 136 bytes per subflow), connections (`C` slots of 256
-//! bytes + 8) and client-token aliases (`C` slots of 48 bytes + 8): 320
-//! bytes per connection. [`DissectorView`] runs the same code over caller
+//! [`Dissector<S, C>`] owns three tables: subflows (`S` slots of 128 bytes,
+//! plus 8 index bytes: 136 bytes per subflow), connections (`C` slots of
+//! 256 bytes, plus 8) and client-token aliases (`C` slots of 48 bytes, plus
+//! 8): 320 bytes per connection. [`DissectorView`] runs the same code over caller
 //! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
 //!
 //! # What is tracked
@@ -1924,7 +1924,7 @@ mod tests {
     fn handshake_v1() {
         let d = &mut dis();
         let conn = handshake(d, Version::V1);
-        check_keys(&d, conn, Version::V1);
+        check_keys(d, conn, Version::V1);
         let (_, s) = d.subflows().map(|(_, k, s)| (k, *s)).next().unwrap();
         assert_eq!(s.rtt_us(), Some(2000));
         assert!(s.rtt_full());
@@ -1934,7 +1934,7 @@ mod tests {
     fn handshake_v0() {
         let d = &mut dis();
         let conn = handshake(d, Version::V0);
-        check_keys(&d, conn, Version::V0);
+        check_keys(d, conn, Version::V0);
     }
 
     #[test]
