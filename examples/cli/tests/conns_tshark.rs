@@ -151,8 +151,15 @@ fn tshark(path: &Path) -> Ts {
         let key = g(4).split(',').next().and_then(|k| k.parse::<u64>().ok());
         let token = g(2).split(',').next().and_then(|k| k.parse::<u32>().ok());
         let idsn = g(3).split(',').next().and_then(|k| k.parse::<u64>().ok());
+        // TSHARK: on a SYN/ACK that mirrors the SYN's own v0 key
+        // (crafted/v1-mirrored.pcap frame 2) tshark 4.x shows
+        // `mptcp.expected_token` 0 next to the right IDSN; keep the first
+        // (non-zero) token seen for a key.
         if let (Some(k), Some(t), Some(i)) = (key, token, idsn) {
-            ts.keys.insert(k, (t, i));
+            if t == 0 {
+                continue;
+            }
+            ts.keys.entry(k).or_insert((t, i));
             ts.stream_keys
                 .entry(mstream.to_string())
                 .or_default()
