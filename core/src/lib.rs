@@ -18,7 +18,11 @@
 //!   ADD_ADDR) as pure functions over keys and nonces seen on the wire.
 //! * [`flow`] — bounded state: the direction-free connection key and the
 //!   fixed-capacity flow table (stable generation-checked ids, exact
-//!   class-aware LRU eviction, bounded-work expiry).
+//!   class-aware LRU eviction, bounded-work expiry), and the subflow and
+//!   connection values stored in it.
+//! * [`dissector`] — the one entry point: [`dissector::Dissector`] /
+//!   [`dissector::DissectorView`] turn a frame into a
+//!   [`dissector::Dissection`] (parsed view, connection, subflow, events).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -35,5 +39,6 @@
 pub mod addr;
 pub mod checksum;
 pub mod crypto;
+pub mod dissector;
 pub mod flow;
 pub mod wire;

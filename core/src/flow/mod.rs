@@ -12,12 +12,19 @@
 //! * [`table`] — [`FlowTable`] / [`FlowTableView`], a keyed-hash table with
 //!   stable, generation-checked [`SlotId`]s, exact class-aware LRU eviction
 //!   ([`EvictClass`]) and bounded-work expiry.
+//! * [`subflow`] — [`Subflow`], the per-subflow value of the subflow table.
+//! * [`conn`] — [`Connection`], the per-connection value of the connection
+//!   table (keyed by the server token) and of its client-token alias table.
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
+pub mod conn;
 pub mod key;
+pub mod subflow;
 pub mod table;
 
+pub use conn::{AddrEntry, ConnEnd, Connection, DataDir, ADDR_SLOTS};
 pub use key::{Direction, FlowKey, FLOW_KEY_LEN};
+pub use subflow::{HmacVerdict, Role, Subflow, SubflowEnd, SubflowKind, SubflowState};
 pub use table::{
     layout, EvictClass, EvictPolicy, Expired, FlowTable, FlowTableView, InsertError, Inserted,
     PerClass, Removed, Slot, SlotId, TableError, TableLayout, TableState, TableStats, MAX_CAPACITY,

@@ -2,6 +2,8 @@
 //!
 //! * `mpdissect dump FILE` — one JSON object per TCP segment that carries
 //!   MPTCP options (every TCP segment with `--all`).
+//! * `mpdissect conns FILE` — one JSON object per MPTCP connection, from the
+//!   core's stateful dissector.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -10,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod capture;
+mod conns;
 mod dump;
 mod json;
 
@@ -30,6 +33,15 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Print one JSON object per MPTCP connection (stateful dissector).
+    Conns {
+        /// A pcap or pcapng file.
+        file: PathBuf,
+        /// Entries per table (subflows, connections), rounded up to a power
+        /// of two.
+        #[arg(long, default_value_t = 4096)]
+        capacity: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +50,7 @@ fn main() -> ExitCode {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         Command::Dump { file, all } => dump::run(&file, all, &mut out),
+        Command::Conns { file, capacity } => conns::run(&file, capacity, &mut out),
     };
     let flushed = out.flush();
     match result.and(flushed.map_err(Error::from)) {

@@ -1,0 +1,2470 @@
+//! The one entry point: a captured frame in, a [`Dissection`] out.
+//!
+//! This module owns the stateful MPTCP engine: it parses each frame with
+//! [`wire`](mod@crate::wire), finds or creates the subflow in the subflow table
+//! and the connection in the connection table (by token), runs the
+//! handshake, join, address, data-sequence and teardown logic, verifies the
+//! key-derived values and HMACs with [`crypto`](mod@crate::crypto) and reports
+//! what happened as a bounded list of [`Event`]s. It must not allocate, read
+//! a clock, panic, or do unbounded work per packet: every table operation is
+//! O(1) (one keyed hash of the subflow key per packet, plus one per table
+//! insertion or token lookup), expiry examines at most
+//! [`DissectorConfig::expire_work`] entries per table and per packet, and
+//! SHA/HMAC computations happen only when a key is first learned or an
+//! HMAC is checked.
+//!
+//! # Memory
+//!
+//! [`Dissector<S, C>`] owns three tables: subflows (`S` slots of 128 bytes,
+//! plus 8 index bytes: 136 bytes per subflow), connections (`C` slots of
+//! 256 bytes, plus 8) and client-token aliases (`C` slots of 48 bytes, plus
+//! 8): 320 bytes per connection. [`DissectorView`] runs the same code over caller
+//! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
+//!
+//! # What is tracked
+//!
+//! A subflow entry is created for a SYN carrying MP_CAPABLE or MP_JOIN, and
+//! for a non-SYN segment carrying an MP_CAPABLE with both keys (a third ACK
+//! whose SYN was not captured). Other TCP segments without an entry are
+//! counted as untracked. A connection is created when the server's key is
+//! first known (SYN/ACK, or the third ACK if the SYN/ACK was missed), keyed
+//! by the server's token; the client's token becomes an alias when the
+//! client's key is known (v0 SYN or the third ACK).
+//!
+//! # MP_JOIN
+//!
+//! The SYN's token is looked up as a server token, then as a client token
+//! (the join's listener is then the connection's client). Unknown → event
+//! [`Event::JoinUnknownToken`] and the subflow stays unlinked. The SYN/ACK's
+//! truncated HMAC and the third ACK's HMAC are checked when both keys are
+//! known ([`HmacVerdict::Unverifiable`] otherwise). The subflow is linked
+//! (event [`Event::SubflowJoined`]) at the SYN/ACK, or at the third ACK if
+//! the SYN/ACK was not captured, unless the HMAC is invalid: then event
+//! [`Event::JoinRejected`] and it is not (or no longer) linked.
+//!
+//! # ADD_ADDR
+//!
+//! A v1 non-echo ADD_ADDR is checked against HMAC(sender key, receiver
+//! key); the legacy truncations of early Linux development kernels
+//! ([`AddAddrTruncation`]) and the pre-2021 "port hashed as 0" variant also
+//! count as [`HmacVerdict::Valid`] (they prove the sender knew both keys).
+//! An echo, a v0 ADD_ADDR or one on a connection whose keys are not both
+//! known is [`HmacVerdict::Unverifiable`]; echoes are reported but not added
+//! to the connection's address set.
+//!
+//! # Data sequence numbers and reinjection
+//!
+//! A 32-bit DSN is expanded to the 64-bit value closest to the direction's
+//! highest DSN end seen (the sender's IDSN before any data). The DATA_FIN's
+//! DSN is `dsn + data_len - 1` (RFC 8684 §3.3.3).
+//!
+//! Reinjection is a **bounded approximation**: per direction the connection
+//! keeps only its highest DSN end, per subflow only its highest sequence
+//! end. A segment whose bytes are new at subflow level (not a TCP
+//! retransmission) but whose DSN range lies below the connection's
+//! high-water mark counts the overlap as reinjected. It over-counts data
+//! sent out of order at data level across subflows that was never sent
+//! before (a subflow sending DSN 100–200 after another sent 200–300 counts
+//! 100 bytes); the CLI's test compares it with an exact count.
+//!
+//! # Fallback
+//!
+//! Event [`Event::Fallback`] for: an MP_CAPABLE SYN answered without
+//! MP_CAPABLE (the subflow becomes plain TCP), an infinite mapping
+//! (data-level length 0), or the first segment with payload of a subflow
+//! of a v1 connection carrying neither DSS nor MP_CAPABLE-with-data.
+//!
+//! # Aging
+//!
+//! Both tables age entries by [`EvictClass`]: embryonic (handshake not
+//! complete), established, closed (subflow: FIN both ways or RST;
+//! connection: DATA_FIN both ways, MP_FASTCLOSE or every subflow reset),
+//! with the idle timeouts of [`DissectorConfig`] (defaults: closed 10 s,
+//! embryonic 30 s, established 2 h, in nanoseconds). Every removal (expiry
+//! or eviction) and every refused insertion is counted and reported
+//! ([`Event::Evicted`], [`Event::TableFull`]); [`DissectorView::dissect_with`]
+//! also hands the removed value to a callback.
+
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+
+use core::net::IpAddr;
+
+use crate::addr::{classify, AddrClass};
+use crate::crypto::{self, AddAddrTruncation};
+use crate::flow::{
+    ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
+    HmacVerdict, InsertError, PerClass, Removed, Role, SlotId, Subflow, SubflowEnd, SubflowKind,
+    SubflowState,
+};
+use crate::wire::frame::{parse_frame, Frame, FrameError, LinkType, Transport};
+use crate::wire::mptcp::{
+    AddAddr, AddAddrForm, Dss, MpCapable, MpFail, MpJoin, MpPrio, MpTcpRst, MptcpOption,
+    RemoveAddr, TcpRstReason, Version,
+};
+use crate::wire::tcp::{TcpFlags, TcpPacket};
+use crate::wire::tcp_option::{OptionErrorReason, TcpOption};
+
+/// Events one [`Dissection`] can carry; more are counted in
+/// [`Events::dropped`].
+pub const MAX_EVENTS: usize = 8;
+
+const SECOND: u64 = 1_000_000_000;
+
+/// Tunables of a [`Dissector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DissectorConfig {
+    /// Idle timeout per class, in the unit of `now` (nanoseconds by
+    /// convention). Defaults: closed 10 s, embryonic 30 s, established 2 h.
+    pub timeouts: PerClass<u64>,
+    /// What a new subflow may evict when the subflow table is full.
+    pub subflow_policy: EvictPolicy,
+    /// What a new connection may evict when the connection table is full.
+    pub conn_policy: EvictPolicy,
+    /// Entries examined for expiry per table and per packet (default 2).
+    pub expire_work: usize,
+}
+
+impl Default for DissectorConfig {
+    fn default() -> Self {
+        DissectorConfig {
+            timeouts: PerClass {
+                closed: 10 * SECOND,
+                embryonic: 30 * SECOND,
+                established: 2 * 3600 * SECOND,
+            },
+            subflow_policy: EvictPolicy::ANY,
+            conn_policy: EvictPolicy::ANY,
+            expire_work: 2,
+        }
+    }
+}
+
+/// Global counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DissectorStats {
+    /// Frames given to `dissect`.
+    pub packets: u64,
+    /// Frames that are not IP (ARP, LLDP, …).
+    pub not_ip: u64,
+    /// Frames with a malformed link, IP or TCP header.
+    pub malformed: u64,
+    /// IP packets that carry no TCP header (other protocol, later fragment).
+    pub non_tcp: u64,
+    /// TCP segments.
+    pub tcp: u64,
+    /// TCP segments with at least one MPTCP option (well formed or not).
+    pub mptcp: u64,
+    /// Malformed TCP options (MPTCP or other).
+    pub option_errors: u64,
+    /// TCP segments of no tracked subflow.
+    pub untracked: u64,
+    /// Subflows created.
+    pub subflows: u64,
+    /// Connections created.
+    pub connections: u64,
+    /// Subflows removed by eviction / expiry.
+    pub subflows_evicted: u64,
+    /// Subflows removed after their idle timeout.
+    pub subflows_expired: u64,
+    /// Connections removed by eviction.
+    pub connections_evicted: u64,
+    /// Connections removed after their idle timeout.
+    pub connections_expired: u64,
+    /// Insertions refused because a table was full.
+    pub table_full: u64,
+    /// MP_JOIN SYNs with an unknown token.
+    pub join_unknown_token: u64,
+    /// MP_JOINs rejected for an invalid HMAC.
+    pub join_rejected: u64,
+    /// Token collisions (new connection with a token already in use).
+    pub token_collisions: u64,
+    /// Events that did not fit a [`Dissection`].
+    pub events_dropped: u64,
+}
+
+/// The dissector's state besides its tables (what a C caller keeps next to
+/// the table memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DissectorState {
+    /// Configuration.
+    pub config: DissectorConfig,
+    /// Counters.
+    pub stats: DissectorStats,
+    next_serial: u32,
+}
+
+impl DissectorState {
+    /// A fresh state with `config`.
+    #[must_use]
+    pub const fn new(config: DissectorConfig) -> Self {
+        DissectorState {
+            config,
+            stats: DissectorStats {
+                packets: 0,
+                not_ip: 0,
+                malformed: 0,
+                non_tcp: 0,
+                tcp: 0,
+                mptcp: 0,
+                option_errors: 0,
+                untracked: 0,
+                subflows: 0,
+                connections: 0,
+                subflows_evicted: 0,
+                subflows_expired: 0,
+                connections_evicted: 0,
+                connections_expired: 0,
+                table_full: 0,
+                join_unknown_token: 0,
+                join_rejected: 0,
+                token_collisions: 0,
+                events_dropped: 0,
+            },
+            next_serial: 0,
+        }
+    }
+}
+
+/// A connection: its table slot and its public serial number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ConnId {
+    /// Slot in the connection table (stale once the connection is gone).
+    pub slot: SlotId,
+    /// Creation counter: the stable public id ([`Connection::serial`]).
+    pub serial: u32,
+}
+
+/// A subflow: its slot in the subflow table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SubflowId(pub SlotId);
+
+/// Which table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TableKind {
+    /// The subflow table.
+    Subflow,
+    /// The connection table.
+    Connection,
+    /// The client-token alias table.
+    Token,
+}
+
+/// Why an entry left a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RemovalCause {
+    /// Evicted to make room for a new entry.
+    Evicted,
+    /// Idle for longer than its class's timeout.
+    Idle,
+}
+
+/// Why an MP_JOIN was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum JoinRejectReason {
+    /// The SYN/ACK or third-ACK HMAC does not match the connection's keys.
+    InvalidHmac,
+}
+
+/// Why a fallback to TCP was inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum FallbackReason {
+    /// The SYN/ACK of an MP_CAPABLE SYN carried no MP_CAPABLE.
+    MpCapableNotEchoed,
+    /// A DSS with an infinite mapping (data-level length 0).
+    InfiniteMapping,
+    /// The first payload of a v1 subflow carried no DSS.
+    DataWithoutDss,
+}
+
+/// Something that happened on this packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event {
+    /// A connection was created (server key learned).
+    NewConnection {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A join subflow was linked to its connection.
+    SubflowJoined {
+        /// The connection.
+        conn: ConnId,
+        /// The subflow.
+        subflow: SubflowId,
+        /// The HMAC verdict so far.
+        hmac: HmacVerdict,
+    },
+    /// A join subflow was refused (and not linked).
+    JoinRejected {
+        /// The connection its token named.
+        conn: ConnId,
+        /// The subflow.
+        subflow: SubflowId,
+        /// Why.
+        reason: JoinRejectReason,
+    },
+    /// An MP_JOIN SYN named a token no tracked connection has.
+    JoinUnknownToken {
+        /// The (unlinked) subflow.
+        subflow: SubflowId,
+        /// The token.
+        token: u32,
+    },
+    /// ADD_ADDR.
+    AddrAdvertised {
+        /// The connection.
+        conn: ConnId,
+        /// Which side sent it.
+        sender: Role,
+        /// Address id.
+        addr_id: u8,
+        /// Address.
+        ip: IpAddr,
+        /// Port, if present.
+        port: Option<u16>,
+        /// Class of the address.
+        class: AddrClass,
+        /// HMAC verdict.
+        hmac: HmacVerdict,
+        /// `true` for an echo.
+        echo: bool,
+    },
+    /// REMOVE_ADDR (one event per id).
+    AddrRemoved {
+        /// The connection.
+        conn: ConnId,
+        /// The removed id.
+        addr_id: u8,
+    },
+    /// MP_PRIO.
+    PriorityChanged {
+        /// The connection.
+        conn: ConnId,
+        /// The subflow it was sent on.
+        subflow: SubflowId,
+        /// New backup flag.
+        backup: bool,
+        /// The v0 form's address id.
+        addr_id: Option<u8>,
+    },
+    /// First DATA_FIN of a direction.
+    DataFin {
+        /// The connection.
+        conn: ConnId,
+        /// Its sender.
+        sender: Role,
+        /// DSN of the DATA_FIN.
+        dsn: u64,
+    },
+    /// First MP_FASTCLOSE of a connection.
+    Fastclose {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// MP_FAIL.
+    MpFail {
+        /// The connection.
+        conn: ConnId,
+        /// Its DSN.
+        dsn: u64,
+    },
+    /// MP_TCPRST.
+    TcpRst {
+        /// The subflow.
+        subflow: SubflowId,
+        /// The reason code.
+        reason: TcpRstReason,
+    },
+    /// Fallback to regular TCP.
+    Fallback {
+        /// The subflow.
+        subflow: SubflowId,
+        /// The connection, if known.
+        conn: Option<ConnId>,
+        /// Why.
+        why: FallbackReason,
+    },
+    /// The third ACK's keys differ from those seen before (the first seen
+    /// are kept).
+    KeyMismatch {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A new connection's token is already used by another connection
+    /// (the existing one is kept, the new one is not created/aliased).
+    TokenCollision {
+        /// The token.
+        token: u32,
+    },
+    /// A subflow closed.
+    SubflowClosed {
+        /// The subflow.
+        subflow: SubflowId,
+        /// FIN both ways or RST.
+        end: SubflowEnd,
+    },
+    /// An entry left a table (see [`DissectorView::dissect_with`] for its
+    /// value).
+    Evicted {
+        /// Which table.
+        what: TableKind,
+        /// Its class then.
+        class: EvictClass,
+        /// Its (now stale) slot id.
+        id: SlotId,
+        /// The public id of a connection (0 for a subflow).
+        serial: u32,
+        /// Eviction or expiry.
+        cause: RemovalCause,
+    },
+    /// An insertion was refused: the table is full and the policy forbids
+    /// evicting.
+    TableFull {
+        /// Which table.
+        which: TableKind,
+    },
+}
+
+/// The bounded list of events of one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Events {
+    items: [Option<Event>; MAX_EVENTS],
+    len: u8,
+    /// Events that did not fit.
+    pub dropped: u16,
+}
+
+impl Events {
+    const fn new() -> Self {
+        Events {
+            items: [None; MAX_EVENTS],
+            len: 0,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, e: Event) {
+        match self.items.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = Some(e);
+                self.len = self.len.saturating_add(1);
+            }
+            None => self.dropped = self.dropped.saturating_add(1),
+        }
+    }
+
+    /// Number of events kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// `true` if there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The events, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Event> + '_ {
+        self.items.iter().flatten()
+    }
+}
+
+/// The TCP header fields the engine used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Segment {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgement number.
+    pub ack: u32,
+    /// Flags.
+    pub flags: TcpFlags,
+    /// Payload length.
+    pub payload_len: u32,
+    /// At least one MPTCP option (well formed or not).
+    pub mptcp: bool,
+    /// Malformed options.
+    pub option_errors: u8,
+}
+
+/// The result of one [`DissectorView::dissect`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Dissection<'f> {
+    /// The parsed frame, or why it could not be parsed.
+    pub frame: Result<Frame<'f>, FrameError>,
+    /// The TCP summary, for a TCP segment.
+    pub segment: Option<Segment>,
+    /// The connection the segment belongs to.
+    pub conn: Option<ConnId>,
+    /// The subflow the segment belongs to.
+    pub subflow: Option<SubflowId>,
+    /// The segment's direction relative to the subflow's key.
+    pub dir: Option<Direction>,
+    /// Its sender at connection level (at subflow level when unlinked).
+    pub role: Option<Role>,
+    /// What happened.
+    pub events: Events,
+}
+
+/// An entry that left a table during a `dissect_with` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Gone {
+    /// A subflow.
+    Subflow {
+        /// Its id.
+        id: SubflowId,
+        /// Its key.
+        key: FlowKey,
+        /// Its last state.
+        subflow: Subflow,
+        /// Why it left.
+        cause: RemovalCause,
+    },
+    /// A connection.
+    Connection {
+        /// Its id.
+        id: ConnId,
+        /// Its last state, [`Connection::end`] set to `Evicted` / `Idle`.
+        conn: Connection,
+        /// Why it left.
+        cause: RemovalCause,
+    },
+}
+
+/// The MPTCP options of one segment (first of each kind).
+#[derive(Default)]
+struct Opts<'f> {
+    capable: Option<MpCapable>,
+    join: Option<MpJoin>,
+    dss: Option<Dss>,
+    add_addr: Option<AddAddr>,
+    remove: Option<RemoveAddr<'f>>,
+    prio: Option<MpPrio>,
+    fail: Option<MpFail>,
+    fastclose: bool,
+    tcprst: Option<MpTcpRst>,
+    mptcp: bool,
+    errors: u8,
+}
+
+fn scan<'f>(tcp: &TcpPacket<&'f [u8]>) -> Opts<'f> {
+    let mut o = Opts::default();
+    let bytes: &'f [u8] = (*tcp).into_inner();
+    let area = bytes
+        .get(crate::wire::tcp::HEADER_LEN..tcp.header_len())
+        .unwrap_or(&[]);
+    for item in crate::wire::tcp_option::TcpOptions::new(area) {
+        match item {
+            Ok(TcpOption::Mptcp(m)) => {
+                o.mptcp = true;
+                match m {
+                    MptcpOption::Capable(c) => {
+                        o.capable.get_or_insert(c);
+                    }
+                    MptcpOption::Join(j) => {
+                        o.join.get_or_insert(j);
+                    }
+                    MptcpOption::Dss(d) => {
+                        o.dss.get_or_insert(d);
+                    }
+                    MptcpOption::AddAddr(a) => {
+                        o.add_addr.get_or_insert(a);
+                    }
+                    MptcpOption::RemoveAddr(r) => {
+                        o.remove.get_or_insert(r);
+                    }
+                    MptcpOption::Prio(p) => {
+                        o.prio.get_or_insert(p);
+                    }
+                    MptcpOption::Fail(f) => {
+                        o.fail.get_or_insert(f);
+                    }
+                    MptcpOption::Fastclose(_) => o.fastclose = true,
+                    MptcpOption::TcpRst(r) => {
+                        o.tcprst.get_or_insert(r);
+                    }
+                    MptcpOption::Experimental(_) | MptcpOption::Unknown { .. } => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                o.errors = o.errors.saturating_add(1);
+                if e.kind == crate::wire::mptcp::KIND_MPTCP
+                    || matches!(e.reason, OptionErrorReason::Mptcp(_))
+                {
+                    o.mptcp = true;
+                }
+            }
+        }
+    }
+    o
+}
+
+/// The 64-bit value closest to `reference` whose low 32 bits are `low`.
+#[must_use]
+pub fn expand_dsn(low: u32, reference: u64) -> u64 {
+    let d = low.wrapping_sub(reference as u32) as i32;
+    reference.wrapping_add_signed(i64::from(d))
+}
+
+/// `a` after `b` in 64-bit serial arithmetic.
+fn after64(a: u64, b: u64) -> bool {
+    (a.wrapping_sub(b) as i64) > 0
+}
+
+fn conn_id(slot: SlotId, c: &Connection) -> ConnId {
+    ConnId {
+        slot,
+        serial: c.serial,
+    }
+}
+
+fn sub_class(s: &Subflow) -> EvictClass {
+    match s.state() {
+        SubflowState::SynSeen | SubflowState::SynAckSeen => EvictClass::Embryonic,
+        SubflowState::Closed | SubflowState::Reset => EvictClass::Closed,
+        _ => EvictClass::Established,
+    }
+}
+
+fn conn_class(c: &Connection) -> EvictClass {
+    if c.end != ConnEnd::Open {
+        EvictClass::Closed
+    } else if c.subflows_established > 0 {
+        EvictClass::Established
+    } else {
+        EvictClass::Embryonic
+    }
+}
+
+/// A dissector over caller-provided table memory; all the engine logic
+/// lives here (the owned [`Dissector`] borrows itself as one).
+#[derive(Debug)]
+pub struct DissectorView<'a> {
+    st: &'a mut DissectorState,
+    subflows: FlowTableView<'a, FlowKey, Subflow>,
+    conns: FlowTableView<'a, u32, Connection>,
+    tokens: FlowTableView<'a, u32, SlotId>,
+}
+
+/// Per-packet context passed between the steps of `dissect_with`.
+struct Pkt {
+    now: u64,
+    sid: SlotId,
+    role: Role,
+    seq: u32,
+    ack: u32,
+    payload: u32,
+}
+
+impl<'a> DissectorView<'a> {
+    /// A dissector over three initialised (or attached) tables and a state.
+    pub fn new(
+        state: &'a mut DissectorState,
+        subflows: FlowTableView<'a, FlowKey, Subflow>,
+        conns: FlowTableView<'a, u32, Connection>,
+        tokens: FlowTableView<'a, u32, SlotId>,
+    ) -> Self {
+        DissectorView {
+            st: state,
+            subflows,
+            conns,
+            tokens,
+        }
+    }
+
+    /// Counters.
+    #[must_use]
+    pub fn stats(&self) -> DissectorStats {
+        self.st.stats
+    }
+
+    /// A live connection.
+    #[must_use]
+    pub fn connection(&self, id: SlotId) -> Option<&Connection> {
+        self.conns.get(id)
+    }
+
+    /// A live subflow and its key.
+    #[must_use]
+    pub fn subflow(&self, id: SlotId) -> Option<(&FlowKey, &Subflow)> {
+        self.subflows.entry(id)
+    }
+
+    /// Every live connection.
+    pub fn connections(&self) -> impl Iterator<Item = (ConnId, &Connection)> + '_ {
+        self.conns.iter().map(|(id, _, c)| (conn_id(id, c), c))
+    }
+
+    /// Every live subflow.
+    pub fn subflows(&self) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
+        self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
+    }
+
+    /// Dissects one frame captured at `now` (monotonic, nanoseconds by
+    /// convention); entries removed from the tables are dropped (their
+    /// removal is still reported as [`Event::Evicted`]).
+    pub fn dissect<'f>(&mut self, frame: &'f [u8], link: LinkType, now: u64) -> Dissection<'f> {
+        self.dissect_with(frame, link, now, |_| {})
+    }
+
+    /// [`DissectorView::dissect`], handing every entry removed from a table
+    /// (eviction or expiry) to `on_gone`.
+    pub fn dissect_with<'f>(
+        &mut self,
+        data: &'f [u8],
+        link: LinkType,
+        now: u64,
+        mut on_gone: impl FnMut(Gone),
+    ) -> Dissection<'f> {
+        let stats = &mut self.st.stats;
+        stats.packets = stats.packets.wrapping_add(1);
+        let mut out = Dissection {
+            frame: parse_frame(data, link),
+            segment: None,
+            conn: None,
+            subflow: None,
+            dir: None,
+            role: None,
+            events: Events::new(),
+        };
+        let frame = match out.frame {
+            Ok(f) => f,
+            Err(e) => {
+                if e.is_not_ip() {
+                    stats.not_ip = stats.not_ip.wrapping_add(1);
+                } else {
+                    stats.malformed = stats.malformed.wrapping_add(1);
+                }
+                return out;
+            }
+        };
+        let tcp = match frame.transport {
+            Transport::Tcp(t) => t,
+            Transport::MalformedTcp(_) => {
+                stats.malformed = stats.malformed.wrapping_add(1);
+                return out;
+            }
+            _ => {
+                stats.non_tcp = stats.non_tcp.wrapping_add(1);
+                return out;
+            }
+        };
+        stats.tcp = stats.tcp.wrapping_add(1);
+        self.expire(now, &mut out.events, &mut on_gone);
+        self.segment(&frame, &tcp, now, &mut out, &mut on_gone);
+        let stats = &mut self.st.stats;
+        stats.events_dropped = stats
+            .events_dropped
+            .wrapping_add(u64::from(out.events.dropped));
+        out
+    }
+
+    fn expire(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
+        let work = self.st.config.expire_work;
+        let timeouts = self.st.config.timeouts;
+        let stats = &mut self.st.stats;
+        self.subflows.expire(now, &timeouts, work, |r| {
+            stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
+            gone_subflow(r, RemovalCause::Idle, ev, on_gone);
+        });
+        let tokens = &mut self.tokens;
+        self.conns.expire(now, &timeouts, work, |r| {
+            stats.connections_expired = stats.connections_expired.wrapping_add(1);
+            gone_conn(r, RemovalCause::Idle, tokens, ev, on_gone);
+        });
+    }
+
+    fn segment(
+        &mut self,
+        frame: &Frame<'_>,
+        tcp: &TcpPacket<&[u8]>,
+        now: u64,
+        out: &mut Dissection<'_>,
+        on_gone: &mut impl FnMut(Gone),
+    ) {
+        let opts = scan(tcp);
+        let flags = tcp.flags();
+        let payload = u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX);
+        out.segment = Some(Segment {
+            src_port: tcp.src_port(),
+            dst_port: tcp.dst_port(),
+            seq: tcp.seq_number(),
+            ack: tcp.ack_number(),
+            flags,
+            payload_len: payload,
+            mptcp: opts.mptcp,
+            option_errors: opts.errors,
+        });
+        let stats = &mut self.st.stats;
+        if opts.mptcp {
+            stats.mptcp = stats.mptcp.wrapping_add(1);
+        }
+        stats.option_errors = stats.option_errors.wrapping_add(u64::from(opts.errors));
+        let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
+        out.dir = Some(dir);
+        let syn = flags.contains(TcpFlags::SYN);
+        let ackf = flags.contains(TcpFlags::ACK);
+        let (sid, created) = match self.subflows.find(&key) {
+            Some(id) => (id, false),
+            None => {
+                let both_keys = opts
+                    .capable
+                    .is_some_and(|c| c.sender_key.is_some() && c.receiver_key.is_some());
+                let create = if syn && !ackf {
+                    opts.capable.is_some() || matches!(opts.join, Some(MpJoin::Syn { .. }))
+                } else {
+                    !syn && both_keys
+                };
+                if !create {
+                    stats.untracked = stats.untracked.wrapping_add(1);
+                    return;
+                }
+                let kind = if opts.join.is_some() {
+                    SubflowKind::Join
+                } else {
+                    SubflowKind::Initial
+                };
+                let mut sub = Subflow::new(dir, kind, now);
+                let class = if syn {
+                    EvictClass::Embryonic
+                } else {
+                    // Third ACK without its SYN: the ISNs are implied by it.
+                    sub.set_isn(Role::C2s, tcp.seq_number().wrapping_sub(1));
+                    sub.set_isn(Role::S2c, tcp.ack_number().wrapping_sub(1));
+                    sub.set_state(SubflowState::SynAckSeen);
+                    EvictClass::Embryonic
+                };
+                let policy = self.st.config.subflow_policy;
+                match self.subflows.insert(key, sub, class, now, policy) {
+                    Ok(ins) => {
+                        let stats = &mut self.st.stats;
+                        stats.subflows = stats.subflows.wrapping_add(1);
+                        if let Some(r) = ins.evicted {
+                            stats.subflows_evicted = stats.subflows_evicted.wrapping_add(1);
+                            gone_subflow(r, RemovalCause::Evicted, &mut out.events, on_gone);
+                        }
+                        (ins.id, true)
+                    }
+                    Err(InsertError::Exists(id, _, _)) => (id, false),
+                    Err(InsertError::Rejected(..)) => {
+                        let stats = &mut self.st.stats;
+                        stats.table_full = stats.table_full.wrapping_add(1);
+                        stats.untracked = stats.untracked.wrapping_add(1);
+                        out.events.push(Event::TableFull {
+                            which: TableKind::Subflow,
+                        });
+                        return;
+                    }
+                }
+            }
+        };
+        let Some(mut sub) = self.subflows.get(sid).copied() else {
+            return;
+        };
+        let old_class = sub_class(&sub);
+        let role = sub.role(dir);
+        let p = Pkt {
+            now,
+            sid,
+            role,
+            seq: tcp.seq_number(),
+            ack: tcp.ack_number(),
+            payload,
+        };
+        out.subflow = Some(SubflowId(sid));
+        out.role = Some(role);
+        let ev = &mut out.events;
+
+        // The connection this subflow claims (stale ids read as none).
+        let mut cid = sub.claimed_conn().filter(|&c| self.conns.contains(c));
+
+        // --- Handshake ---
+        if syn && !ackf {
+            if role == Role::C2s {
+                sub.set_isn(Role::C2s, p.seq);
+            }
+            if created {
+                self.on_syn(&mut sub, &opts, &p, ev);
+            }
+        } else if syn && ackf {
+            if role == Role::S2c {
+                sub.set_isn(Role::S2c, p.seq);
+                if sub.state() == SubflowState::SynSeen {
+                    sub.set_state(SubflowState::SynAckSeen);
+                }
+                sub.set_rtt(now, false);
+                match sub.kind() {
+                    SubflowKind::Initial => match opts.capable {
+                        Some(c) => {
+                            sub.set_v1(c.version == Version::V1);
+                            if cid.is_none() {
+                                if let Some(server_key) = c.sender_key {
+                                    let client_key = sub.syn_key();
+                                    self.create_conn(
+                                        key, &mut sub, c, server_key, client_key, &p, ev, on_gone,
+                                    );
+                                }
+                            }
+                        }
+                        None => {
+                            sub.set_kind(SubflowKind::Plain);
+                            ev.push(Event::Fallback {
+                                subflow: SubflowId(sid),
+                                conn: None,
+                                why: FallbackReason::MpCapableNotEchoed,
+                            });
+                        }
+                    },
+                    SubflowKind::Join => {
+                        if let (
+                            Some(MpJoin::SynAck {
+                                trunc_hmac, nonce, ..
+                            }),
+                            Some(c),
+                        ) = (opts.join, cid)
+                        {
+                            sub.set_listener_nonce(nonce);
+                            self.join_synack(&mut sub, c, trunc_hmac, &p, ev);
+                        }
+                    }
+                    SubflowKind::Plain => {}
+                }
+            }
+        } else if ackf
+            && role == Role::C2s
+            && matches!(
+                sub.state(),
+                SubflowState::SynSeen | SubflowState::SynAckSeen
+            )
+        {
+            let synack_seen = sub.state() == SubflowState::SynAckSeen;
+            sub.set_state(SubflowState::Established);
+            sub.set_rtt(now, true);
+            if sub.isn(Role::S2c).is_none() {
+                sub.set_isn(Role::S2c, p.ack.wrapping_sub(1));
+            }
+            if sub.kind() == SubflowKind::Initial {
+                if let Some(c) = opts.capable {
+                    sub.set_v1(c.version == Version::V1);
+                    if let (Some(ck), Some(sk)) = (c.sender_key, c.receiver_key) {
+                        match cid {
+                            None => {
+                                cid = self.create_conn(
+                                    key,
+                                    &mut sub,
+                                    c,
+                                    sk,
+                                    Some(ck),
+                                    &p,
+                                    ev,
+                                    on_gone,
+                                );
+                            }
+                            Some(id) => self.check_keys(id, ck, sk, ev),
+                        }
+                    }
+                }
+            }
+            if sub.kind() == SubflowKind::Join {
+                if let (Some(MpJoin::Ack { hmac, .. }), Some(c)) = (opts.join, cid) {
+                    self.join_ack(&mut sub, c, &hmac, synack_seen, &p, ev);
+                }
+            }
+            if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
+                c.subflows_established = c.subflows_established.saturating_add(1);
+            }
+        }
+
+        // --- Segment accounting ---
+        let (new_start, new_end) = if sub.isn(role).is_some() && !syn {
+            sub.record_segment(role, p.seq, p.payload)
+        } else {
+            (0, 0)
+        };
+
+        // --- Connection-level signals ---
+        let linked = sub.conn().filter(|&c| self.conns.contains(c));
+        if let Some(c) = linked {
+            self.conn_signals(&mut sub, c, &opts, &p, (new_start, new_end), ev);
+        }
+        if let Some(r) = opts.tcprst {
+            ev.push(Event::TcpRst {
+                subflow: SubflowId(sid),
+                reason: r.reason_code(),
+            });
+        }
+
+        // --- Teardown ---
+        if flags.contains(TcpFlags::RST) {
+            if sub.state() != SubflowState::Reset {
+                sub.set_state(SubflowState::Reset);
+                ev.push(Event::SubflowClosed {
+                    subflow: SubflowId(sid),
+                    end: SubflowEnd::Rst,
+                });
+                if let Some(c) = linked.and_then(|c| self.conns.get_mut(c)) {
+                    c.subflows_reset = c.subflows_reset.saturating_add(1);
+                }
+            }
+        } else if flags.contains(TcpFlags::FIN) {
+            let next = match (sub.state(), role) {
+                (SubflowState::FinS2c, Role::C2s) | (SubflowState::FinC2s, Role::S2c) => {
+                    Some(SubflowState::Closed)
+                }
+                (SubflowState::Closed | SubflowState::Reset, _) => None,
+                (SubflowState::FinC2s | SubflowState::FinS2c, _) => None,
+                (_, Role::C2s) => Some(SubflowState::FinC2s),
+                (_, Role::S2c) => Some(SubflowState::FinS2c),
+            };
+            if let Some(n) = next {
+                sub.set_state(n);
+                if n == SubflowState::Closed {
+                    ev.push(Event::SubflowClosed {
+                        subflow: SubflowId(sid),
+                        end: SubflowEnd::Fin,
+                    });
+                }
+            }
+        }
+
+        // --- Write back, classes ---
+        let new_class = sub_class(&sub);
+        if let Some(s) = self.subflows.get_mut(sid) {
+            *s = sub;
+        }
+        if new_class != old_class {
+            self.subflows.set_class(sid, new_class, now);
+        } else {
+            self.subflows.touch(sid, now);
+        }
+        if let Some(c) = sub.conn().filter(|&c| self.conns.contains(c)) {
+            let mut cls = None;
+            if let Some(conn) = self.conns.get_mut(c) {
+                if conn.end == ConnEnd::Open {
+                    conn.end = conn.current_end();
+                }
+                cls = Some(conn_class(conn));
+                out.conn = Some(conn_id(c, conn));
+                out.role = Some(sub.conn_role(role));
+            }
+            match (cls, self.conns.class(c)) {
+                (Some(n), Some(o)) if n != o => {
+                    self.conns.set_class(c, n, now);
+                }
+                _ => {
+                    self.conns.touch(c, now);
+                }
+            }
+        }
+    }
+
+    fn on_syn(&mut self, sub: &mut Subflow, opts: &Opts<'_>, p: &Pkt, ev: &mut Events) {
+        if let Some(c) = opts.capable {
+            sub.set_v1(c.version == Version::V1);
+            if c.version == Version::V0 {
+                if let Some(k) = c.sender_key {
+                    sub.set_syn_key(k);
+                }
+            }
+        }
+        if let Some(MpJoin::Syn {
+            backup,
+            addr_id,
+            token,
+            nonce,
+            ..
+        }) = opts.join
+        {
+            sub.set_initiator_nonce(nonce);
+            sub.set_addr_id(addr_id);
+            sub.set_backup(backup);
+            let (found, listener_is_client) = match self.conns.find(&token) {
+                Some(c) => (Some(c), false),
+                None => (
+                    self.tokens
+                        .find(&token)
+                        .and_then(|a| self.tokens.get(a).copied())
+                        .filter(|&c| self.conns.contains(c)),
+                    true,
+                ),
+            };
+            match found {
+                Some(c) => {
+                    sub.set_conn(c, false);
+                    sub.set_listener_is_conn_client(listener_is_client);
+                    if let Some(conn) = self.conns.get_mut(c) {
+                        sub.set_v1(conn.version == Version::V1);
+                        conn.note_join_syn(p.now);
+                    }
+                }
+                None => {
+                    let stats = &mut self.st.stats;
+                    stats.join_unknown_token = stats.join_unknown_token.wrapping_add(1);
+                    ev.push(Event::JoinUnknownToken {
+                        subflow: SubflowId(p.sid),
+                        token,
+                    });
+                }
+            }
+        }
+    }
+
+    /// `(initiator key, listener key)` of a join on connection `conn`.
+    fn join_keys(sub: &Subflow, conn: &Connection) -> Option<(u64, u64)> {
+        let (init, listen) = if sub.listener_is_conn_client() {
+            (Some(conn.server_key), conn.client_key())
+        } else {
+            (conn.client_key(), Some(conn.server_key))
+        };
+        Some((init?, listen?))
+    }
+
+    fn join_synack(&mut self, sub: &mut Subflow, c: SlotId, trunc: u64, p: &Pkt, ev: &mut Events) {
+        let Some(conn) = self.conns.get(c) else {
+            return;
+        };
+        let (ni, nl) = sub.nonces();
+        let verdict = match Self::join_keys(sub, conn) {
+            Some((ki, kl)) => {
+                if crypto::join_synack_hmac(conn.version, kl, ki, nl, ni) == trunc {
+                    HmacVerdict::Valid
+                } else {
+                    HmacVerdict::Invalid
+                }
+            }
+            None => HmacVerdict::Unverifiable,
+        };
+        self.join_verdict(sub, c, verdict, p, ev);
+    }
+
+    fn join_ack(
+        &mut self,
+        sub: &mut Subflow,
+        c: SlotId,
+        hmac: &[u8; 20],
+        synack_seen: bool,
+        p: &Pkt,
+        ev: &mut Events,
+    ) {
+        let Some(conn) = self.conns.get(c) else {
+            return;
+        };
+        let (ni, nl) = sub.nonces();
+        // The listener's nonce is known only if the SYN/ACK was seen.
+        let verdict = match (Self::join_keys(sub, conn), synack_seen) {
+            (Some((ki, kl)), true) => {
+                if crypto::join_ack_hmac(conn.version, ki, kl, ni, nl) == *hmac {
+                    HmacVerdict::Valid
+                } else {
+                    HmacVerdict::Invalid
+                }
+            }
+            _ => HmacVerdict::Unverifiable,
+        };
+        // Combine with the SYN/ACK's verdict: invalid wins, then valid.
+        let combined = match (sub.hmac(), verdict) {
+            (Some(HmacVerdict::Invalid), _) | (_, HmacVerdict::Invalid) => HmacVerdict::Invalid,
+            (Some(HmacVerdict::Valid), _) | (_, HmacVerdict::Valid) => HmacVerdict::Valid,
+            _ => HmacVerdict::Unverifiable,
+        };
+        self.join_verdict(sub, c, combined, p, ev);
+    }
+
+    /// Applies a join HMAC verdict: link (first time) or reject.
+    fn join_verdict(
+        &mut self,
+        sub: &mut Subflow,
+        c: SlotId,
+        v: HmacVerdict,
+        p: &Pkt,
+        ev: &mut Events,
+    ) {
+        let was_linked = sub.conn().is_some();
+        let was_rejected = sub.hmac() == Some(HmacVerdict::Invalid);
+        sub.set_hmac(v);
+        let Some(conn) = self.conns.get_mut(c) else {
+            return;
+        };
+        let id = conn_id(c, conn);
+        if v == HmacVerdict::Invalid {
+            if was_linked {
+                sub.unlink();
+                conn.subflows_linked = conn.subflows_linked.saturating_sub(1);
+            }
+            if !was_rejected {
+                conn.joins_rejected = conn.joins_rejected.saturating_add(1);
+                let stats = &mut self.st.stats;
+                stats.join_rejected = stats.join_rejected.wrapping_add(1);
+                ev.push(Event::JoinRejected {
+                    conn: id,
+                    subflow: SubflowId(p.sid),
+                    reason: JoinRejectReason::InvalidHmac,
+                });
+            }
+        } else if !was_linked && !was_rejected {
+            sub.set_conn(c, true);
+            conn.subflows_linked = conn.subflows_linked.saturating_add(1);
+            ev.push(Event::SubflowJoined {
+                conn: id,
+                subflow: SubflowId(p.sid),
+                hmac: v,
+            });
+        }
+    }
+
+    fn check_keys(&mut self, c: SlotId, client_key: u64, server_key: u64, ev: &mut Events) {
+        let Some(conn) = self.conns.get(c) else {
+            return;
+        };
+        let id = conn_id(c, conn);
+        let mut mismatch = conn.server_key != server_key;
+        match conn.client_key() {
+            Some(k) => mismatch |= k != client_key,
+            None => {
+                let version = conn.version;
+                let kh = crypto::key_hash(version, client_key);
+                if self.alias(c, kh.token, ev) {
+                    if let Some(conn) = self.conns.get_mut(c) {
+                        conn.set_client_key(client_key, kh.token, kh.idsn);
+                    }
+                }
+            }
+        }
+        if mismatch {
+            ev.push(Event::KeyMismatch { conn: id });
+        }
+    }
+
+    /// Makes `token` (a client token) an alias of connection `c`; `false`
+    /// (and an event) on a collision.
+    fn alias(&mut self, c: SlotId, token: u32, ev: &mut Events) -> bool {
+        let collides = self.conns.find(&token).is_some_and(|x| x != c);
+        if !collides {
+            match self
+                .tokens
+                .insert(token, c, EvictClass::Established, 0, EvictPolicy::ANY)
+            {
+                Ok(ins) => {
+                    // The alias table is as large as the connection table
+                    // and aliases leave with their connection, so this only
+                    // drops aliases of connections already gone.
+                    let _ = ins.evicted;
+                    return true;
+                }
+                Err(InsertError::Exists(a, _, _)) => {
+                    let stale = self.tokens.get(a).is_some_and(|&x| !self.conns.contains(x));
+                    if stale {
+                        if let Some(v) = self.tokens.get_mut(a) {
+                            *v = c;
+                        }
+                        return true;
+                    }
+                    if self.tokens.get(a) == Some(&c) {
+                        return true;
+                    }
+                }
+                Err(InsertError::Rejected(..)) => {}
+            }
+        }
+        let stats = &mut self.st.stats;
+        stats.token_collisions = stats.token_collisions.wrapping_add(1);
+        ev.push(Event::TokenCollision { token });
+        false
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_conn(
+        &mut self,
+        key: FlowKey,
+        sub: &mut Subflow,
+        cap: MpCapable,
+        server_key: u64,
+        client_key: Option<u64>,
+        p: &Pkt,
+        ev: &mut Events,
+        on_gone: &mut impl FnMut(Gone),
+    ) -> Option<SlotId> {
+        let version = cap.version;
+        let kh = crypto::key_hash(version, server_key);
+        if self.conns.find(&kh.token).is_some()
+            || self
+                .tokens
+                .find(&kh.token)
+                .is_some_and(|a| self.tokens.get(a).is_some_and(|&x| self.conns.contains(x)))
+        {
+            let stats = &mut self.st.stats;
+            stats.token_collisions = stats.token_collisions.wrapping_add(1);
+            ev.push(Event::TokenCollision { token: kh.token });
+            return None;
+        }
+        let serial = self.st.next_serial;
+        let client_dir = sub.client_dir();
+        let mut conn = Connection::new(
+            version, serial, key, client_dir, server_key, kh.token, kh.idsn,
+        );
+        conn.checksum = cap.checksum_required();
+        conn.subflows_linked = 1;
+        let policy = self.st.config.conn_policy;
+        let id = match self
+            .conns
+            .insert(kh.token, conn, EvictClass::Embryonic, p.now, policy)
+        {
+            Ok(ins) => {
+                if let Some(r) = ins.evicted {
+                    let stats = &mut self.st.stats;
+                    stats.connections_evicted = stats.connections_evicted.wrapping_add(1);
+                    gone_conn(r, RemovalCause::Evicted, &mut self.tokens, ev, on_gone);
+                }
+                ins.id
+            }
+            Err(_) => {
+                let stats = &mut self.st.stats;
+                stats.table_full = stats.table_full.wrapping_add(1);
+                ev.push(Event::TableFull {
+                    which: TableKind::Connection,
+                });
+                return None;
+            }
+        };
+        self.st.next_serial = serial.wrapping_add(1);
+        let stats = &mut self.st.stats;
+        stats.connections = stats.connections.wrapping_add(1);
+        sub.set_conn(id, true);
+        ev.push(Event::NewConnection {
+            conn: ConnId { slot: id, serial },
+        });
+        if let Some(ck) = client_key {
+            let ckh = crypto::key_hash(version, ck);
+            if self.alias(id, ckh.token, ev) {
+                if let Some(c) = self.conns.get_mut(id) {
+                    c.set_client_key(ck, ckh.token, ckh.idsn);
+                }
+            }
+        }
+        Some(id)
+    }
+
+    fn conn_signals(
+        &mut self,
+        sub: &mut Subflow,
+        c: SlotId,
+        opts: &Opts<'_>,
+        p: &Pkt,
+        new: (u32, u32),
+        ev: &mut Events,
+    ) {
+        let crole = sub.conn_role(p.role);
+        let isn = sub.isn(p.role);
+        let Some(conn) = self.conns.get_mut(c) else {
+            return;
+        };
+        let id = conn_id(c, conn);
+        let sid = SubflowId(p.sid);
+        if let Some(cap) = opts.capable {
+            conn.checksum |= cap.checksum_required();
+            // v1 MP_CAPABLE with data: DSN = IDSN + 1, subflow seq 1.
+            if let (Some(len), Role::C2s) = (cap.data_len, crole) {
+                sub.set_dss_seen();
+                if let Some(idsn) = conn.idsn_of(crole) {
+                    map_segment(conn, crole, idsn.wrapping_add(1), 1, len, isn, p, new);
+                }
+            }
+        }
+        if let Some(dss) = opts.dss {
+            sub.set_dss_seen();
+            if let Some(m) = dss.mapping {
+                let dsn = if m.dsn_wide {
+                    m.dsn
+                } else {
+                    let reference = if conn.has_dsn(crole) {
+                        conn.dir(crole).dsn_hi
+                    } else {
+                        conn.idsn_of(crole).unwrap_or(m.dsn)
+                    };
+                    expand_dsn(m.dsn as u32, reference)
+                };
+                if m.data_len == 0 {
+                    if !conn.fallback {
+                        conn.fallback = true;
+                        ev.push(Event::Fallback {
+                            subflow: sid,
+                            conn: Some(id),
+                            why: FallbackReason::InfiniteMapping,
+                        });
+                    }
+                } else {
+                    map_segment(conn, crole, dsn, m.ssn, m.data_len, isn, p, new);
+                }
+                if dss.data_fin() {
+                    let fin = dsn
+                        .wrapping_add(u64::from(m.data_len))
+                        .wrapping_sub(u64::from(m.data_len > 0));
+                    if conn.set_data_fin(crole, fin) {
+                        ev.push(Event::DataFin {
+                            conn: id,
+                            sender: crole,
+                            dsn: fin,
+                        });
+                    }
+                }
+            }
+        }
+        if p.payload > 0 && !sub.data_seen() {
+            sub.set_data_seen();
+            let has_data_cap = opts.capable.is_some_and(|c| c.data_len.is_some());
+            if conn.version == Version::V1
+                && opts.dss.is_none()
+                && !has_data_cap
+                && !sub.dss_seen()
+                && !conn.fallback
+            {
+                conn.fallback = true;
+                ev.push(Event::Fallback {
+                    subflow: sid,
+                    conn: Some(id),
+                    why: FallbackReason::DataWithoutDss,
+                });
+            }
+        }
+        if let Some(a) = opts.add_addr {
+            let echo = a.echo();
+            let hmac = match (
+                a.form,
+                a.hmac,
+                conn.key_of(crole),
+                conn.key_of(crole.reversed()),
+            ) {
+                (AddAddrForm::V1 { echo: false }, Some(h), Some(ks), Some(kr)) => {
+                    add_addr_verdict(ks, kr, &a, h)
+                }
+                _ => HmacVerdict::Unverifiable,
+            };
+            if !echo {
+                conn.add_addr(a.addr_id, a.ip, a.port, hmac);
+            }
+            ev.push(Event::AddrAdvertised {
+                conn: id,
+                sender: crole,
+                addr_id: a.addr_id,
+                ip: a.ip,
+                port: a.port,
+                class: classify(a.ip),
+                hmac,
+                echo,
+            });
+        }
+        if let Some(r) = opts.remove {
+            for &aid in r.ids {
+                conn.remove_addr(aid);
+                ev.push(Event::AddrRemoved {
+                    conn: id,
+                    addr_id: aid,
+                });
+            }
+        }
+        if let Some(pr) = opts.prio {
+            conn.mp_prio = conn.mp_prio.saturating_add(1);
+            // v1 (and v0 without an id): applies to this subflow. The v0
+            // form names an address id; only this subflow is updated when
+            // it carries that id (bounded work: other subflows of the
+            // address are not searched).
+            if pr.addr_id.is_none_or(|a| a == sub.addr_id()) {
+                sub.set_backup(pr.backup);
+            }
+            ev.push(Event::PriorityChanged {
+                conn: id,
+                subflow: sid,
+                backup: pr.backup,
+                addr_id: pr.addr_id,
+            });
+        }
+        if let Some(f) = opts.fail {
+            conn.mp_fail = conn.mp_fail.saturating_add(1);
+            conn.mp_fail_dsn = f.dsn;
+            ev.push(Event::MpFail {
+                conn: id,
+                dsn: f.dsn,
+            });
+        }
+        if opts.fastclose && !conn.fastclose {
+            conn.fastclose = true;
+            ev.push(Event::Fastclose { conn: id });
+        }
+    }
+}
+
+/// DSN-level accounting of one segment covered (at least at its start) by
+/// the mapping `dsn`/`ssn`/`len`: reinjection estimate and high-water mark.
+#[allow(clippy::too_many_arguments)]
+fn map_segment(
+    conn: &mut Connection,
+    crole: Role,
+    dsn: u64,
+    ssn: u32,
+    len: u16,
+    isn: Option<u32>,
+    p: &Pkt,
+    (new_start, new_end): (u32, u32),
+) {
+    let Some(isn) = isn else { return };
+    if p.payload == 0 {
+        return;
+    }
+    let off = p.seq.wrapping_sub(isn).wrapping_sub(ssn);
+    let len = u32::from(len);
+    if off >= len {
+        return;
+    }
+    let seg_len = p.payload.min(len.wrapping_sub(off));
+    let seg_dsn = dsn.wrapping_add(u64::from(off));
+    let seg_end = seg_dsn.wrapping_add(u64::from(seg_len));
+    // The new (not retransmitted) part of the segment, clipped to the
+    // mapping.
+    let new_off = new_start.wrapping_sub(p.seq).min(seg_len);
+    let new_len = new_end
+        .wrapping_sub(new_start)
+        .min(seg_len.saturating_sub(new_off));
+    if new_len > 0 && conn.has_dsn(crole) {
+        let ns = seg_dsn.wrapping_add(u64::from(new_off));
+        let ne = ns.wrapping_add(u64::from(new_len));
+        let hi = conn.dir(crole).dsn_hi;
+        let overlap = if !after64(ne, hi) {
+            u64::from(new_len)
+        } else if after64(hi, ns) {
+            hi.wrapping_sub(ns)
+        } else {
+            0
+        };
+        let d = conn.dir_mut(crole);
+        d.reinjected = d.reinjected.wrapping_add(overlap);
+    }
+    conn.note_dsn_end(crole, seg_end);
+}
+
+fn add_addr_verdict(sender_key: u64, receiver_key: u64, a: &AddAddr, h: u64) -> HmacVerdict {
+    let mut ports = [Some(a.port), None]
+        .into_iter()
+        .take(if a.port.is_some() { 2 } else { 1 });
+    let ok = ports.any(|port| {
+        let port = port.flatten();
+        let full = crypto::add_addr_hmac_full(sender_key, receiver_key, a.addr_id, a.ip, port);
+        AddAddrTruncation::ALL.iter().any(|t| t.apply(&full) == h)
+    });
+    if ok {
+        HmacVerdict::Valid
+    } else {
+        HmacVerdict::Invalid
+    }
+}
+
+fn gone_subflow(
+    r: Removed<FlowKey, Subflow>,
+    cause: RemovalCause,
+    ev: &mut Events,
+    on_gone: &mut impl FnMut(Gone),
+) {
+    ev.push(Event::Evicted {
+        what: TableKind::Subflow,
+        class: r.class,
+        id: r.id,
+        serial: 0,
+        cause,
+    });
+    on_gone(Gone::Subflow {
+        id: SubflowId(r.id),
+        key: r.key,
+        subflow: r.value,
+        cause,
+    });
+}
+
+fn gone_conn(
+    r: Removed<u32, Connection>,
+    cause: RemovalCause,
+    tokens: &mut FlowTableView<'_, u32, SlotId>,
+    ev: &mut Events,
+    on_gone: &mut impl FnMut(Gone),
+) {
+    let mut conn = r.value;
+    if let Some(t) = conn.client_token() {
+        if let Some(a) = tokens.find(&t) {
+            if tokens.get(a) == Some(&r.id) {
+                tokens.remove(a);
+            }
+        }
+    }
+    if conn.end == ConnEnd::Open {
+        conn.end = match cause {
+            RemovalCause::Evicted => ConnEnd::Evicted,
+            RemovalCause::Idle => ConnEnd::Idle,
+        };
+    }
+    ev.push(Event::Evicted {
+        what: TableKind::Connection,
+        class: r.class,
+        id: r.id,
+        serial: conn.serial,
+        cause,
+    });
+    on_gone(Gone::Connection {
+        id: conn_id(r.id, &conn),
+        conn,
+        cause,
+    });
+}
+
+/// The dissector with its tables inline: `S` subflows and `C` connections
+/// (powers of two). Every method borrows it as a [`DissectorView`].
+///
+/// Large (see the module docs for bytes per entry): put it in a `static` or
+/// on the heap of a host program, not on a small stack.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Dissector<const S: usize, const C: usize> {
+    st: DissectorState,
+    subflows: FlowTable<FlowKey, Subflow, S>,
+    conns: FlowTable<u32, Connection, C>,
+    tokens: FlowTable<u32, SlotId, C>,
+}
+
+/// Per-table seeds derived from the caller's one seed.
+fn seeds(seed: [u8; 16]) -> [[u8; 16]; 3] {
+    let mut out = [seed; 3];
+    for (i, s) in out.iter_mut().enumerate() {
+        if let Some(b) = s.get_mut(15) {
+            *b ^= i as u8;
+        }
+        if let Some(b) = s.get_mut(0) {
+            *b = b.wrapping_add(0x5a_u8.wrapping_mul(i as u8));
+        }
+    }
+    out
+}
+
+impl<const S: usize, const C: usize> Dissector<S, C> {
+    /// An empty dissector keyed with `seed` (16 random bytes).
+    #[must_use]
+    pub fn new(seed: [u8; 16], config: DissectorConfig) -> Self {
+        let [a, b, c] = seeds(seed);
+        Dissector {
+            st: DissectorState::new(config),
+            subflows: FlowTable::new(a),
+            conns: FlowTable::new(b),
+            tokens: FlowTable::new(c),
+        }
+    }
+
+    /// The dissector as a view (no copy).
+    pub fn view(&mut self) -> DissectorView<'_> {
+        DissectorView {
+            st: &mut self.st,
+            subflows: self.subflows.as_view(),
+            conns: self.conns.as_view(),
+            tokens: self.tokens.as_view(),
+        }
+    }
+
+    /// See [`DissectorView::dissect`].
+    pub fn dissect<'f>(&mut self, frame: &'f [u8], link: LinkType, now: u64) -> Dissection<'f> {
+        self.view().dissect(frame, link, now)
+    }
+
+    /// See [`DissectorView::dissect_with`].
+    pub fn dissect_with<'f>(
+        &mut self,
+        frame: &'f [u8],
+        link: LinkType,
+        now: u64,
+        on_gone: impl FnMut(Gone),
+    ) -> Dissection<'f> {
+        self.view().dissect_with(frame, link, now, on_gone)
+    }
+
+    /// Counters.
+    #[must_use]
+    pub fn stats(&self) -> DissectorStats {
+        self.st.stats
+    }
+
+    /// A live connection.
+    #[must_use]
+    pub fn connection(&self, id: SlotId) -> Option<&Connection> {
+        self.conns.get(id)
+    }
+
+    /// A live subflow and its key.
+    #[must_use]
+    pub fn subflow(&self, id: SlotId) -> Option<(&FlowKey, &Subflow)> {
+        self.subflows.entry(id)
+    }
+
+    /// Every live connection.
+    pub fn connections(&self) -> impl Iterator<Item = (ConnId, &Connection)> + '_ {
+        self.conns.iter().map(|(id, _, c)| (conn_id(id, c), c))
+    }
+
+    /// Every live subflow.
+    pub fn subflows(&self) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
+        self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::wire::mptcp::{DssMapping, MpFastclose};
+    use core::net::Ipv4Addr;
+
+    const A: [u8; 4] = [10, 0, 0, 1];
+    const B: [u8; 4] = [10, 0, 0, 2];
+    const A2: [u8; 4] = [10, 0, 1, 1];
+    const KA: u64 = 0x0123_4567_89ab_cdef;
+    const KB: u64 = 0xfedc_ba98_7654_3210;
+    const MS: u64 = 1_000_000;
+
+    type D = Dissector<8, 4>;
+
+    fn dis() -> D {
+        Dissector::new([3; 16], DissectorConfig::default())
+    }
+
+    /// A raw IPv4/TCP packet with MPTCP options and `payload` zero bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn pkt(
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        opts: &[MptcpOption<'_>],
+        payload: usize,
+    ) -> Vec<u8> {
+        let mut o = Vec::new();
+        for m in opts {
+            let mut b = [0u8; 40];
+            let n = m.emit(&mut b).unwrap();
+            o.extend_from_slice(&b[..n]);
+        }
+        while o.len() % 4 != 0 {
+            o.push(1);
+        }
+        let tcp_len = 20 + o.len();
+        let total = 20 + tcp_len + payload;
+        let mut p = Vec::new();
+        p.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ]);
+        p.extend_from_slice(&src);
+        p.extend_from_slice(&dst);
+        p.extend_from_slice(&sport.to_be_bytes());
+        p.extend_from_slice(&dport.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&ack.to_be_bytes());
+        p.push(((tcp_len / 4) as u8) << 4);
+        p.push(flags.bits() as u8);
+        p.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(&o);
+        p.resize(total, 0);
+        p
+    }
+
+    fn cap(v: Version, sk: Option<u64>, rk: Option<u64>) -> MptcpOption<'static> {
+        MptcpOption::Capable(MpCapable {
+            version: v,
+            flags: MpCapable::FLAG_HMAC_SHA,
+            sender_key: sk,
+            receiver_key: rk,
+            data_len: None,
+            checksum: None,
+        })
+    }
+
+    fn dss(dsn: u64, wide: bool, ssn: u32, len: u16, fin: bool) -> MptcpOption<'static> {
+        MptcpOption::Dss(Dss {
+            flags: if fin { Dss::FLAG_DATA_FIN } else { 0 },
+            reserved: 0,
+            data_ack: None,
+            mapping: Some(DssMapping {
+                dsn,
+                dsn_wide: wide,
+                ssn,
+                data_len: len,
+                checksum: None,
+            }),
+        })
+    }
+
+    const SYN: TcpFlags = TcpFlags::SYN;
+    const ACK: TcpFlags = TcpFlags::ACK;
+    fn synack() -> TcpFlags {
+        TcpFlags::SYN | TcpFlags::ACK
+    }
+
+    struct R {
+        events: Events,
+        conn: Option<ConnId>,
+        subflow: Option<SubflowId>,
+        role: Option<Role>,
+    }
+
+    fn go(d: &mut D, p: Vec<u8>, now: u64) -> R {
+        let r = d.dissect(&p, LinkType::Ipv4, now);
+        R {
+            events: r.events,
+            conn: r.conn,
+            subflow: r.subflow,
+            role: r.role,
+        }
+    }
+
+    fn events(d: &R) -> Vec<Event> {
+        d.events.iter().copied().collect()
+    }
+
+    /// Runs the v1 (or v0) handshake A:1000 → B:80; returns the connection.
+    fn handshake(d: &mut D, v: Version) -> ConnId {
+        let syn_opt = match v {
+            Version::V1 => cap(v, None, None),
+            Version::V0 => cap(v, Some(KA), None),
+        };
+        let r = go(d, pkt(A, 1000, B, 80, 100, 0, SYN, &[syn_opt], 0), 0);
+        assert!(r.subflow.is_some() && r.conn.is_none());
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(v, Some(KB), None)],
+                0,
+            ),
+            MS,
+        );
+        let conn = r.conn.unwrap();
+        assert!(matches!(events(&r)[..], [Event::NewConnection { conn: c }] if c == conn));
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(v, Some(KA), Some(KB))],
+                0,
+            ),
+            2 * MS,
+        );
+        assert_eq!(r.conn, Some(conn));
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        conn
+    }
+
+    fn check_keys(d: &D, conn: ConnId, v: Version) {
+        let c = d.connection(conn.slot).unwrap();
+        let ka = crypto::key_hash(v, KA);
+        let kb = crypto::key_hash(v, KB);
+        assert_eq!(c.version, v);
+        assert_eq!(c.client_key(), Some(KA));
+        assert_eq!(c.server_key, KB);
+        assert_eq!(c.client_token(), Some(ka.token));
+        assert_eq!(c.server_token, kb.token);
+        assert_eq!(c.client_idsn(), Some(ka.idsn));
+        assert_eq!(c.server_idsn, kb.idsn);
+        let ((ci, cp), (si, sp)) = c.endpoints();
+        assert_eq!(
+            (ci, cp, si, sp),
+            (IpAddr::V4(A.into()), 1000, IpAddr::V4(B.into()), 80)
+        );
+        assert_eq!(c.subflows_established, 1);
+    }
+
+    #[test]
+    fn handshake_v1() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        check_keys(d, conn, Version::V1);
+        let (_, s) = d.subflows().map(|(_, k, s)| (k, *s)).next().unwrap();
+        assert_eq!(s.rtt_us(), Some(2000));
+        assert!(s.rtt_full());
+    }
+
+    #[test]
+    fn handshake_v0() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V0);
+        check_keys(d, conn, Version::V0);
+    }
+
+    #[test]
+    fn key_mismatch_keeps_first() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(Version::V1, Some(KA ^ 1), Some(KB))],
+                0,
+            ),
+            3 * MS,
+        );
+        // Not the third ACK any more: keys are checked only then.
+        assert!(r.events.is_empty());
+        let _ = conn;
+        // A second connection whose third ACK is the first thing seen, then a
+        // mismatching repeat is not re-checked either; the key stays.
+        assert_eq!(d.connection(conn.slot).unwrap().client_key(), Some(KA));
+    }
+
+    fn join(
+        d: &mut D,
+        token: u32,
+        synack_hmac: Option<u64>,
+        ack_hmac: Option<[u8; 20]>,
+    ) -> Vec<Event> {
+        let mut ev = Vec::new();
+        let (ra, rb) = (0x1122_3344, 0x5566_7788);
+        let j = MptcpOption::Join(MpJoin::Syn {
+            flags: 0,
+            backup: false,
+            addr_id: 1,
+            token,
+            nonce: ra,
+        });
+        let r = go(d, pkt(A2, 2000, B, 80, 7000, 0, SYN, &[j], 0), 10 * MS);
+        ev.extend(events(&r));
+        if let Some(h) = synack_hmac {
+            let j = MptcpOption::Join(MpJoin::SynAck {
+                flags: 0,
+                backup: false,
+                addr_id: 0,
+                trunc_hmac: h,
+                nonce: rb,
+            });
+            let r = go(
+                d,
+                pkt(B, 80, A2, 2000, 9000, 7001, synack(), &[j], 0),
+                11 * MS,
+            );
+            ev.extend(events(&r));
+        }
+        if let Some(h) = ack_hmac {
+            let j = MptcpOption::Join(MpJoin::ack(h));
+            let r = go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[j], 0), 12 * MS);
+            ev.extend(events(&r));
+        }
+        ev
+    }
+
+    fn good_hmacs(v: Version) -> (u64, [u8; 20]) {
+        let (ra, rb) = (0x1122_3344, 0x5566_7788);
+        (
+            crypto::join_synack_hmac(v, KB, KA, rb, ra),
+            crypto::join_ack_hmac(v, KA, KB, ra, rb),
+        )
+    }
+
+    #[test]
+    fn join_links_by_token() {
+        for v in [Version::V0, Version::V1] {
+            let d = &mut dis();
+            let conn = handshake(d, v);
+            let (s, a) = good_hmacs(v);
+            let token = crypto::key_hash(v, KB).token;
+            let ev = join(d, token, Some(s), Some(a));
+            assert!(
+                matches!(ev[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Valid, .. }] if c == conn),
+                "{ev:?}"
+            );
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+            assert_eq!(c.first_join_ts(), Some(10 * MS));
+            let joined = d
+                .subflows()
+                .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+                .unwrap()
+                .2;
+            assert_eq!(joined.hmac(), Some(HmacVerdict::Valid));
+            assert_eq!(joined.conn(), Some(conn.slot));
+        }
+    }
+
+    #[test]
+    fn join_by_client_token_reversed_roles() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        // The server (B) opens a subflow to the client, naming the client's
+        // token: the listener is the connection's client.
+        let token = crypto::key_hash(Version::V1, KA).token;
+        let j = MptcpOption::Join(MpJoin::Syn {
+            flags: 1,
+            backup: true,
+            addr_id: 3,
+            token,
+            nonce: 1,
+        });
+        let r = go(d, pkt(B, 81, A, 1001, 1, 0, SYN, &[j], 0), 5 * MS);
+        assert!(r.events.is_empty());
+        let h = crypto::join_synack_hmac(Version::V1, KA, KB, 2, 1);
+        let j = MptcpOption::Join(MpJoin::SynAck {
+            flags: 0,
+            backup: false,
+            addr_id: 0,
+            trunc_hmac: h,
+            nonce: 2,
+        });
+        let r = go(d, pkt(A, 1001, B, 81, 1, 2, synack(), &[j], 0), 6 * MS);
+        assert!(
+            matches!(events(&r)[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Valid, .. }] if c == conn)
+        );
+        // Connection-level role of the join initiator (B) is s2c.
+        assert_eq!(r.role, Some(Role::C2s));
+    }
+
+    #[test]
+    fn join_unknown_token() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let ev = join(d, 0xdead_beef, Some(1), Some([0; 20]));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::JoinUnknownToken {
+                    token: 0xdead_beef,
+                    ..
+                }]
+            ),
+            "{ev:?}"
+        );
+        let s = d
+            .subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2;
+        assert_eq!(s.conn(), None);
+        assert_eq!(d.stats().join_unknown_token, 1);
+    }
+
+    #[test]
+    fn spoofed_join_rejected() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let (s, a) = good_hmacs(Version::V1);
+        let token = crypto::key_hash(Version::V1, KB).token;
+        // Wrong SYN/ACK HMAC (one bit flipped).
+        let ev = join(d, token, Some(s ^ 1), Some(a));
+        assert!(
+            matches!(ev[..], [Event::JoinRejected { conn: c, reason: JoinRejectReason::InvalidHmac, .. }] if c == conn),
+            "{ev:?}"
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.joins_rejected), (1, 1));
+        let j = d
+            .subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2;
+        assert_eq!(j.conn(), None);
+        assert_eq!(j.hmac(), Some(HmacVerdict::Invalid));
+
+        // Good SYN/ACK, spoofed third ACK: linked, then unlinked.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let mut bad = a;
+        bad[19] ^= 0x80;
+        let ev = join(d, token, Some(s), Some(bad));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::SubflowJoined { .. }, Event::JoinRejected { .. }]
+            ),
+            "{ev:?}"
+        );
+        assert_eq!(d.connection(conn.slot).unwrap().subflows_linked, 1);
+    }
+
+    #[test]
+    fn join_without_synack_unverifiable() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let (_, a) = good_hmacs(Version::V1);
+        let token = crypto::key_hash(Version::V1, KB).token;
+        let ev = join(d, token, None, Some(a));
+        assert!(
+            matches!(
+                ev[..],
+                [Event::SubflowJoined {
+                    hmac: HmacVerdict::Unverifiable,
+                    ..
+                }]
+            ),
+            "{ev:?}"
+        );
+    }
+
+    fn add_addr(d: &mut D, hmac: u64) -> Vec<Event> {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 2));
+        let o = MptcpOption::AddAddr(AddAddr {
+            form: AddAddrForm::V1 { echo: false },
+            addr_id: 4,
+            ip,
+            port: None,
+            hmac: Some(hmac),
+        });
+        let r = go(d, pkt(B, 80, A, 1000, 501, 101, ACK, &[o], 0), 3 * MS);
+        events(&r)
+    }
+
+    #[test]
+    fn add_addr_hmac_checked() {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 2));
+        let good = crypto::add_addr_hmac(KB, KA, 4, ip, None);
+        for (h, want) in [
+            (good, HmacVerdict::Valid),
+            (good ^ (1 << 40), HmacVerdict::Invalid),
+        ] {
+            let d = &mut dis();
+            let conn = handshake(d, Version::V1);
+            let ev = add_addr(d, h);
+            assert!(
+                matches!(ev[..], [Event::AddrAdvertised { conn: c, addr_id: 4, hmac, echo: false, class: AddrClass::Private, sender: Role::S2c, .. }] if c == conn && hmac == want),
+                "{ev:?}"
+            );
+            let a = *d.connection(conn.slot).unwrap().addrs().next().unwrap();
+            assert_eq!((a.id(), a.ip(), a.hmac()), (4, ip, want));
+        }
+    }
+
+    #[test]
+    fn dsn_expansion_wrap_data_fin_reinjection() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        // A 64-bit mapping just below a 32-bit boundary.
+        let base = (idsn & !0xffff_ffff) | 0xffff_fff0;
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(base, true, 1, 100, false)],
+                100,
+            ),
+            3 * MS,
+        );
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        // The next one with a 32-bit DSN past the wrap.
+        let next = base + 100;
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                201,
+                501,
+                ACK,
+                &[dss(next & 0xffff_ffff, false, 101, 50, true)],
+                50,
+            ),
+            4 * MS,
+        );
+        let fin = next + 49;
+        assert!(
+            matches!(events(&r)[..], [Event::DataFin { sender: Role::C2s, dsn, .. }] if dsn == fin),
+            "{:?}",
+            events(&r)
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.dir(Role::C2s).dsn_hi, next + 50);
+        assert_eq!(c.data_fin(Role::C2s), Some(fin));
+        assert_eq!(c.dir(Role::C2s).reinjected, 0);
+        // A TCP retransmission is not a reinjection.
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(base, true, 1, 100, false)],
+                100,
+            ),
+            5 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().dir(Role::C2s).reinjected,
+            0
+        );
+        // The same DSN range sent as new bytes on the subflow: reinjected.
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                251,
+                501,
+                ACK,
+                &[dss(base + 20, true, 151, 30, false)],
+                30,
+            ),
+            6 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().dir(Role::C2s).reinjected,
+            30
+        );
+        // Server DATA_FIN too → end data_fin, class closed.
+        let sidsn = crypto::key_hash(Version::V1, KB).idsn;
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                301,
+                ACK,
+                &[dss(sidsn + 1, true, 0, 1, true)],
+                0,
+            ),
+            7 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::DataFin {
+                sender: Role::S2c,
+                ..
+            }]
+        ));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.end, ConnEnd::DataFin);
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+        assert_eq!(expand_dsn(5, 0xffff_fff0), 0x1_0000_0005);
+        assert_eq!(expand_dsn(0xffff_fff0, 0x1_0000_0005), 0xffff_fff0);
+    }
+
+    #[test]
+    fn fastclose_and_both_directions() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(1, true, 1, 10, false)],
+                10,
+            ),
+            3 * MS,
+        );
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                111,
+                ACK,
+                &[dss(1, true, 1, 20, false)],
+                20,
+            ),
+            3 * MS,
+        );
+        assert_eq!(r.role, Some(Role::S2c));
+        assert_eq!(r.conn, Some(conn));
+        let (_, s) = d.subflows().map(|(_, k, s)| (k, *s)).next().unwrap();
+        assert_eq!((s.bytes(Role::C2s), s.bytes(Role::S2c)), (10, 20));
+        let fc = MptcpOption::Fastclose(MpFastclose::new(KB));
+        let r = go(d, pkt(A, 1000, B, 80, 111, 521, ACK, &[fc], 0), 4 * MS);
+        assert!(matches!(events(&r)[..], [Event::Fastclose { conn: c }] if c == conn));
+        let r = go(
+            d,
+            pkt(B, 80, A, 1000, 521, 0, TcpFlags::RST, &[], 0),
+            5 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::SubflowClosed {
+                end: SubflowEnd::Rst,
+                ..
+            }]
+        ));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(c.end, ConnEnd::Fastclose);
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+    }
+
+    #[test]
+    fn eviction_order_and_idle_expiry() {
+        // 8 subflow slots: fill with SYNs, close one, then a 9th SYN evicts
+        // the closed one first, and the next the oldest embryonic one.
+        let d = &mut dis();
+        let syn = |port: u16| {
+            pkt(
+                A,
+                port,
+                B,
+                80,
+                1,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            )
+        };
+        for port in 0..8u16 {
+            go(d, syn(port), u64::from(port) * MS);
+        }
+        let r = go(
+            d,
+            pkt(B, 80, A, 5, 1, 2, TcpFlags::RST | TcpFlags::ACK, &[], 0),
+            9 * MS,
+        );
+        assert!(matches!(events(&r)[..], [Event::SubflowClosed { .. }]));
+        let r = go(d, syn(100), 10 * MS);
+        assert!(
+            matches!(
+                events(&r)[..],
+                [Event::Evicted {
+                    what: TableKind::Subflow,
+                    class: EvictClass::Closed,
+                    cause: RemovalCause::Evicted,
+                    ..
+                }]
+            ),
+            "{:?}",
+            events(&r)
+        );
+        let mut gone = Vec::new();
+        d.dissect_with(&syn(101), LinkType::Ipv4, 11 * MS, |g| gone.push(g));
+        assert!(
+            matches!(gone[..], [Gone::Subflow { key, cause: RemovalCause::Evicted, .. }] if key.first().1 == 0 || key.second().1 == 0),
+            "{gone:?}"
+        );
+        assert_eq!(d.stats().subflows_evicted, 2);
+        // Idle expiry: embryonic after 30 s, bounded work per packet.
+        let mut n = 0;
+        for i in 0..8 {
+            let r = go(d, pkt(A, 9, B, 9, 0, 0, ACK, &[], 0), 31 * 1_000 * MS + i);
+            n += r
+                .events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Event::Evicted {
+                            cause: RemovalCause::Idle,
+                            ..
+                        }
+                    )
+                })
+                .count();
+        }
+        assert_eq!(n, 8);
+        assert_eq!(d.subflows().count(), 0);
+    }
+
+    #[test]
+    fn connection_idle_and_eviction_reported() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let mut gone = Vec::new();
+        // Established timeout is 2 h.
+        for i in 0..4 {
+            d.dissect_with(
+                &pkt(A, 9, B, 9, 0, 0, ACK, &[], 0),
+                LinkType::Ipv4,
+                7201 * 1_000 * MS + i,
+                |g| gone.push(g),
+            );
+        }
+        let c = gone.iter().find_map(|g| match g {
+            Gone::Connection { id, conn, .. } => Some((*id, *conn)),
+            _ => None,
+        });
+        let (id, c) = c.unwrap();
+        assert_eq!(id, conn);
+        assert_eq!(c.end, ConnEnd::Idle);
+        assert_eq!(d.connections().count(), 0);
+        // Its alias token left with it.
+        assert!(d.tokens.is_empty());
+    }
+
+    #[test]
+    fn malformed_and_untracked_counted() {
+        let d = &mut dis();
+        let r = d.dissect(&[0x45, 0, 0], LinkType::Ipv4, 0);
+        assert!(r.frame.is_err());
+        go(d, pkt(A, 1, B, 2, 0, 0, ACK, &[], 5), 0);
+        let s = d.stats();
+        assert_eq!((s.packets, s.malformed, s.tcp, s.untracked), (2, 1, 1, 1));
+    }
+}
