@@ -16,6 +16,9 @@
 //! * [`flow`] — bounded state: the direction-free connection key and the
 //!   fixed-capacity flow table (stable generation-checked ids, exact
 //!   class-aware LRU eviction, bounded-work expiry).
+//! * `fuzzing` (feature `fuzzing`) — the fuzzing oracles: functions over
+//!   untrusted bytes that run the wire parsers and assert their invariants
+//!   (used by the cargo-fuzz targets in `fuzz/` and the corpus replay test).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -32,4 +35,6 @@
 pub mod addr;
 pub mod crypto;
 pub mod flow;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod wire;
