@@ -834,6 +834,33 @@ fn check_frame(f: &Frame<'_>, data: &[u8], link: LinkType) {
     }
 }
 
+/// Largest frame [`check_padding_ignored`] copies (on the stack).
+const PAD_MAX: usize = 2048;
+
+/// Link padding after the IP packet must change nothing: the same frame
+/// with trailing bytes parses to an equal [`Frame`] (not for an IPv6
+/// jumbogram, which by definition runs to the end of the frame).
+fn check_padding_ignored(f: &Frame<'_>, data: &[u8], link: LinkType) {
+    if let IpHeader::V6(p) = f.ip {
+        if p.payload_len() == 0 && p.next_header() == ipv6::next_header::HOP_BY_HOP {
+            return;
+        }
+    }
+    let mut buf = [0u8; PAD_MAX];
+    let pad = 1 + data.len() % 7;
+    if data.len() + pad > PAD_MAX {
+        return;
+    }
+    buf[..data.len()].copy_from_slice(data);
+    buf[data.len()..data.len() + pad].fill(0x5a);
+    let padded = parse_frame(&buf[..data.len() + pad], link);
+    assert_eq!(
+        padded.as_ref(),
+        Ok(f),
+        "{pad} bytes of link padding changed the parse"
+    );
+}
+
 /// Oracle for [`parse_frame`]: `data[0]` picks the link type
 /// (`LinkType::ALL[data[0] % 7]`), the rest is the captured frame.
 ///
@@ -841,7 +868,8 @@ fn check_frame(f: &Frame<'_>, data: &[u8], link: LinkType) {
 /// here") and renders; a [`Frame`]'s link, IP and transport offsets and
 /// slices lie inside the frame, in order, the transport bytes ending where
 /// the IP packet ends; the views are checked ones; a TCP segment's options
-/// go through [`tcp_options`]. Parsing is deterministic.
+/// go through [`tcp_options`]; link padding changes nothing. Parsing is
+/// deterministic.
 pub fn frame(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -851,7 +879,10 @@ pub fn frame(data: &[u8]) {
     let parsed = parse_frame(rest, link);
     assert_eq!(parsed, parse_frame(rest, link), "not deterministic");
     match parsed {
-        Ok(f) => check_frame(&f, rest, link),
+        Ok(f) => {
+            check_frame(&f, rest, link);
+            check_padding_ignored(&f, rest, link);
+        }
         Err(e) => {
             render(&e);
             assert!(
