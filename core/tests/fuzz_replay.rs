@@ -14,8 +14,11 @@ use std::path::{Path, PathBuf};
 
 use mptcp_dissect::fuzzing;
 
+/// An oracle: panics when an invariant breaks.
+type Oracle = fn(&[u8]);
+
 /// The targets, by directory name.
-const TARGETS: [(&str, fn(&[u8])); 3] = [
+const TARGETS: [(&str, Oracle); 3] = [
     ("tcp_options", fuzzing::tcp_options),
     ("mptcp_option", fuzzing::mptcp_option),
     ("frame", fuzzing::frame),
