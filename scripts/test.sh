@@ -18,4 +18,6 @@ if ! command -v tshark >/dev/null 2>&1 && [ "${MPD_NO_TSHARK:-0}" != 1 ]; then
 fi
 
 cargo test --workspace --all-targets "$@"
+# The committed fuzz corpus and regressions, through the fuzzing oracles.
+cargo test -p mptcp-dissect --features fuzzing --test fuzz_replay "$@"
 cargo test --workspace --doc

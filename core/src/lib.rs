@@ -23,6 +23,9 @@
 //! * [`dissector`] — the one entry point: [`dissector::Dissector`] /
 //!   [`dissector::DissectorView`] turn a frame into a
 //!   [`dissector::Dissection`] (parsed view, connection, subflow, events).
+//! * `fuzzing` (feature `fuzzing`) — the fuzzing oracles: functions over
+//!   untrusted bytes that run the wire parsers and assert their invariants
+//!   (used by the cargo-fuzz targets in `fuzz/` and the corpus replay test).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -41,4 +44,6 @@ pub mod checksum;
 pub mod crypto;
 pub mod dissector;
 pub mod flow;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod wire;

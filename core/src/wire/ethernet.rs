@@ -138,7 +138,7 @@ pub enum EthernetErrorReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EthernetError {
-    /// Offset of the field that could not be read.
+    /// Offset of the field that could not be read (at most the buffer's length).
     pub offset: usize,
     /// What is wrong.
     pub reason: EthernetErrorReason,
@@ -183,7 +183,7 @@ pub fn walk_vlan_tags(data: &[u8], ethertype_offset: usize) -> (VlanTags, Option
                 ..VlanTags::default()
             };
             let err = EthernetError {
-                offset: ethertype_offset,
+                offset: ethertype_offset.min(data.len()),
                 reason: EthernetErrorReason::Truncated,
             };
             (tags, Some(err))
