@@ -11,56 +11,14 @@
 //! present (GPL captures are read from there, never copied). tshark is
 //! required unless `MPD_NO_TSHARK=1`.
 
+mod common;
+use common::{captures, tshark_available};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn captures() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("pcap" | "pcapng")
-            ) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&repo_root().join("fixtures"), &mut out);
-    walk(&repo_root().join("../shared/captures/public"), &mut out);
-    out.sort();
-    out
-}
-
-fn tshark_available() -> bool {
-    if std::env::var("MPD_NO_TSHARK").as_deref() == Ok("1") {
-        eprintln!("MPD_NO_TSHARK=1: tshark differential test skipped on purpose");
-        return false;
-    }
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "tshark is required (apt-get install tshark), or set MPD_NO_TSHARK=1"
-    );
-    true
-}
 
 fn ours(path: &Path) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_mpdissect"))

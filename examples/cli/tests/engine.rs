@@ -11,6 +11,9 @@
 //!   direction): printed per fixture and required to be equal where the
 //!   data-level sender never sends out of DSN order across subflows.
 
+mod common;
+use common::{captures, repo_root};
+
 #[path = "../src/capture.rs"]
 #[allow(dead_code)]
 mod capture;
@@ -18,7 +21,7 @@ mod capture;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mptcp_dissect::dissector::{expand_dsn, Dissector, DissectorConfig};
@@ -54,35 +57,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn captures() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in [
-        "fixtures/linux",
-        "fixtures/public",
-        "fixtures/crafted",
-        "../shared/captures/public",
-    ] {
-        let Ok(rd) = std::fs::read_dir(repo_root().join(dir)) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("pcap" | "pcapng")
-            ) {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 struct Frame {
     link: LinkType,
