@@ -18,6 +18,8 @@ if ! command -v tshark >/dev/null 2>&1 && [ "${MPD_NO_TSHARK:-0}" != 1 ]; then
 fi
 
 cargo test --workspace --all-targets "$@"
-# The committed fuzz corpus and regressions, through the fuzzing oracles.
-cargo test -p mptcp-dissect --features fuzzing --test fuzz_replay "$@"
+# Tests behind the `fuzzing` feature: the committed fuzz corpus and
+# regressions through the oracles, and the adversarial-load tests (which
+# build their packets with `synth`).
+cargo test -p mptcp-dissect --features fuzzing --test fuzz_replay --test adversarial --lib "$@"
 cargo test --workspace --doc

@@ -26,6 +26,8 @@
 //! * `fuzzing` (feature `fuzzing`) — the fuzzing oracles: functions over
 //!   untrusted bytes that run the wire parsers and assert their invariants
 //!   (used by the cargo-fuzz targets in `fuzz/` and the corpus replay test).
+//! * `synth` (feature `fuzzing`) — writes synthetic IP/TCP/MPTCP packets
+//!   into caller memory, for tests, fuzz targets and benchmarks.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -46,4 +48,6 @@ pub mod dissector;
 pub mod flow;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "fuzzing")]
+pub mod synth;
 pub mod wire;
