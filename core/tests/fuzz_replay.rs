@@ -18,10 +18,11 @@ use mptcp_dissect::fuzzing;
 type Oracle = fn(&[u8]);
 
 /// The targets, by directory name.
-const TARGETS: [(&str, Oracle); 3] = [
+const TARGETS: [(&str, Oracle); 4] = [
     ("tcp_options", fuzzing::tcp_options),
     ("mptcp_option", fuzzing::mptcp_option),
     ("frame", fuzzing::frame),
+    ("stateful", fuzzing::stateful),
 ];
 
 fn fuzz_dir() -> PathBuf {

@@ -925,3 +925,6 @@ pub fn frame(data: &[u8]) {
         }
     }
 }
+
+mod stateful;
+pub use stateful::stateful;

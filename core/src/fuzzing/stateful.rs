@@ -1,0 +1,365 @@
+//! Stateful oracle: sequences of packets into a tiny dissector.
+//!
+//! The fuzz input is read as a program of small operations (handshake steps,
+//! joins with right or wrong HMACs, DSS mappings, address signalling,
+//! teardown, time jumps, raw garbage), each turned into a packet with
+//! [`crate::synth`]. A dissector of 8 subflows and 4 connections makes
+//! eviction and expiry happen all the time, so deep states are reached.
+//!
+//! Invariants checked after every packet:
+//! * the ids a [`Dissection`] returns resolve to live entries (the
+//!   connection's serial matches), and the tables never hold more than their
+//!   capacity;
+//! * the same program run against a dissector keyed with another hash seed
+//!   gives exactly the same dissections: placement in the index must not
+//!   change behaviour (eviction is by class and age only);
+//! * the packet counter counts every packet.
+
+use core::net::{IpAddr, Ipv4Addr};
+
+use crate::crypto;
+use crate::dissector::{Dissection, Dissector, DissectorConfig};
+use crate::synth::{write_ip, Segment};
+use crate::wire::frame::LinkType;
+use crate::wire::mptcp::{
+    AddAddr, AddAddrForm, DataAck, Dss, DssMapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio,
+    MptcpOption, RemoveAddr, Version,
+};
+use crate::wire::tcp::TcpFlags;
+
+const SUBFLOWS: usize = 8;
+const CONNS: usize = 4;
+type D = Dissector<SUBFLOWS, CONNS>;
+
+/// Reads the program; yields zeros once the input is exhausted.
+struct Prog<'a> {
+    data: &'a [u8],
+}
+
+impl Prog<'_> {
+    fn u8(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((&b, rest)) => {
+                self.data = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_be_bytes([self.u8(), self.u8()])
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    fn u64(&mut self) -> u64 {
+        (u64::from(self.u32()) << 32) | u64::from(self.u32())
+    }
+    fn bool(&mut self) -> bool {
+        self.u8() & 1 == 1
+    }
+}
+
+/// The cast: four clients, each with an initial flow and a join flow to the
+/// server; keys are fixed per client so the oracle can compute right HMACs.
+#[derive(Clone, Copy)]
+struct Flow {
+    client: IpAddr,
+    cport: u16,
+    server: IpAddr,
+}
+
+fn flow(f: u8) -> Flow {
+    let c = f % 4;
+    let join = f & 4 != 0;
+    Flow {
+        client: IpAddr::V4(Ipv4Addr::new(10, u8::from(join), 0, c + 1)),
+        cport: 1000 + u16::from(c) + if join { 100 } else { 0 },
+        server: IpAddr::V4(Ipv4Addr::new(10, 9, 0, 1 + u8::from(join))),
+    }
+}
+
+fn client_key(f: u8) -> u64 {
+    0x1111_0000_0000_0000 | u64::from(f % 4)
+}
+
+fn server_key(f: u8) -> u64 {
+    0x2222_0000_0000_0000 | u64::from(f % 4)
+}
+
+/// Runs one program against `d`, writing each packet's dissection summary
+/// through `out`.
+fn run(d: &mut D, data: &[u8], mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 {
+    let mut p = Prog { data };
+    let mut now: u64 = 1_000_000_000;
+    // Last nonces seen per flow: (initiator, listener).
+    let mut nonces = [(0u32, 0u32); 8];
+    let mut packets = 0u64;
+    let mut buf = [0u8; 1600];
+    let payload = [0x5au8; 1500];
+    while !p.data.is_empty() {
+        let op = p.u8();
+        let f = p.u8() % 8;
+        let fl = flow(f);
+        let v = if p.bool() { Version::V1 } else { Version::V0 };
+        let to_server = op & 0x80 == 0;
+        let (src, sport, dst, dport) = if to_server {
+            (fl.client, fl.cport, fl.server, 80)
+        } else {
+            (fl.server, 80, fl.client, fl.cport)
+        };
+        let mut seg = Segment::new(src, sport, dst, dport);
+        seg.seq = p.u32();
+        seg.ack = p.u32();
+        seg.flags = TcpFlags::ACK;
+        if p.bool() {
+            seg.timestamps = Some((p.u32(), p.u32()));
+        }
+        let (ck, sk) = (client_key(f), server_key(f));
+        let mut opts: [MptcpOption<'_>; 1] = [MptcpOption::Fail(MpFail::new(0))];
+        let ids = [p.u8(), p.u8()];
+        let mut raw = false;
+        match op & 0x0f {
+            0 => {
+                seg.flags = TcpFlags::SYN;
+                opts[0] = capable(v, (v == Version::V0).then_some(ck), None);
+            }
+            1 => {
+                seg.flags = TcpFlags::SYN | TcpFlags::ACK;
+                opts[0] = capable(v, Some(sk), None);
+            }
+            2 => {
+                let wrong = p.bool();
+                opts[0] = capable(v, Some(if wrong { p.u64() } else { ck }), Some(sk));
+            }
+            3 | 14 => {
+                let len = if op & 0x0f == 14 { 0 } else { p.u16() % 1500 };
+                let n = usize::from(p.u16() % 1500);
+                seg.payload = payload.get(..n).unwrap_or(&[]);
+                opts[0] = MptcpOption::Dss(Dss {
+                    flags: if p.bool() { Dss::FLAG_DATA_FIN } else { 0 },
+                    reserved: 0,
+                    data_ack: p.bool().then(|| DataAck {
+                        value: u64::from(p.u32()),
+                        wide: false,
+                    }),
+                    mapping: Some(DssMapping {
+                        dsn: if p.bool() {
+                            p.u64()
+                        } else {
+                            u64::from(p.u32())
+                        },
+                        dsn_wide: true,
+                        ssn: p.u32(),
+                        data_len: len,
+                        checksum: p.bool().then(|| p.u16()),
+                    }),
+                });
+            }
+            4 => {
+                seg.flags = TcpFlags::SYN;
+                let initiator_nonce = p.u32();
+                nonces[usize::from(f)].0 = initiator_nonce;
+                let token = if p.bool() {
+                    crypto::key_hash(v, sk).token
+                } else {
+                    p.u32()
+                };
+                opts[0] = MptcpOption::Join(MpJoin::Syn {
+                    flags: 0,
+                    backup: p.bool(),
+                    addr_id: ids[0],
+                    token,
+                    nonce: initiator_nonce,
+                });
+            }
+            5 => {
+                seg.flags = TcpFlags::SYN | TcpFlags::ACK;
+                let listener_nonce = p.u32();
+                let n = &mut nonces[usize::from(f)];
+                n.1 = listener_nonce;
+                let trunc_hmac = if p.bool() {
+                    crypto::join_synack_hmac(v, sk, ck, listener_nonce, n.0)
+                } else {
+                    p.u64()
+                };
+                opts[0] = MptcpOption::Join(MpJoin::SynAck {
+                    flags: 0,
+                    backup: false,
+                    addr_id: ids[0],
+                    trunc_hmac,
+                    nonce: listener_nonce,
+                });
+            }
+            6 => {
+                let (a, b) = nonces[usize::from(f)];
+                let mut hmac = crypto::join_ack_hmac(v, ck, sk, a, b);
+                if p.bool() {
+                    hmac[0] ^= 1;
+                }
+                opts[0] = MptcpOption::Join(MpJoin::ack(hmac));
+            }
+            7 => {
+                let ip = IpAddr::V4(Ipv4Addr::from(p.u32()));
+                let port = p.bool().then(|| p.u16());
+                let (sender, receiver) = if to_server { (ck, sk) } else { (sk, ck) };
+                let hmac = if p.bool() {
+                    crypto::add_addr_hmac(sender, receiver, ids[0], ip, port)
+                } else {
+                    p.u64()
+                };
+                opts[0] = MptcpOption::AddAddr(AddAddr {
+                    form: AddAddrForm::V1 { echo: false },
+                    addr_id: ids[0],
+                    ip,
+                    port,
+                    hmac: Some(hmac),
+                });
+            }
+            8 => opts[0] = MptcpOption::RemoveAddr(RemoveAddr::new(&ids)),
+            9 => {
+                let backup = p.bool();
+                opts[0] = MptcpOption::Prio(MpPrio {
+                    flags: u8::from(backup),
+                    backup,
+                    addr_id: None,
+                });
+            }
+            10 => {
+                seg.flags = TcpFlags::RST;
+                opts[0] = MptcpOption::Fastclose(MpFastclose::new(if to_server { sk } else { ck }));
+            }
+            11 => opts[0] = MptcpOption::Fail(MpFail::new(p.u64())),
+            12 => {
+                seg.flags = if p.bool() {
+                    TcpFlags::FIN | TcpFlags::ACK
+                } else {
+                    TcpFlags::RST
+                };
+            }
+            13 => {
+                // Time passes (up to ~49 days in ms): idle entries expire.
+                now = now.saturating_add(u64::from(p.u32()).saturating_mul(1_000_000));
+                continue;
+            }
+            _ => raw = true,
+        }
+        now = now.saturating_add(u64::from(p.u16()) * 1_000);
+        let n = if raw {
+            let len = usize::from(p.u8());
+            let take = p.data.get(..len).unwrap_or(p.data);
+            p.data = p.data.get(take.len()..).unwrap_or(&[]);
+            let n = take.len().min(buf.len());
+            buf[..n].copy_from_slice(&take[..n]);
+            n
+        } else {
+            let with_opts = !matches!(op & 0x0f, 12);
+            if with_opts {
+                seg.mptcp = &opts;
+            }
+            match write_ip(&seg, &mut buf) {
+                Some(n) => n,
+                None => continue,
+            }
+        };
+        let link = if raw {
+            LinkType::ALL[usize::from(op >> 4) % 7]
+        } else {
+            LinkType::RawIp
+        };
+        let r = d.dissect(&buf[..n], link, now);
+        packets += 1;
+        out(d, &r);
+    }
+    packets
+}
+
+fn capable(v: Version, sender: Option<u64>, receiver: Option<u64>) -> MptcpOption<'static> {
+    MptcpOption::Capable(MpCapable {
+        version: v,
+        flags: MpCapable::FLAG_HMAC_SHA,
+        sender_key: sender,
+        receiver_key: receiver,
+        data_len: None,
+        checksum: None,
+    })
+}
+
+/// What is compared between the two runs: everything a caller sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    conn: Option<(u32, u32)>,
+    subflow: Option<u32>,
+    events: usize,
+    dropped: u16,
+    digest: u64,
+}
+
+fn seen(r: &Dissection<'_>) -> Seen {
+    // Events are compared through their Debug text, hashed (FNV-1a), so no
+    // allocation is needed.
+    struct Fnv(u64);
+    impl core::fmt::Write for Fnv {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            for b in s.bytes() {
+                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+            Ok(())
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for e in r.events.iter() {
+        let _ = core::fmt::write(&mut h, format_args!("{e:?};"));
+    }
+    Seen {
+        conn: r.conn.map(|c| (c.slot.index(), c.serial)),
+        subflow: r.subflow.map(|s| s.0.index()),
+        events: r.events.len(),
+        dropped: r.events.dropped,
+        digest: h.0,
+    }
+}
+
+fn check(d: &D, r: &Dissection<'_>) {
+    if let Some(c) = r.conn {
+        let conn = d
+            .connection(c.slot)
+            .expect("a returned connection id is live");
+        assert_eq!(conn.serial, c.serial, "connection serial");
+    }
+    if let Some(s) = r.subflow {
+        assert!(d.subflow(s.0).is_some(), "a returned subflow id is live");
+    }
+    assert!(d.connections().count() <= CONNS);
+    assert!(d.subflows().count() <= SUBFLOWS);
+}
+
+/// Oracle for the stateful engine: see the module documentation.
+pub fn stateful(data: &[u8]) {
+    let mut a = D::new([0xa5; 16], DissectorConfig::default());
+    let mut b = D::new([0x3c; 16], DissectorConfig::default());
+    // Record run A's dissections (bounded: the first 4096 packets).
+    let mut log = [None::<Seen>; 4096];
+    let mut i = 0usize;
+    let packets = run(&mut a, data, |d, r| {
+        check(d, r);
+        if let Some(slot) = log.get_mut(i) {
+            *slot = Some(seen(r));
+        }
+        i += 1;
+    });
+    assert_eq!(a.stats().packets, packets, "packet counter");
+    let mut j = 0usize;
+    run(&mut b, data, |d, r| {
+        check(d, r);
+        if let Some(Some(expected)) = log.get(j) {
+            assert_eq!(
+                &seen(r),
+                expected,
+                "packet {j}: another hash seed changed the outcome"
+            );
+        }
+        j += 1;
+    });
+    assert_eq!(i, j);
+}
