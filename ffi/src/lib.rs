@@ -293,8 +293,8 @@ pub const MPD_EVENT_TABLE_FULL: u32 = 17;
 // C types
 // ---------------------------------------------------------------------------
 
-/// Opaque handle: points into the caller's memory block.
-#[repr(C)]
+/// Opaque handle: points into the caller's memory block. (Not `repr(C)` on
+/// purpose: cbindgen then declares it as an incomplete struct.)
 pub struct mpd_dissector {
     _private: [u8; 0],
 }
@@ -428,6 +428,7 @@ pub struct mpd_result {
 }
 
 impl mpd_result {
+    /// cbindgen:ignore
     const ZERO: mpd_result = mpd_result {
         kind: 0,
         dir: 0,
@@ -678,10 +679,14 @@ pub struct mpd_peek_info {
 // Memory layout
 // ---------------------------------------------------------------------------
 
+/// cbindgen:ignore
 const MAGIC: u64 = u64::from_le_bytes(*b"mpdissc1");
 
+/// cbindgen:ignore
 type SubSlot = Slot<FlowKey, Subflow>;
+/// cbindgen:ignore
 type ConnSlot = Slot<u32, Connection>;
+/// cbindgen:ignore
 type TokSlot = Slot<u32, SlotId>;
 
 /// The head of the caller's block.
@@ -1842,5 +1847,22 @@ pub unsafe extern "C" fn mpd_peek(
         }
         // SAFETY: checked non-null and aligned; writable per the caller.
         unsafe { put(out, info) }
+    })
+}
+
+/// Test hook (feature `testing` only): panics inside the boundary guard, to
+/// exercise `MPD_ERR_PANIC` and the poisoned-handle path from C.
+///
+/// # Safety
+/// As for [`mpd_dissect`] (`h`).
+#[cfg(feature = "testing")]
+#[no_mangle]
+pub unsafe extern "C" fn mpd_test_panic(h: *mut mpd_dissector) -> mpd_status {
+    guard(h, || {
+        // SAFETY: the caller's promise on `h`.
+        if let Err(e) = unsafe { check_handle(h) } {
+            return e;
+        }
+        panic!("mpd_test_panic: deliberate panic (feature `testing`)");
     })
 }
