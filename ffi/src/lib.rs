@@ -60,8 +60,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mptcp_dissect::addr::AddrClass;
 use mptcp_dissect::dissector::{
-    ConnId, DissectorConfig, DissectorState, DissectorStats, DissectorView, Event,
-    FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, MAX_EVENTS,
+    ConnId, DissectorConfig, DissectorState, DissectorStats, DissectorView, Event, FallbackReason,
+    Gone, JoinRejectReason, RemovalCause, TableKind, MAX_EVENTS,
 };
 use mptcp_dissect::flow::{
     layout, ConnEnd, Connection, Direction, EvictClass, FlowKey, FlowTableView, HmacVerdict, Role,
@@ -732,8 +732,7 @@ fn part(at: usize, align: usize, elem: usize, n: usize) -> Option<(usize, usize)
 
 fn block_layout(capacity: u32) -> Result<Layout, mpd_status> {
     let cap = capacity as usize;
-    if capacity == 0 || !capacity.is_power_of_two() || cap > MAX_CAPACITY || layout(cap).is_err()
-    {
+    if capacity == 0 || !capacity.is_power_of_two() || cap > MAX_CAPACITY || layout(cap).is_err() {
         return Err(MPD_ERR_BAD_CAPACITY);
     }
     let l = layout(cap).map_err(|_| MPD_ERR_BAD_CAPACITY)?;
@@ -860,7 +859,12 @@ unsafe fn parts<'a>(base: *mut u8, l: &Layout) -> Parts<'a> {
 /// not match their states.
 fn with_view<R>(
     p: Parts<'_>,
-    f: impl FnOnce(&mut DissectorView<'_>, &mut [Option<Gone>; MPD_MAX_REMOVED], &mut u32, &mut u64) -> R,
+    f: impl FnOnce(
+        &mut DissectorView<'_>,
+        &mut [Option<Gone>; MPD_MAX_REMOVED],
+        &mut u32,
+        &mut u64,
+    ) -> R,
 ) -> Result<R, mpd_status> {
     let Header {
         state,
@@ -1357,9 +1361,18 @@ pub unsafe extern "C" fn mpd_dissector_init(
                 removed: [None; MPD_MAX_REMOVED],
             });
             for i in 0..l.cap {
-                base.add(l.subs).cast::<SubSlot>().add(i).write(Slot::VACANT);
-                base.add(l.conns).cast::<ConnSlot>().add(i).write(Slot::VACANT);
-                base.add(l.toks).cast::<TokSlot>().add(i).write(Slot::VACANT);
+                base.add(l.subs)
+                    .cast::<SubSlot>()
+                    .add(i)
+                    .write(Slot::VACANT);
+                base.add(l.conns)
+                    .cast::<ConnSlot>()
+                    .add(i)
+                    .write(Slot::VACANT);
+                base.add(l.toks)
+                    .cast::<TokSlot>()
+                    .add(i)
+                    .write(Slot::VACANT);
             }
             base.add(l.sub_idx).write_bytes(0, 4 * 2 * l.cap);
             base.add(l.conn_idx).write_bytes(0, 4 * 2 * l.cap);

@@ -71,12 +71,16 @@ struct Mem {
 fn new_dissector(cap: u32) -> Mem {
     let (mut size, mut align) = (0usize, 0usize);
     // SAFETY: valid out pointers.
-    assert_eq!(unsafe { mpd_dissector_size(cap, &mut size, &mut align) }, MPD_OK);
+    assert_eq!(
+        unsafe { mpd_dissector_size(cap, &mut size, &mut align) },
+        MPD_OK
+    );
     assert!(align <= 8, "test buffer is u64-aligned; align {align}");
     let mut buf = vec![0u64; size.div_ceil(8)];
     let mut h = null_mut();
     // SAFETY: buffer of `size` bytes, aligned to 8 ≥ align.
-    let s = unsafe { mpd_dissector_init(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), &mut h) };
+    let s =
+        unsafe { mpd_dissector_init(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), &mut h) };
     assert_eq!(s, MPD_OK);
     Mem { buf, h }
 }
@@ -171,9 +175,15 @@ fn sizes_grow_linearly_and_bad_capacities_are_refused() {
     assert!(per_entry > 300 && per_entry < 1024, "{per_entry}");
     println!("bytes per capacity entry: {per_entry}; 1024 → {s1k}");
     // SAFETY: null out pointers are reported.
-    assert_eq!(unsafe { mpd_dissector_size(8, null_mut(), &mut 0) }, MPD_ERR_NULL);
+    assert_eq!(
+        unsafe { mpd_dissector_size(8, null_mut(), &mut 0) },
+        MPD_ERR_NULL
+    );
     // SAFETY: as above.
-    assert_eq!(unsafe { mpd_dissector_size(8, &mut 0, null_mut()) }, MPD_ERR_NULL);
+    assert_eq!(
+        unsafe { mpd_dissector_size(8, &mut 0, null_mut()) },
+        MPD_ERR_NULL
+    );
 }
 
 #[test]
@@ -186,9 +196,18 @@ fn init_checks_every_argument() {
     let mut h = null_mut();
     // SAFETY: every pointer below is either null or valid for its length.
     unsafe {
-        assert_eq!(mpd_dissector_init(null_mut(), size, 16, SEED.as_ptr(), &mut h), MPD_ERR_NULL);
-        assert_eq!(mpd_dissector_init(base.cast(), size, 16, null(), &mut h), MPD_ERR_NULL);
-        assert_eq!(mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), null_mut()), MPD_ERR_NULL);
+        assert_eq!(
+            mpd_dissector_init(null_mut(), size, 16, SEED.as_ptr(), &mut h),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, null(), &mut h),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), null_mut()),
+            MPD_ERR_NULL
+        );
         assert_eq!(
             mpd_dissector_init(base.add(1).cast(), size, 16, SEED.as_ptr(), &mut h),
             MPD_ERR_MISALIGNED
@@ -197,9 +216,15 @@ fn init_checks_every_argument() {
             mpd_dissector_init(base.cast(), size - 1, 16, SEED.as_ptr(), &mut h),
             MPD_ERR_TOO_SMALL
         );
-        assert_eq!(mpd_dissector_init(base.cast(), size, 12, SEED.as_ptr(), &mut h), MPD_ERR_BAD_CAPACITY);
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 12, SEED.as_ptr(), &mut h),
+            MPD_ERR_BAD_CAPACITY
+        );
         assert!(h.is_null());
-        assert_eq!(mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), &mut h), MPD_OK);
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), &mut h),
+            MPD_OK
+        );
         assert_eq!(h.cast::<u8>(), base);
     }
 }
@@ -212,9 +237,19 @@ fn calls_check_handles_and_pointers() {
     let mut junk = [0u64; 64];
     // SAFETY: every pointer below is null, junk of the right size, or valid.
     unsafe {
-        assert_eq!(mpd_dissect(null_mut(), frame.as_ptr(), 60, 1, 0, &mut r), MPD_ERR_NULL);
         assert_eq!(
-            mpd_dissect(m.h.cast::<u8>().add(1).cast(), frame.as_ptr(), 60, 1, 0, &mut r),
+            mpd_dissect(null_mut(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect(
+                m.h.cast::<u8>().add(1).cast(),
+                frame.as_ptr(),
+                60,
+                1,
+                0,
+                &mut r
+            ),
             MPD_ERR_MISALIGNED
         );
         assert_eq!(
@@ -224,9 +259,18 @@ fn calls_check_handles_and_pointers() {
         assert_eq!(mpd_dissect(m.h, null(), 60, 1, 0, &mut r), MPD_ERR_NULL);
         assert_eq!(mpd_dissect(m.h, null(), 0, 1, 0, &mut r), MPD_OK);
         assert_eq!(r.kind, MPD_KIND_MALFORMED);
-        assert_eq!(mpd_dissect(m.h, frame.as_ptr(), 60, 1, 0, null_mut()), MPD_ERR_NULL);
-        assert_eq!(mpd_dissect(m.h, frame.as_ptr(), 60, 9999, 0, &mut r), MPD_ERR_BAD_LINKTYPE);
-        assert_eq!(mpd_dissect(m.h, frame.as_ptr(), usize::MAX, 1, 0, &mut r), MPD_ERR_BAD_LENGTH);
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), 60, 1, 0, null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), 60, 9999, 0, &mut r),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), usize::MAX, 1, 0, &mut r),
+            MPD_ERR_BAD_LENGTH
+        );
         let mut c = mpd_conn_summary::default();
         assert_eq!(mpd_conn_get(m.h, 0, &mut c), MPD_ERR_NOT_FOUND);
         assert_eq!(mpd_conn_get(m.h, 12345, &mut c), MPD_ERR_NOT_FOUND);
@@ -250,9 +294,18 @@ fn calls_check_handles_and_pointers() {
         assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
         assert_eq!(st.packets, 0);
         let mut p = mpd_peek_info::default();
-        assert_eq!(mpd_peek(frame.as_ptr(), 60, 1, null(), &mut p), MPD_ERR_NULL);
-        assert_eq!(mpd_peek(frame.as_ptr(), 60, 77, SEED.as_ptr(), &mut p), MPD_ERR_BAD_LINKTYPE);
-        assert_eq!(mpd_peek(frame.as_ptr(), 60, 1, SEED.as_ptr(), &mut p), MPD_OK);
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 1, null(), &mut p),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 77, SEED.as_ptr(), &mut p),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 1, SEED.as_ptr(), &mut p),
+            MPD_OK
+        );
         assert_eq!(p.is_tcp, 0);
     }
     drop(m.buf);
@@ -275,8 +328,14 @@ fn run_fixture(path: &str) -> (u64, u64) {
     for (now, f) in &frames {
         // SAFETY: valid handle, frame and out pointers.
         unsafe {
-            assert_eq!(mpd_peek(f.as_ptr(), f.len(), link, SEED.as_ptr(), &mut p), MPD_OK);
-            assert_eq!(mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r), MPD_OK);
+            assert_eq!(
+                mpd_peek(f.as_ptr(), f.len(), link, SEED.as_ptr(), &mut p),
+                MPD_OK
+            );
+            assert_eq!(
+                mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r),
+                MPD_OK
+            );
             for e in &r.events[..r.n_events as usize] {
                 match e.kind {
                     MPD_EVENT_NEW_CONNECTION => {
@@ -343,13 +402,19 @@ fn small_table_reports_removals() {
     for (now, f) in &frames {
         // SAFETY: valid pointers.
         unsafe {
-            assert_eq!(mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r), MPD_OK);
+            assert_eq!(
+                mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r),
+                MPD_OK
+            );
             for i in 0..r.n_removed {
                 assert_eq!(mpd_removed_get(m.h, i, &mut rm), MPD_OK);
                 assert!(rm.table == MPD_TABLE_SUBFLOW || rm.table == MPD_TABLE_CONNECTION);
                 removed += 1;
             }
-            assert_eq!(mpd_removed_get(m.h, r.n_removed, &mut rm), MPD_ERR_NOT_FOUND);
+            assert_eq!(
+                mpd_removed_get(m.h, r.n_removed, &mut rm),
+                MPD_ERR_NOT_FOUND
+            );
         }
     }
     assert!(removed > 0);
