@@ -1,0 +1,311 @@
+/*
+ * mpd_conns: read a pcap with libpcap, run every frame through the
+ * mptcp-dissect C ABI and print one JSON object per MPTCP connection, with
+ * the keys and values of `mpdissect conns` (tests/compare.py compares them).
+ *
+ *   mpd_conns [--capacity N] FILE.pcap
+ *
+ * Like the CLI it keeps what left the tables during the run (connections
+ * and subflows removed by eviction or expiry, via mpd_removed_get) and the
+ * ADD_ADDR advertisements (from events), then adds what is still live.
+ * Plain C11; the dissector's memory is one aligned_alloc'd block.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mptcp_dissect.h"
+
+struct addr_adv {
+    uint8_t id;
+    mpd_endpoint ep;
+    uint8_t has_port, class_, hmac;
+};
+
+struct record {
+    int used, has_conn;
+    mpd_conn_summary conn;
+    mpd_subflow_summary *subs;
+    size_t n_subs, cap_subs;
+    struct addr_adv *adds;
+    size_t n_adds, cap_adds;
+};
+
+static struct record *recs;
+static size_t n_recs;
+/* connection id -> serial, from NEW_CONNECTION events */
+static struct {
+    uint64_t id;
+    uint32_t serial;
+} *serial_of;
+static size_t n_serial, cap_serial;
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(p, n * elem);
+    if (!q) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
+    *cap = n;
+    return q;
+}
+
+static struct record *rec(uint32_t serial)
+{
+    static size_t cap_recs;
+    recs = grow(recs, &cap_recs, (size_t)serial + 1, sizeof *recs);
+    if (serial >= n_recs)
+        n_recs = (size_t)serial + 1;
+    recs[serial].used = 1;
+    return &recs[serial];
+}
+
+static int lookup_serial(uint64_t conn_id, uint32_t *serial)
+{
+    for (size_t i = n_serial; i-- > 0;)
+        if (serial_of[i].id == conn_id) {
+            *serial = serial_of[i].serial;
+            return 1;
+        }
+    return 0;
+}
+
+static void put_subflow(const mpd_subflow_summary *s)
+{
+    uint32_t serial;
+    if (!s->conn_id || !lookup_serial(s->conn_id, &serial))
+        return;
+    struct record *r = rec(serial);
+    for (size_t i = 0; i < r->n_subs; i++)
+        if (r->subs[i].id == s->id) {
+            r->subs[i] = *s;
+            return;
+        }
+    r->subs = grow(r->subs, &r->cap_subs, r->n_subs + 1, sizeof *r->subs);
+    r->subs[r->n_subs++] = *s;
+}
+
+static void print_ip(const mpd_endpoint *e)
+{
+    char buf[INET6_ADDRSTRLEN];
+    inet_ntop(e->family == 4 ? AF_INET : AF_INET6, e->addr, buf, sizeof buf);
+    fputs(buf, stdout);
+}
+
+static void print_sock(const mpd_endpoint *e)
+{
+    putchar('"');
+    if (e->family == 6)
+        putchar('[');
+    print_ip(e);
+    if (e->family == 6)
+        putchar(']');
+    printf(":%u\"", e->port);
+}
+
+static const char *hmac_str(uint8_t h)
+{
+    switch (h) {
+    case MPD_HMAC_VALID: return "\"valid\"";
+    case MPD_HMAC_INVALID: return "\"invalid\"";
+    case MPD_HMAC_UNVERIFIABLE: return "\"unverifiable\"";
+    default: return "null";
+    }
+}
+
+static const char *end_str(uint8_t e)
+{
+    switch (e) {
+    case MPD_CONN_OPEN: return "open";
+    case MPD_CONN_DATA_FIN: return "data_fin";
+    case MPD_CONN_FASTCLOSE: return "fastclose";
+    case MPD_CONN_RST: return "rst";
+    default: return "evicted";
+    }
+}
+
+static int cmp_sub(const void *a, const void *b)
+{
+    uint64_t x = ((const mpd_subflow_summary *)a)->id, y = ((const mpd_subflow_summary *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static void opt_u64(const char *key, int has, uint64_t v)
+{
+    if (has)
+        printf("\"%s\":%" PRIu64 ",", key, v);
+    else
+        printf("\"%s\":null,", key);
+}
+
+static void print_record(uint32_t serial, struct record *r)
+{
+    const mpd_conn_summary *c = &r->conn;
+    printf("{\"id\":%" PRIu32 ",\"version\":%u,\"client\":", serial, c->version);
+    print_sock(&c->client);
+    printf(",\"server\":");
+    print_sock(&c->server);
+    putchar(',');
+    opt_u64("client_key", c->has_client_key, c->client_key);
+    printf("\"server_key\":%" PRIu64 ",", c->server_key);
+    opt_u64("client_token", c->has_client_key, c->client_token);
+    printf("\"server_token\":%" PRIu32 ",", c->server_token);
+    opt_u64("client_idsn", c->has_client_key, c->client_idsn);
+    printf("\"server_idsn\":%" PRIu64 ",\"checksum\":%s,\"subflows\":[", c->server_idsn,
+           c->checksum ? "true" : "false");
+    qsort(r->subs, r->n_subs, sizeof *r->subs, cmp_sub);
+    for (size_t i = 0; i < r->n_subs; i++) {
+        const mpd_subflow_summary *s = &r->subs[i];
+        printf("%s{\"src\":\"", i ? "," : "");
+        print_ip(&s->src);
+        printf("\",\"dst\":\"");
+        print_ip(&s->dst);
+        printf("\",\"sport\":%u,\"dport\":%u,\"join\":%s,\"backup\":%s,\"addr_id\":%u,"
+               "\"syn_ts\":%.17g,\"established\":%s,\"bytes_c2s\":%" PRIu64
+               ",\"bytes_s2c\":%" PRIu64 ",",
+               s->src.port, s->dst.port, s->kind == MPD_SUBFLOW_JOIN ? "true" : "false",
+               s->backup ? "true" : "false", s->addr_id, (double)s->syn_ts / 1e9,
+               s->established ? "true" : "false", s->bytes_c2s, s->bytes_s2c);
+        if (s->has_rtt)
+            printf("\"rtt_ms\":%.17g,", (double)s->rtt_us / 1000.0);
+        else
+            printf("\"rtt_ms\":null,");
+        printf("\"hmac\":%s,\"end\":\"%s\"}", hmac_str(s->hmac),
+               s->end == MPD_SUBFLOW_FIN ? "fin" : s->end == MPD_SUBFLOW_RST ? "rst" : "open");
+    }
+    printf("],\"add_addr\":[");
+    for (size_t i = 0; i < r->n_adds; i++) {
+        const struct addr_adv *a = &r->adds[i];
+        printf("%s{\"id\":%u,\"ip\":\"", i ? "," : "", a->id);
+        print_ip(&a->ep);
+        printf("\",");
+        if (a->has_port)
+            printf("\"port\":%u,", a->ep.port);
+        else
+            printf("\"port\":null,");
+        printf("\"class\":\"%s\",\"hmac\":%s}", mpd_addr_class_str(a->class_), hmac_str(a->hmac));
+    }
+    printf("],\"remove_addr\":%u,\"mp_prio\":%u,\"mp_fail\":%u,\"fastclose\":%s,",
+           c->remove_addr, c->mp_prio, c->mp_fail, c->fastclose ? "true" : "false");
+    opt_u64("data_fin_c2s", c->has_data_fin_c2s, c->data_fin_c2s);
+    opt_u64("data_fin_s2c", c->has_data_fin_s2c, c->data_fin_s2c);
+    printf("\"reinjected_c2s\":%" PRIu64 ",\"reinjected_s2c\":%" PRIu64 ",\"end\":\"%s\"}\n",
+           c->reinjected_c2s, c->reinjected_s2c, end_str(c->end));
+}
+
+static void check(mpd_status s, const char *what)
+{
+    if (s != MPD_OK) {
+        fprintf(stderr, "%s: %s\n", what, mpd_status_str(s));
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t capacity = 4096; /* mpdissect conns' default */
+    int argi = 1;
+    if (argc == 4 && strcmp(argv[1], "--capacity") == 0) {
+        unsigned long c = strtoul(argv[2], NULL, 10);
+        capacity = 1;
+        while (capacity < c && capacity < MPD_MAX_CAPACITY)
+            capacity <<= 1;
+        argi = 3;
+    }
+    if (argc != argi + 1) {
+        fprintf(stderr, "usage: %s [--capacity N] FILE.pcap\n", argv[0]);
+        return 2;
+    }
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(argv[argi], err);
+    if (!p) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    uint32_t linktype = (uint32_t)pcap_datalink(p);
+
+    /* Ask the size, provide aligned memory, init in place; no free function. */
+    size_t size, align;
+    check(mpd_dissector_size(capacity, &size, &align), "mpd_dissector_size");
+    void *mem = aligned_alloc(align, (size + align - 1) / align * align);
+    if (!mem)
+        return 2;
+    static const uint8_t seed[16] = "mpdissect-conns!";
+    mpd_dissector *d;
+    check(mpd_dissector_init(mem, size, capacity, seed, &d), "mpd_dissector_init");
+
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc;
+    mpd_result res;
+    while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
+        /* The CLI's clock: seconds as a double, times 1e9, truncated. */
+        double ts = (double)hdr->ts.tv_sec + (double)hdr->ts.tv_usec / 1e6;
+        uint64_t now = (uint64_t)(ts * 1e9);
+        mpd_status s = mpd_dissect(d, data, hdr->caplen, linktype, now, &res);
+        if (s == MPD_ERR_BAD_LINKTYPE)
+            continue; /* as the CLI: frames of unsupported links are skipped */
+        check(s, "mpd_dissect");
+        for (uint32_t i = 0; i < res.n_events; i++) {
+            const mpd_event *e = &res.events[i];
+            if (e->kind == MPD_EVENT_NEW_CONNECTION) {
+                serial_of = grow(serial_of, &cap_serial, n_serial + 1, sizeof *serial_of);
+                serial_of[n_serial].id = e->conn_id;
+                serial_of[n_serial++].serial = e->conn_serial;
+                rec(e->conn_serial);
+            } else if (e->kind == MPD_EVENT_ADDR_ADVERTISED && !e->echo) {
+                struct record *r = rec(e->conn_serial);
+                r->adds = grow(r->adds, &r->cap_adds, r->n_adds + 1, sizeof *r->adds);
+                r->adds[r->n_adds++] = (struct addr_adv){e->addr_id, e->addr, e->has_port,
+                                                         e->addr_class, e->hmac};
+            }
+        }
+        for (uint32_t i = 0; i < res.n_removed; i++) {
+            mpd_removed g;
+            check(mpd_removed_get(d, i, &g), "mpd_removed_get");
+            if (g.table == MPD_TABLE_CONNECTION) {
+                struct record *r = rec(g.conn.serial);
+                r->conn = g.conn;
+                r->has_conn = 1;
+            } else {
+                put_subflow(&g.subflow);
+            }
+        }
+    }
+    if (rc == -1) {
+        fprintf(stderr, "%s: %s\n", argv[argi], pcap_geterr(p));
+        return 1;
+    }
+    uint32_t cur = 0;
+    mpd_conn_summary c;
+    while (mpd_conn_next(d, &cur, &c) == MPD_OK) {
+        struct record *r = rec(c.serial);
+        r->conn = c;
+        r->has_conn = 1;
+    }
+    cur = 0;
+    mpd_subflow_summary s;
+    while (mpd_subflow_next(d, &cur, &s) == MPD_OK)
+        put_subflow(&s);
+    for (size_t i = 0; i < n_recs; i++) {
+        if (recs[i].used && recs[i].has_conn)
+            print_record((uint32_t)i, &recs[i]);
+        free(recs[i].subs);
+        free(recs[i].adds);
+    }
+    free(recs);
+    free(serial_of);
+    free(mem);
+    pcap_close(p);
+    return 0;
+}

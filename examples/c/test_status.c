@@ -1,0 +1,168 @@
+/* C tests of every status-code path of the mptcp-dissect C ABI.
+ * Built against the `testing` feature library (MPD_TESTING: mpd_test_panic)
+ * so that MPD_ERR_PANIC and MPD_ERR_POISONED are reachable. */
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mptcp_dissect.h"
+
+static int failures;
+#define EXPECT(expr, want)                                                                   \
+    do {                                                                                     \
+        mpd_status got_ = (expr);                                                            \
+        if (got_ != (want)) {                                                                \
+            fprintf(stderr, "%s:%d: %s = %s, want %s\n", __FILE__, __LINE__, #expr,         \
+                    mpd_status_str(got_), mpd_status_str(want));                             \
+            failures++;                                                                      \
+        }                                                                                    \
+    } while (0)
+#define TRUE(cond)                                                                           \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            fprintf(stderr, "%s:%d: %s is false\n", __FILE__, __LINE__, #cond);              \
+            failures++;                                                                      \
+        }                                                                                    \
+    } while (0)
+
+static const uint8_t seed[16] = "0123456789abcdef";
+
+/* An Ethernet + IPv4 + TCP SYN carrying MP_CAPABLE v1 (4-byte form). */
+static const uint8_t syn[] = {
+    0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,                          /* eth */
+    0x45, 0, 0, 44, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,   /* ipv4 */
+    0x9c, 0x40, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, /* tcp */
+    0, 0, 0, 0, 30, 4, 0x01, 0x81                                           /* MP_CAPABLE */
+};
+
+int main(void)
+{
+    /* Status strings: every code has its own name; others are unknown. */
+    const char *names[] = {"MPD_OK", "MPD_ERR_NULL", "MPD_ERR_MISALIGNED", "MPD_ERR_TOO_SMALL",
+                           "MPD_ERR_BAD_CAPACITY", "MPD_ERR_BAD_LINKTYPE", "MPD_ERR_NOT_FOUND",
+                           "MPD_ERR_PANIC", "MPD_ERR_BAD_HANDLE", "MPD_ERR_POISONED",
+                           "MPD_ERR_BAD_LENGTH"};
+    const int codes[] = {MPD_OK, MPD_ERR_NULL, MPD_ERR_MISALIGNED, MPD_ERR_TOO_SMALL,
+                         MPD_ERR_BAD_CAPACITY, MPD_ERR_BAD_LINKTYPE, MPD_ERR_NOT_FOUND,
+                         MPD_ERR_PANIC, MPD_ERR_BAD_HANDLE, MPD_ERR_POISONED, MPD_ERR_BAD_LENGTH};
+    for (int i = 0; i < 11; i++) {
+        TRUE(codes[i] == i); /* pinned numbers */
+        TRUE(strcmp(mpd_status_str(codes[i]), names[i]) == 0);
+    }
+    TRUE(strcmp(mpd_status_str(11), "MPD_ERR_UNKNOWN") == 0);
+    TRUE(strcmp(mpd_status_str(-7), "MPD_ERR_UNKNOWN") == 0);
+    TRUE(strcmp(mpd_addr_class_str(16), "global") == 0);
+    TRUE(strcmp(mpd_addr_class_str(0), "unknown") == 0);
+
+    /* mpd_dissector_size */
+    size_t size, align;
+    EXPECT(mpd_dissector_size(0, &size, &align), MPD_ERR_BAD_CAPACITY);
+    EXPECT(mpd_dissector_size(3, &size, &align), MPD_ERR_BAD_CAPACITY);
+    EXPECT(mpd_dissector_size(UINT32_C(1) << 31, &size, &align), MPD_ERR_BAD_CAPACITY);
+    EXPECT(mpd_dissector_size(64, NULL, &align), MPD_ERR_NULL);
+    EXPECT(mpd_dissector_size(64, &size, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_dissector_size(64, &size, &align), MPD_OK);
+    TRUE(align > 0 && (align & (align - 1)) == 0 && size % align == 0);
+
+    /* mpd_dissector_init */
+    unsigned char *raw = aligned_alloc(align, size + align);
+    mpd_dissector *d = NULL;
+    EXPECT(mpd_dissector_init(NULL, size, 64, seed, &d), MPD_ERR_NULL);
+    EXPECT(mpd_dissector_init(raw, size, 64, NULL, &d), MPD_ERR_NULL);
+    EXPECT(mpd_dissector_init(raw, size, 64, seed, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_dissector_init(raw + 1, size, 64, seed, &d), MPD_ERR_MISALIGNED);
+    EXPECT(mpd_dissector_init(raw, size - 1, 64, seed, &d), MPD_ERR_TOO_SMALL);
+    EXPECT(mpd_dissector_init(raw, size, 48, seed, &d), MPD_ERR_BAD_CAPACITY);
+    TRUE(d == NULL);
+    EXPECT(mpd_dissector_init(raw, size, 64, seed, &d), MPD_OK);
+    TRUE((void *)d == (void *)raw);
+
+    /* mpd_dissect */
+    mpd_result r;
+    EXPECT(mpd_dissect(NULL, syn, sizeof syn, 1, 0, &r), MPD_ERR_NULL);
+    EXPECT(mpd_dissect((mpd_dissector *)(raw + 1), syn, sizeof syn, 1, 0, &r), MPD_ERR_MISALIGNED);
+    alignas(64) unsigned char junk[4096] = {0};
+    EXPECT(mpd_dissect((mpd_dissector *)junk, syn, sizeof syn, 1, 0, &r), MPD_ERR_BAD_HANDLE);
+    EXPECT(mpd_dissect(d, NULL, sizeof syn, 1, 0, &r), MPD_ERR_NULL);
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 0, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 4242, 0, &r), MPD_ERR_BAD_LINKTYPE);
+    EXPECT(mpd_dissect(d, syn, SIZE_MAX, 1, 0, &r), MPD_ERR_BAD_LENGTH);
+    EXPECT(mpd_dissect(d, NULL, 0, 1, 0, &r), MPD_OK);
+    TRUE(r.kind == MPD_KIND_MALFORMED);
+    EXPECT(mpd_dissect(d, syn, 20, 1, 0, &r), MPD_OK);
+    TRUE(r.kind == MPD_KIND_MALFORMED);
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 1000, &r), MPD_OK);
+    TRUE(r.kind == MPD_KIND_MPTCP && r.subflow_id != 0 && r.conn_id == 0);
+    TRUE(r.src_port == 40000 && r.dst_port == 80 && r.tcp_flags == 0x002);
+    TRUE(r.verdicts_reserved[0] == 0);
+
+    /* lookups */
+    mpd_subflow_summary s;
+    EXPECT(mpd_subflow_get(d, r.subflow_id, &s), MPD_OK);
+    TRUE(s.src.family == 4 && s.src.port == 40000 && s.state == 1 && s.syn_ts == 1000);
+    EXPECT(mpd_subflow_get(d, r.subflow_id + 1, &s), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_subflow_get(d, 0, &s), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_subflow_get(d, r.subflow_id, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_subflow_get(NULL, r.subflow_id, &s), MPD_ERR_NULL);
+    mpd_conn_summary c;
+    EXPECT(mpd_conn_get(d, 0, &c), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_conn_get(d, 1, &c), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_conn_get(d, 1, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_conn_get((mpd_dissector *)junk, 1, &c), MPD_ERR_BAD_HANDLE);
+    uint32_t cur = 0;
+    EXPECT(mpd_conn_next(d, &cur, &c), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_conn_next(d, NULL, &c), MPD_ERR_NULL);
+    EXPECT(mpd_subflow_next(d, &cur, &s), MPD_OK);
+    EXPECT(mpd_subflow_next(d, &cur, &s), MPD_ERR_NOT_FOUND);
+    mpd_removed g;
+    EXPECT(mpd_removed_get(d, 0, &g), MPD_ERR_NOT_FOUND);
+    EXPECT(mpd_removed_get(d, 0, NULL), MPD_ERR_NULL);
+    mpd_stats st;
+    EXPECT(mpd_stats_get(d, &st), MPD_OK);
+    TRUE(st.packets == 3 && st.mptcp == 1 && st.subflows == 1 && st.malformed == 2);
+    EXPECT(mpd_stats_get(d, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_stats_get(NULL, &st), MPD_ERR_NULL);
+
+    /* peek */
+    mpd_peek_info pi, pi2;
+    EXPECT(mpd_peek(syn, sizeof syn, 1, seed, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_peek(syn, sizeof syn, 1, NULL, &pi), MPD_ERR_NULL);
+    EXPECT(mpd_peek(NULL, 5, 1, seed, &pi), MPD_ERR_NULL);
+    EXPECT(mpd_peek(syn, sizeof syn, 0xdead, seed, &pi), MPD_ERR_BAD_LINKTYPE);
+    EXPECT(mpd_peek(syn, SIZE_MAX, 1, seed, &pi), MPD_ERR_BAD_LENGTH);
+    EXPECT(mpd_peek(syn, sizeof syn, 1, seed, &pi), MPD_OK);
+    TRUE(pi.is_tcp == 1 && pi.is_join_syn == 0 && pi.flow_hash != 0);
+    /* the reply direction hashes alike */
+    uint8_t rev[sizeof syn];
+    memcpy(rev, syn, sizeof syn);
+    memcpy(rev + 26, syn + 30, 4);
+    memcpy(rev + 30, syn + 26, 4);
+    memcpy(rev + 34, syn + 36, 2);
+    memcpy(rev + 36, syn + 34, 2);
+    EXPECT(mpd_peek(rev, sizeof rev, 1, seed, &pi2), MPD_OK);
+    TRUE(pi2.flow_hash == pi.flow_hash);
+
+    /* panic -> MPD_ERR_PANIC, then poisoned until reset */
+    EXPECT(mpd_test_panic(d), MPD_ERR_PANIC);
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 2000, &r), MPD_ERR_POISONED);
+    EXPECT(mpd_stats_get(d, &st), MPD_ERR_POISONED);
+    EXPECT(mpd_reset(d, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_reset(NULL, seed), MPD_ERR_NULL);
+    EXPECT(mpd_reset((mpd_dissector *)junk, seed), MPD_ERR_BAD_HANDLE);
+    EXPECT(mpd_reset(d, seed), MPD_OK);
+    EXPECT(mpd_stats_get(d, &st), MPD_OK);
+    TRUE(st.packets == 0 && st.subflows == 0);
+    EXPECT(mpd_subflow_get(d, s.id, &s), MPD_ERR_NOT_FOUND); /* stale after reset */
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 3000, &r), MPD_OK);
+    TRUE(r.kind == MPD_KIND_MPTCP);
+
+    free(raw);
+    if (failures) {
+        fprintf(stderr, "test_status: %d failure(s)\n", failures);
+        return 1;
+    }
+    printf("test_status: all status-code paths OK\n");
+    return 0;
+}

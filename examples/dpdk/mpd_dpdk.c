@@ -1,0 +1,510 @@
+/*
+ * mpd_dpdk: MPTCP dissection on N DPDK worker lcores.
+ *
+ *   mpd_dpdk [EAL args] -- [--capacity N] [--linktype L] [--idle-ms MS]
+ *
+ * Lcores: the main lcore receives from port 0 and dispatches; every other
+ * lcore is a worker owning one mptcp-dissect dissector in its own memory
+ * (rte_zmalloc_socket on its socket). See README.md for the design:
+ * frames are steered by a keyed SYMMETRIC flow hash (both directions of a
+ * subflow to one worker), and MP_JOIN SYNs are steered by TOKEN to the
+ * worker that owns the connection (a shared, lock-free token directory the
+ * workers publish into), after which the dispatcher pins the join's flow to
+ * that worker. So every subflow of a connection is dissected by the same
+ * worker, in capture order, and per-connection results equal a single
+ * dissector's (`mpdissect conns`).
+ *
+ * At the end it prints one JSON line of totals (the same totals
+ * check.sh computes from `mpdissect conns`) and one of steering costs.
+ */
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+#include "mptcp_dissect.h"
+
+#define MAX_WORKERS 64
+#define BURST 32
+#define RING_SIZE 4096
+#define DIR_SIZE (1u << 16)  /* token directory entries (power of two) */
+#define PIN_SIZE (1u << 16)  /* dispatcher's flow -> worker pins */
+#define SEEN_SIZE (1u << 20) /* per-worker set of connection ids */
+
+static const uint8_t seed[16] = "mpd-dpdk-seed-16";
+
+/* ---- token directory: token -> owning worker, shared, lock-free ---------- */
+/* Entry: token << 32 | (worker + 1); 0 = empty. Workers insert with CAS
+ * (linear probing); the dispatcher reads with acquire loads. */
+static _Atomic uint64_t *directory;
+
+static inline uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static void dir_publish(uint32_t token, unsigned worker)
+{
+    uint64_t want = ((uint64_t)token << 32) | (worker + 1);
+    for (uint32_t i = 0, at = mix32(token); i < DIR_SIZE; i++, at++) {
+        _Atomic uint64_t *e = &directory[at & (DIR_SIZE - 1)];
+        uint64_t cur = atomic_load_explicit(e, memory_order_acquire);
+        if (cur == 0 &&
+            atomic_compare_exchange_strong_explicit(e, &cur, want, memory_order_release,
+                                                    memory_order_acquire))
+            return;
+        if ((cur >> 32) == token) { /* re-published (token reused): latest owner wins */
+            atomic_store_explicit(e, want, memory_order_release);
+            return;
+        }
+    }
+}
+
+static int dir_lookup(uint32_t token)
+{
+    for (uint32_t i = 0, at = mix32(token); i < DIR_SIZE; i++, at++) {
+        uint64_t cur = atomic_load_explicit(&directory[at & (DIR_SIZE - 1)], memory_order_acquire);
+        if (cur == 0)
+            return -1;
+        if ((cur >> 32) == token)
+            return (int)(uint32_t)cur - 1;
+    }
+    return -1;
+}
+
+/* ---- workers ------------------------------------------------------------- */
+struct totals {
+    uint64_t packets, connections, subflows, joins, hmac_valid, hmac_invalid,
+        hmac_unverifiable, add_addr, fastclose, mp_fail, checksum, remove_addr, mp_prio,
+        reinjected;
+};
+
+struct worker {
+    unsigned idx, lcore;
+    struct rte_ring *ring;
+    mpd_dissector *d;
+    uint64_t *seen;         /* set of connection ids created here */
+    uint64_t *client_pub;   /* conn slot -> conn id whose client token is published */
+    uint32_t capacity;
+    _Atomic uint64_t done;  /* frames processed (for the dispatcher's barrier) */
+    struct totals t;
+    uint64_t dissect_cycles, publish_cycles, publishes;
+    uint8_t linear[65536 + 64];
+} __rte_cache_aligned;
+
+static struct worker *workers[MAX_WORKERS];
+static unsigned n_workers;
+static uint32_t linktype = 1;
+static int ts_offset = -1;
+static uint64_t ts_flag;
+static volatile bool stop;
+
+static void seen_add(struct worker *w, uint64_t id)
+{
+    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
+        uint64_t *e = &w->seen[at & (SEEN_SIZE - 1)];
+        if (*e == 0 || *e == id) {
+            *e = id;
+            return;
+        }
+    }
+}
+
+static bool seen_has(const struct worker *w, uint64_t id)
+{
+    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
+        uint64_t e = w->seen[at & (SEEN_SIZE - 1)];
+        if (e == 0)
+            return false;
+        if (e == id)
+            return true;
+    }
+    return false;
+}
+
+static void count_subflow(struct worker *w, const mpd_subflow_summary *s)
+{
+    if (!s->conn_id || !seen_has(w, s->conn_id))
+        return; /* as `mpdissect conns`: only subflows of a known connection */
+    w->t.subflows++;
+    w->t.joins += s->kind == MPD_SUBFLOW_JOIN;
+    w->t.hmac_valid += s->hmac == MPD_HMAC_VALID;
+    w->t.hmac_invalid += s->hmac == MPD_HMAC_INVALID;
+    w->t.hmac_unverifiable += s->hmac == MPD_HMAC_UNVERIFIABLE;
+}
+
+static void count_conn(struct worker *w, const mpd_conn_summary *c)
+{
+    w->t.connections++;
+    w->t.fastclose += c->fastclose;
+    w->t.mp_fail += c->mp_fail;
+    w->t.checksum += c->checksum;
+    w->t.remove_addr += c->remove_addr;
+    w->t.mp_prio += c->mp_prio;
+    w->t.reinjected += c->reinjected_c2s + c->reinjected_s2c;
+}
+
+static void handle(struct worker *w, struct rte_mbuf *m)
+{
+    const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+    uint32_t len = rte_pktmbuf_pkt_len(m);
+    if (m->nb_segs > 1) /* chained (jumbo/GSO) frame: linearise */
+        frame = rte_pktmbuf_read(m, 0, len < 65536 ? len : 65536, w->linear);
+    uint64_t now;
+    if (ts_offset >= 0 && (m->ol_flags & ts_flag))
+        now = *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *);
+    else
+        now = rte_get_tsc_cycles() * (1000000000ULL / rte_get_tsc_hz());
+    mpd_result r;
+    uint64_t t0 = rte_rdtsc();
+    mpd_status s = mpd_dissect(w->d, frame, len < 65536 ? len : 65536, linktype, now, &r);
+    w->dissect_cycles += rte_rdtsc() - t0;
+    w->t.packets++;
+    if (s != MPD_OK) {
+        fprintf(stderr, "worker %u: mpd_dissect: %s\n", w->idx, mpd_status_str(s));
+        return;
+    }
+    uint64_t p0 = rte_rdtsc();
+    for (uint32_t i = 0; i < r.n_events; i++) {
+        const mpd_event *e = &r.events[i];
+        if (e->kind == MPD_EVENT_NEW_CONNECTION) {
+            seen_add(w, e->conn_id);
+            dir_publish(e->token, w->idx); /* server token: joins towards the server */
+            w->publishes++;
+        } else if (e->kind == MPD_EVENT_ADDR_ADVERTISED && !e->echo) {
+            w->t.add_addr++;
+        }
+    }
+    /* Client token (joins towards the client): known once the client's key
+     * is; checked until published, then one array read per packet. */
+    if (r.conn_id) {
+        uint32_t slot = (uint32_t)(r.conn_id - 1) & (w->capacity - 1);
+        if (w->client_pub[slot] != r.conn_id) {
+            mpd_conn_summary c;
+            if (mpd_conn_get(w->d, r.conn_id, &c) == MPD_OK && c.has_client_key) {
+                dir_publish(c.client_token, w->idx);
+                w->publishes++;
+                w->client_pub[slot] = r.conn_id;
+            }
+        }
+    }
+    w->publish_cycles += rte_rdtsc() - p0;
+    for (uint32_t i = 0; i < r.n_removed; i++) {
+        mpd_removed g;
+        if (mpd_removed_get(w->d, i, &g) != MPD_OK)
+            continue;
+        if (g.table == MPD_TABLE_CONNECTION)
+            count_conn(w, &g.conn);
+        else
+            count_subflow(w, &g.subflow);
+    }
+}
+
+static int worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct rte_mbuf *bufs[BURST];
+    for (;;) {
+        unsigned n = rte_ring_sc_dequeue_burst(w->ring, (void **)bufs, BURST, NULL);
+        if (n == 0) {
+            if (stop && rte_ring_empty(w->ring))
+                break;
+            rte_pause();
+            continue;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            handle(w, bufs[i]);
+            rte_pktmbuf_free(bufs[i]);
+        }
+        atomic_fetch_add_explicit(&w->done, n, memory_order_release);
+    }
+    /* What is still live. */
+    uint32_t cur = 0;
+    mpd_conn_summary c;
+    while (mpd_conn_next(w->d, &cur, &c) == MPD_OK)
+        count_conn(w, &c);
+    cur = 0;
+    mpd_subflow_summary s;
+    while (mpd_subflow_next(w->d, &cur, &s) == MPD_OK)
+        count_subflow(w, &s);
+    return 0;
+}
+
+/* ---- dispatcher ---------------------------------------------------------- */
+struct pin {
+    uint64_t hash;
+    uint32_t worker;
+};
+static struct pin *pins; /* dispatcher-private: join flow -> owner worker */
+static uint64_t enqueued[MAX_WORKERS];
+static struct {
+    uint64_t frames, join_syns, dir_hits, dir_misses, barrier_waits, barrier_cycles,
+        peek_cycles, steer_cycles, pinned_frames, pin_full;
+} ds;
+
+static int pin_find(uint64_t hash)
+{
+    for (uint32_t i = 0, at = (uint32_t)hash; i < PIN_SIZE; i++, at++) {
+        struct pin *p = &pins[at & (PIN_SIZE - 1)];
+        if (p->hash == 0)
+            return -1;
+        if (p->hash == hash)
+            return (int)p->worker;
+    }
+    return -1;
+}
+
+static void pin_add(uint64_t hash, unsigned worker)
+{
+    for (uint32_t i = 0, at = (uint32_t)hash; i < PIN_SIZE; i++, at++) {
+        struct pin *p = &pins[at & (PIN_SIZE - 1)];
+        if (p->hash == 0 || p->hash == hash) {
+            p->hash = hash;
+            p->worker = worker;
+            return;
+        }
+    }
+    ds.pin_full++;
+}
+
+/* Waits until every worker has dissected everything enqueued to it: then
+ * every token of an earlier SYN/ACK or third ACK is in the directory. */
+static void barrier(void)
+{
+    uint64_t t0 = rte_rdtsc();
+    for (unsigned i = 0; i < n_workers; i++)
+        while (atomic_load_explicit(&workers[i]->done, memory_order_acquire) < enqueued[i])
+            rte_pause();
+    ds.barrier_waits++;
+    ds.barrier_cycles += rte_rdtsc() - t0;
+}
+
+static unsigned steer(struct rte_mbuf *m)
+{
+    mpd_peek_info pi;
+    uint64_t t0 = rte_rdtsc();
+    uint32_t len = rte_pktmbuf_data_len(m); /* headers are in the first segment */
+    mpd_status s = mpd_peek(rte_pktmbuf_mtod(m, const uint8_t *), len, linktype, seed, &pi);
+    uint64_t t1 = rte_rdtsc();
+    ds.peek_cycles += t1 - t0;
+    unsigned w = 0;
+    if (s == MPD_OK && pi.is_tcp) {
+        uint64_t h = pi.flow_hash | 1; /* 0 marks an empty pin */
+        int p = pin_find(h);
+        if (pi.is_join_syn) {
+            ds.join_syns++;
+            int owner = dir_lookup(pi.join_token);
+            if (owner < 0 && n_workers > 1) {
+                barrier(); /* the owner may not have seen the SYN/ACK yet */
+                owner = dir_lookup(pi.join_token);
+            }
+            if (owner >= 0) {
+                ds.dir_hits++;
+                pin_add(h, (unsigned)owner);
+                p = owner;
+            } else {
+                ds.dir_misses++; /* unknown token: a single dissector says so too */
+            }
+        }
+        if (p >= 0) {
+            ds.pinned_frames++;
+            w = (unsigned)p;
+        } else {
+            w = (unsigned)((pi.flow_hash >> 32) % n_workers);
+        }
+    }
+    ds.steer_cycles += rte_rdtsc() - t1;
+    return w;
+}
+
+static void usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s [EAL args] -- [--capacity N] [--linktype L] [--idle-ms MS]\n", prog);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    int ret = rte_eal_init(argc, argv);
+    if (ret < 0)
+        rte_exit(EXIT_FAILURE, "rte_eal_init failed\n");
+    argc -= ret;
+    argv += ret;
+    uint32_t capacity = 4096;
+    unsigned idle_ms = 300;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--capacity") == 0)
+            capacity = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else if (i + 1 < argc && strcmp(argv[i], "--linktype") == 0)
+            linktype = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else if (i + 1 < argc && strcmp(argv[i], "--idle-ms") == 0)
+            idle_ms = (unsigned)strtoul(argv[++i], NULL, 0);
+        else
+            usage(argv[0]);
+    }
+    if (rte_eth_dev_count_avail() < 1)
+        rte_exit(EXIT_FAILURE, "no DPDK port (use e.g. --vdev=net_pcap0,rx_pcap=FILE)\n");
+
+    n_workers = rte_lcore_count() - 1;
+    if (n_workers < 1 || n_workers > MAX_WORKERS)
+        rte_exit(EXIT_FAILURE, "need 1..%d worker lcores besides the main one (-l 0-N)\n",
+                 MAX_WORKERS);
+
+    directory = rte_zmalloc("mpd_dir", DIR_SIZE * sizeof *directory, RTE_CACHE_LINE_SIZE);
+    pins = rte_zmalloc("mpd_pins", PIN_SIZE * sizeof *pins, RTE_CACHE_LINE_SIZE);
+    if (!directory || !pins)
+        rte_exit(EXIT_FAILURE, "out of memory\n");
+
+    size_t size, align;
+    mpd_status s = mpd_dissector_size(capacity, &size, &align);
+    if (s != MPD_OK)
+        rte_exit(EXIT_FAILURE, "mpd_dissector_size: %s\n", mpd_status_str(s));
+
+    unsigned lcore, wi = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        int sock = (int)rte_lcore_to_socket_id(lcore);
+        struct worker *w = rte_zmalloc_socket("mpd_worker", sizeof *w, RTE_CACHE_LINE_SIZE, sock);
+        void *mem = rte_zmalloc_socket("mpd_dissector", size, align > 64 ? align : 64, sock);
+        char name[32];
+        snprintf(name, sizeof name, "mpd_ring_%u", wi);
+        if (!w || !mem)
+            rte_exit(EXIT_FAILURE, "out of memory for worker %u\n", wi);
+        w->idx = wi;
+        w->lcore = lcore;
+        w->capacity = capacity;
+        w->ring = rte_ring_create(name, RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        w->seen = rte_zmalloc_socket("mpd_seen", SEEN_SIZE * sizeof(uint64_t), 64, sock);
+        w->client_pub = rte_zmalloc_socket("mpd_pub", capacity * sizeof(uint64_t), 64, sock);
+        if (!w->ring || !w->seen || !w->client_pub)
+            rte_exit(EXIT_FAILURE, "out of memory for worker %u\n", wi);
+        s = mpd_dissector_init(mem, size, capacity, seed, &w->d);
+        if (s != MPD_OK)
+            rte_exit(EXIT_FAILURE, "mpd_dissector_init: %s\n", mpd_status_str(s));
+        workers[wi++] = w;
+    }
+
+    uint16_t port = 0;
+    struct rte_mempool *pool = rte_pktmbuf_pool_create("mpd_pool", 8191, 256, 0,
+                                                       RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    if (!pool)
+        rte_exit(EXIT_FAILURE, "mbuf pool: %s\n", rte_strerror(rte_errno));
+    struct rte_eth_dev_info info;
+    rte_eth_dev_info_get(port, &info);
+    struct rte_eth_conf conf;
+    memset(&conf, 0, sizeof conf);
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    if (rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
+        rte_eth_rx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL, pool) < 0 ||
+        rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL) < 0 ||
+        rte_eth_dev_start(port) < 0)
+        rte_exit(EXIT_FAILURE, "cannot set up port %u\n", port);
+    if (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+        int flag_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+        ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+        if (flag_bit < 0)
+            ts_offset = -1;
+        else
+            ts_flag = 1ULL << flag_bit;
+    }
+
+    for (unsigned i = 0; i < n_workers; i++)
+        rte_eal_remote_launch(worker_main, workers[i], workers[i]->lcore);
+
+    /* Dispatch until the port has been idle for idle_ms (end of the pcap). */
+    struct rte_mbuf *bufs[BURST];
+    uint64_t hz = rte_get_tsc_hz(), last = rte_get_tsc_cycles();
+    while (rte_get_tsc_cycles() - last < hz / 1000 * idle_ms) {
+        uint16_t n = rte_eth_rx_burst(port, 0, bufs, BURST);
+        if (n == 0) {
+            rte_pause();
+            continue;
+        }
+        last = rte_get_tsc_cycles();
+        for (uint16_t i = 0; i < n; i++) {
+            unsigned w = steer(bufs[i]);
+            ds.frames++;
+            while (rte_ring_sp_enqueue(workers[w]->ring, bufs[i]) != 0)
+                rte_pause(); /* never drop: totals must be exact */
+            enqueued[w]++;
+        }
+    }
+    stop = true;
+    rte_eal_mp_wait_lcore();
+
+    struct totals t = {0};
+    uint64_t dis = 0, pub = 0, pubs = 0;
+    mpd_stats sum = {0};
+    for (unsigned i = 0; i < n_workers; i++) {
+        struct worker *w = workers[i];
+        mpd_stats st;
+        mpd_stats_get(w->d, &st);
+        sum.untracked += st.untracked;
+        sum.join_unknown_token += st.join_unknown_token;
+        t.packets += w->t.packets;
+        t.connections += w->t.connections;
+        t.subflows += w->t.subflows;
+        t.joins += w->t.joins;
+        t.hmac_valid += w->t.hmac_valid;
+        t.hmac_invalid += w->t.hmac_invalid;
+        t.hmac_unverifiable += w->t.hmac_unverifiable;
+        t.add_addr += w->t.add_addr;
+        t.fastclose += w->t.fastclose;
+        t.mp_fail += w->t.mp_fail;
+        t.checksum += w->t.checksum;
+        t.remove_addr += w->t.remove_addr;
+        t.mp_prio += w->t.mp_prio;
+        t.reinjected += w->t.reinjected;
+        dis += w->dissect_cycles;
+        pub += w->publish_cycles;
+        pubs += w->publishes;
+        fprintf(stderr, "worker %u (lcore %u): %" PRIu64 " frames\n", i, w->lcore, w->t.packets);
+    }
+    printf("{\"connections\":%" PRIu64 ",\"subflows\":%" PRIu64 ",\"joins\":%" PRIu64
+           ",\"hmac_valid\":%" PRIu64 ",\"hmac_invalid\":%" PRIu64
+           ",\"hmac_unverifiable\":%" PRIu64 ",\"add_addr\":%" PRIu64 ",\"remove_addr\":%" PRIu64
+           ",\"mp_prio\":%" PRIu64 ",\"mp_fail\":%" PRIu64 ",\"fastclose\":%" PRIu64
+           ",\"checksum\":%" PRIu64 ",\"reinjected\":%" PRIu64 "}\n",
+           t.connections, t.subflows, t.joins, t.hmac_valid, t.hmac_invalid,
+           t.hmac_unverifiable, t.add_addr, t.remove_addr, t.mp_prio, t.mp_fail, t.fastclose,
+           t.checksum, t.reinjected);
+    double f = ds.frames ? (double)ds.frames : 1.0;
+    double ns = 1e9 / (double)hz;
+    fprintf(stderr,
+            "{\"workers\":%u,\"frames\":%" PRIu64 ",\"join_syns\":%" PRIu64
+            ",\"dir_hits\":%" PRIu64 ",\"dir_misses\":%" PRIu64 ",\"barriers\":%" PRIu64
+            ",\"barrier_ns_total\":%.0f,\"pinned_frames\":%" PRIu64 ",\"pin_full\":%" PRIu64
+            ",\"peek_ns_per_frame\":%.1f,\"steer_ns_per_frame\":%.1f"
+            ",\"publishes\":%" PRIu64 ",\"publish_ns_per_frame\":%.1f"
+            ",\"dissect_ns_per_frame\":%.1f,\"untracked\":%" PRIu64
+            ",\"join_unknown_token\":%" PRIu64 "}\n",
+            n_workers, ds.frames, ds.join_syns, ds.dir_hits, ds.dir_misses, ds.barrier_waits,
+            (double)ds.barrier_cycles * ns, ds.pinned_frames, ds.pin_full,
+            (double)ds.peek_cycles * ns / f, (double)ds.steer_cycles * ns / f, pubs,
+            (double)pub * ns / f, (double)dis * ns / f, sum.untracked, sum.join_unknown_token);
+    if (t.packets != ds.frames)
+        fprintf(stderr, "frames lost: %" PRIu64 " dispatched, %" PRIu64 " dissected\n", ds.frames,
+                t.packets);
+    rte_eth_dev_stop(port);
+    rte_eal_cleanup();
+    return t.packets == ds.frames ? 0 : 1;
+}

@@ -1,0 +1,421 @@
+//! Rust-side tests of the C ABI: status numbers are pinned, every argument
+//! check answers with a status, and no entry point allocates (a counting
+//! global allocator wraps the system one).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ffi::CStr;
+use std::ptr::{null, null_mut};
+
+use mptcp_dissect_ffi::*;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+const SEED: [u8; 16] = *b"0123456789abcdef";
+
+/// Classic pcap records (link type, frames with microsecond `now` in ns).
+fn read_pcap(path: &str) -> (u32, Vec<(u64, Vec<u8>)>) {
+    let b = std::fs::read(path).unwrap();
+    let magic = u32::from_le_bytes(b[0..4].try_into().unwrap());
+    assert!(magic == 0xa1b2_c3d4 || magic == 0xa1b2_3c4d, "{path}");
+    let nanos = magic == 0xa1b2_3c4d;
+    let link = u32::from_le_bytes(b[20..24].try_into().unwrap());
+    let mut at = 24;
+    let mut out = Vec::new();
+    while at + 16 <= b.len() {
+        let sec = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
+        let frac = u32::from_le_bytes(b[at + 4..at + 8].try_into().unwrap()) as u64;
+        let incl = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        let now = sec * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
+        out.push((now, b[at + 16..at + 16 + incl].to_vec()));
+        at += 16 + incl;
+    }
+    (link, out)
+}
+
+/// Aligned memory for a dissector of `cap`.
+struct Mem {
+    buf: Vec<u64>,
+    h: *mut mpd_dissector,
+}
+
+fn new_dissector(cap: u32) -> Mem {
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: valid out pointers.
+    assert_eq!(
+        unsafe { mpd_dissector_size(cap, &mut size, &mut align) },
+        MPD_OK
+    );
+    assert!(align <= 8, "test buffer is u64-aligned; align {align}");
+    let mut buf = vec![0u64; size.div_ceil(8)];
+    let mut h = null_mut();
+    // SAFETY: buffer of `size` bytes, aligned to 8 ≥ align.
+    let s =
+        unsafe { mpd_dissector_init(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), &mut h) };
+    assert_eq!(s, MPD_OK);
+    Mem { buf, h }
+}
+
+fn zero_result() -> mpd_result {
+    // SAFETY: mpd_result is plain integers: all-zero is valid.
+    unsafe { std::mem::zeroed() }
+}
+
+#[test]
+fn status_numbers_are_pinned() {
+    let pinned = [
+        (MPD_OK, 0, "MPD_OK"),
+        (MPD_ERR_NULL, 1, "MPD_ERR_NULL"),
+        (MPD_ERR_MISALIGNED, 2, "MPD_ERR_MISALIGNED"),
+        (MPD_ERR_TOO_SMALL, 3, "MPD_ERR_TOO_SMALL"),
+        (MPD_ERR_BAD_CAPACITY, 4, "MPD_ERR_BAD_CAPACITY"),
+        (MPD_ERR_BAD_LINKTYPE, 5, "MPD_ERR_BAD_LINKTYPE"),
+        (MPD_ERR_NOT_FOUND, 6, "MPD_ERR_NOT_FOUND"),
+        (MPD_ERR_PANIC, 7, "MPD_ERR_PANIC"),
+        (MPD_ERR_BAD_HANDLE, 8, "MPD_ERR_BAD_HANDLE"),
+        (MPD_ERR_POISONED, 9, "MPD_ERR_POISONED"),
+        (MPD_ERR_BAD_LENGTH, 10, "MPD_ERR_BAD_LENGTH"),
+    ];
+    for (c, n, name) in pinned {
+        assert_eq!(c, n, "{name}");
+        // SAFETY: static NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(mpd_status_str(c)) };
+        assert_eq!(s.to_str().unwrap(), name);
+    }
+    // SAFETY: as above.
+    let s = unsafe { CStr::from_ptr(mpd_status_str(11)) };
+    assert_eq!(s.to_str().unwrap(), "MPD_ERR_UNKNOWN");
+    // SAFETY: as above.
+    let s = unsafe { CStr::from_ptr(mpd_status_str(-1)) };
+    assert_eq!(s.to_str().unwrap(), "MPD_ERR_UNKNOWN");
+}
+
+#[test]
+fn event_and_kind_numbers_are_pinned() {
+    assert_eq!(
+        [
+            MPD_EVENT_NEW_CONNECTION,
+            MPD_EVENT_SUBFLOW_JOINED,
+            MPD_EVENT_JOIN_REJECTED,
+            MPD_EVENT_JOIN_UNKNOWN_TOKEN,
+            MPD_EVENT_ADDR_ADVERTISED,
+            MPD_EVENT_ADDR_REMOVED,
+            MPD_EVENT_PRIORITY_CHANGED,
+            MPD_EVENT_DATA_FIN,
+            MPD_EVENT_FASTCLOSE,
+            MPD_EVENT_MP_FAIL,
+            MPD_EVENT_TCP_RST,
+            MPD_EVENT_FALLBACK,
+            MPD_EVENT_KEY_MISMATCH,
+            MPD_EVENT_TOKEN_COLLISION,
+            MPD_EVENT_SUBFLOW_CLOSED,
+            MPD_EVENT_EVICTED,
+            MPD_EVENT_TABLE_FULL
+        ],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+    );
+    assert_eq!(
+        [
+            MPD_KIND_NOT_IP,
+            MPD_KIND_MALFORMED,
+            MPD_KIND_NON_TCP,
+            MPD_KIND_TCP,
+            MPD_KIND_MPTCP
+        ],
+        [1, 2, 3, 4, 5]
+    );
+}
+
+#[test]
+fn sizes_grow_linearly_and_bad_capacities_are_refused() {
+    let size = |cap| {
+        let (mut s, mut a) = (0, 0);
+        // SAFETY: valid out pointers.
+        let st = unsafe { mpd_dissector_size(cap, &mut s, &mut a) };
+        (st, s, a)
+    };
+    for cap in [0, 3, 6, 1000, (1 << 30) + 1, 1 << 31, u32::MAX] {
+        assert_eq!(size(cap).0, MPD_ERR_BAD_CAPACITY, "{cap}");
+    }
+    let (st, s1k, a) = size(1024);
+    assert_eq!(st, MPD_OK);
+    assert!(a.is_power_of_two());
+    let (_, s2k, _) = size(2048);
+    let per_entry = (s2k - s1k) / 1024;
+    // Subflow slot + connection slot + token slot + 3 × 8 index bytes.
+    assert!(per_entry > 300 && per_entry < 1024, "{per_entry}");
+    println!("bytes per capacity entry: {per_entry}; 1024 → {s1k}");
+    // SAFETY: null out pointers are reported.
+    assert_eq!(
+        unsafe { mpd_dissector_size(8, null_mut(), &mut 0) },
+        MPD_ERR_NULL
+    );
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { mpd_dissector_size(8, &mut 0, null_mut()) },
+        MPD_ERR_NULL
+    );
+}
+
+#[test]
+fn init_checks_every_argument() {
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: valid out pointers.
+    unsafe { mpd_dissector_size(16, &mut size, &mut align) };
+    let mut buf = vec![0u64; size / 8 + 2];
+    let base: *mut u8 = buf.as_mut_ptr().cast();
+    let mut h = null_mut();
+    // SAFETY: every pointer below is either null or valid for its length.
+    unsafe {
+        assert_eq!(
+            mpd_dissector_init(null_mut(), size, 16, SEED.as_ptr(), &mut h),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, null(), &mut h),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.add(1).cast(), size, 16, SEED.as_ptr(), &mut h),
+            MPD_ERR_MISALIGNED
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size - 1, 16, SEED.as_ptr(), &mut h),
+            MPD_ERR_TOO_SMALL
+        );
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 12, SEED.as_ptr(), &mut h),
+            MPD_ERR_BAD_CAPACITY
+        );
+        assert!(h.is_null());
+        assert_eq!(
+            mpd_dissector_init(base.cast(), size, 16, SEED.as_ptr(), &mut h),
+            MPD_OK
+        );
+        assert_eq!(h.cast::<u8>(), base);
+    }
+}
+
+#[test]
+fn calls_check_handles_and_pointers() {
+    let m = new_dissector(16);
+    let mut r = zero_result();
+    let frame = [0u8; 60];
+    let mut junk = [0u64; 64];
+    // SAFETY: every pointer below is null, junk of the right size, or valid.
+    unsafe {
+        assert_eq!(
+            mpd_dissect(null_mut(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect(
+                m.h.cast::<u8>().add(1).cast(),
+                frame.as_ptr(),
+                60,
+                1,
+                0,
+                &mut r
+            ),
+            MPD_ERR_MISALIGNED
+        );
+        assert_eq!(
+            mpd_dissect(junk.as_mut_ptr().cast(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_BAD_HANDLE
+        );
+        assert_eq!(mpd_dissect(m.h, null(), 60, 1, 0, &mut r), MPD_ERR_NULL);
+        assert_eq!(mpd_dissect(m.h, null(), 0, 1, 0, &mut r), MPD_OK);
+        assert_eq!(r.kind, MPD_KIND_MALFORMED);
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), 60, 1, 0, null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), 60, 9999, 0, &mut r),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_dissect(m.h, frame.as_ptr(), usize::MAX, 1, 0, &mut r),
+            MPD_ERR_BAD_LENGTH
+        );
+        let mut c = mpd_conn_summary::default();
+        assert_eq!(mpd_conn_get(m.h, 0, &mut c), MPD_ERR_NOT_FOUND);
+        assert_eq!(mpd_conn_get(m.h, 12345, &mut c), MPD_ERR_NOT_FOUND);
+        assert_eq!(mpd_conn_get(m.h, 1, null_mut()), MPD_ERR_NULL);
+        assert_eq!(mpd_conn_get(null(), 1, &mut c), MPD_ERR_NULL);
+        let mut s = mpd_subflow_summary::default();
+        assert_eq!(mpd_subflow_get(m.h, 1, &mut s), MPD_ERR_NOT_FOUND);
+        let mut cur = 0u32;
+        assert_eq!(mpd_conn_next(m.h, &mut cur, &mut c), MPD_ERR_NOT_FOUND);
+        assert_eq!(mpd_conn_next(m.h, null_mut(), &mut c), MPD_ERR_NULL);
+        assert_eq!(mpd_subflow_next(m.h, &mut cur, &mut s), MPD_ERR_NOT_FOUND);
+        let mut rm = mpd_removed::default();
+        assert_eq!(mpd_removed_get(m.h, 0, &mut rm), MPD_ERR_NOT_FOUND);
+        let mut st = mpd_stats::default();
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 1);
+        assert_eq!(mpd_stats_get(m.h, null_mut()), MPD_ERR_NULL);
+        assert_eq!(mpd_reset(m.h, null()), MPD_ERR_NULL);
+        assert_eq!(mpd_reset(null_mut(), SEED.as_ptr()), MPD_ERR_NULL);
+        assert_eq!(mpd_reset(m.h, SEED.as_ptr()), MPD_OK);
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 0);
+        let mut p = mpd_peek_info::default();
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 1, null(), &mut p),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 77, SEED.as_ptr(), &mut p),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_peek(frame.as_ptr(), 60, 1, SEED.as_ptr(), &mut p),
+            MPD_OK
+        );
+        assert_eq!(p.is_tcp, 0);
+    }
+    drop(m.buf);
+}
+
+/// Runs a fixture through the ABI; returns (connections seen in events,
+/// joins linked) and checks that nothing allocated.
+fn run_fixture(path: &str) -> (u64, u64) {
+    let (link, frames) = read_pcap(path);
+    let m = new_dissector(64);
+    let mut r = zero_result();
+    let mut conns = 0;
+    let mut joins = 0;
+    let mut c = mpd_conn_summary::default();
+    let mut s = mpd_subflow_summary::default();
+    let mut st = mpd_stats::default();
+    let mut rm = mpd_removed::default();
+    let mut p = mpd_peek_info::default();
+    let before = allocs();
+    for (now, f) in &frames {
+        // SAFETY: valid handle, frame and out pointers.
+        unsafe {
+            assert_eq!(
+                mpd_peek(f.as_ptr(), f.len(), link, SEED.as_ptr(), &mut p),
+                MPD_OK
+            );
+            assert_eq!(
+                mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r),
+                MPD_OK
+            );
+            for e in &r.events[..r.n_events as usize] {
+                match e.kind {
+                    MPD_EVENT_NEW_CONNECTION => {
+                        conns += 1;
+                        assert_eq!(mpd_conn_get(m.h, e.conn_id, &mut c), MPD_OK);
+                        assert_eq!(c.serial, e.conn_serial);
+                        assert_eq!(c.server_token, e.token);
+                    }
+                    MPD_EVENT_SUBFLOW_JOINED => {
+                        joins += 1;
+                        assert_eq!(mpd_subflow_get(m.h, e.subflow_id, &mut s), MPD_OK);
+                        assert_eq!(s.conn_id, e.conn_id);
+                    }
+                    _ => {}
+                }
+            }
+            for i in 0..r.n_removed {
+                assert_eq!(mpd_removed_get(m.h, i, &mut rm), MPD_OK);
+            }
+            assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        }
+    }
+    let mut cur = 0;
+    let mut n = 0;
+    // SAFETY: valid pointers.
+    while unsafe { mpd_conn_next(m.h, &mut cur, &mut c) } == MPD_OK {
+        n += 1;
+    }
+    cur = 0;
+    // SAFETY: valid pointers.
+    while unsafe { mpd_subflow_next(m.h, &mut cur, &mut s) } == MPD_OK {}
+    assert_eq!(allocs(), before, "{path}: the C ABI allocated");
+    assert!(n <= conns);
+    assert_eq!(st.packets, frames.len() as u64);
+    assert_eq!(st.connections, conns);
+    (conns, joins)
+}
+
+#[test]
+fn fixtures_run_without_allocating() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let (c, j) = run_fixture(&format!("{root}linux/v1-csum-on.pcap"));
+    assert!(c >= 1 && j >= 1, "{c} {j}");
+    for f in [
+        "linux/v1-addaddr-v4v6.pcap",
+        "linux/v1-fastclose.pcap",
+        "linux/v1-mpfail.pcap",
+        "crafted/v0-handshake.pcap",
+        "crafted/malformed.pcap",
+        "public/tcpdump_mptcp-v1.pcap",
+    ] {
+        run_fixture(&format!("{root}{f}"));
+    }
+}
+
+#[test]
+fn small_table_reports_removals() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let (link, frames) = read_pcap(&format!("{root}linux/v1-addaddr-v4v6.pcap"));
+    let m = new_dissector(1);
+    let mut r = zero_result();
+    let mut rm = mpd_removed::default();
+    let mut removed = 0;
+    for (now, f) in &frames {
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(
+                mpd_dissect(m.h, f.as_ptr(), f.len(), link, *now, &mut r),
+                MPD_OK
+            );
+            for i in 0..r.n_removed {
+                assert_eq!(mpd_removed_get(m.h, i, &mut rm), MPD_OK);
+                assert!(rm.table == MPD_TABLE_SUBFLOW || rm.table == MPD_TABLE_CONNECTION);
+                removed += 1;
+            }
+            assert_eq!(
+                mpd_removed_get(m.h, r.n_removed, &mut rm),
+                MPD_ERR_NOT_FOUND
+            );
+        }
+    }
+    assert!(removed > 0);
+}
