@@ -22,4 +22,5 @@ cargo test --workspace --all-targets "$@"
 # regressions through the oracles, and the adversarial-load tests (which
 # build their packets with `synth`).
 cargo test -p mptcp-dissect --features fuzzing --test fuzz_replay --test adversarial --lib "$@"
+cargo test -p mptcp-dissect-ffi --features fuzzing --test fuzz_replay "$@"
 cargo test --workspace --doc

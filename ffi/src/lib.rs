@@ -1879,3 +1879,6 @@ pub unsafe extern "C" fn mpd_test_panic(h: *mut mpd_dissector) -> mpd_status {
         panic!("mpd_test_panic: deliberate panic (feature `testing`)");
     })
 }
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;

@@ -1,0 +1,227 @@
+//! Fuzzing oracle for the C ABI (feature `fuzzing`).
+//!
+//! The fuzz input is a small program of C-ABI calls: a dissector of a
+//! fuzzer-chosen capacity is initialised in caller memory, then frames of
+//! any bytes, length and link type are dissected, connections and subflows
+//! are looked up by real and by forged ids, cursors walk the tables, removed
+//! entries are read, the dissector is reset, and the entry points are called
+//! with null, misaligned and too-small arguments.
+//!
+//! Invariants: every call returns one of the documented status codes;
+//! `MPD_ERR_PANIC` (a panic caught at the boundary) and `MPD_ERR_POISONED`
+//! never happen; the calls that must succeed do; an id a result returns can
+//! be looked up. This module owns that oracle, and must not be linked into
+//! a release build (it allocates the dissector's memory with `Vec`).
+#![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use core::ffi::c_void;
+use core::mem::MaybeUninit;
+
+use crate::*;
+
+/// Reads the program; zeros once the input is exhausted.
+struct Prog<'a>(&'a [u8]);
+
+impl<'a> Prog<'a> {
+    fn u8(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    fn u64(&mut self) -> u64 {
+        (u64::from(self.u32()) << 32) | u64::from(self.u32())
+    }
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.0.len());
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+}
+
+fn documented(s: mpd_status) -> mpd_status {
+    assert!(
+        (MPD_OK..=MPD_ERR_BAD_LENGTH).contains(&s),
+        "undocumented status {s}"
+    );
+    assert_ne!(s, MPD_ERR_PANIC, "a panic reached the boundary");
+    assert_ne!(s, MPD_ERR_POISONED, "the handle was poisoned");
+    s
+}
+
+const LINKTYPES: [u32; 10] = [1, 9, 12, 14, 101, 113, 228, 229, 276, 0xdead];
+
+/// The oracle: see the module documentation.
+pub fn c_abi(data: &[u8]) {
+    let mut p = Prog(data);
+    let capacity = 1u32 << (p.u8() % 6);
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: both out pointers point at live locals.
+    let s = unsafe { mpd_dissector_size(capacity, &mut size, &mut align) };
+    assert_eq!(documented(s), MPD_OK);
+    assert!(align <= 8 && size > 0, "size {size} align {align}");
+    // u64 words: 8-byte aligned, one spare word for the misaligned probe.
+    let mut mem = vec![0u64; size / 8 + 2];
+    let base = mem.as_mut_ptr().cast::<c_void>();
+    let seed = [0x42u8; 16];
+    let mut h: *mut mpd_dissector = core::ptr::null_mut();
+
+    // Wrong arguments to init: each refused with its status, `h` untouched.
+    // SAFETY: `base` is valid for `size + 8` bytes; seed and out are live.
+    unsafe {
+        let misaligned = base.cast::<u8>().add(1).cast::<c_void>();
+        assert_eq!(
+            mpd_dissector_init(misaligned, size, capacity, seed.as_ptr(), &mut h),
+            MPD_ERR_MISALIGNED
+        );
+        assert_eq!(
+            mpd_dissector_init(base, size - 1, capacity, seed.as_ptr(), &mut h),
+            MPD_ERR_TOO_SMALL
+        );
+        assert_eq!(
+            mpd_dissector_init(base, size, 3, seed.as_ptr(), &mut h),
+            MPD_ERR_BAD_CAPACITY
+        );
+        assert_eq!(
+            mpd_dissector_init(core::ptr::null_mut(), size, capacity, seed.as_ptr(), &mut h),
+            MPD_ERR_NULL
+        );
+        assert!(h.is_null());
+        assert_eq!(
+            mpd_dissector_init(base, size, capacity, seed.as_ptr(), &mut h),
+            MPD_OK
+        );
+    }
+    assert!(!h.is_null());
+
+    let mut now = 0u64;
+    let mut last_conn = 0u64;
+    let mut last_subflow = 0u64;
+    while !p.0.is_empty() {
+        match p.u8() % 8 {
+            0..=2 => {
+                let link = LINKTYPES[usize::from(p.u8()) % LINKTYPES.len()];
+                let len = usize::from(p.u8()) * 4;
+                let frame = p.bytes(len);
+                now += u64::from(p.u32());
+                let mut out = MaybeUninit::<mpd_result>::uninit();
+                // SAFETY: `h` is a live handle over `mem`; `frame` is
+                // readable for its length; `out` is writable.
+                let s = unsafe {
+                    mpd_dissect(h, frame.as_ptr(), frame.len(), link, now, out.as_mut_ptr())
+                };
+                if documented(s) == MPD_OK {
+                    // SAFETY: MPD_OK means `out` was written in full.
+                    let r = unsafe { out.assume_init() };
+                    if r.conn_id != 0 {
+                        last_conn = r.conn_id;
+                        let mut c = mpd_conn_summary::default();
+                        // SAFETY: live handle, writable out.
+                        assert_eq!(
+                            unsafe { mpd_conn_get(h, r.conn_id, &mut c) },
+                            MPD_OK,
+                            "fresh conn id"
+                        );
+                    }
+                    if r.subflow_id != 0 {
+                        last_subflow = r.subflow_id;
+                        let mut sf = mpd_subflow_summary::default();
+                        // SAFETY: live handle, writable out.
+                        assert_eq!(
+                            unsafe { mpd_subflow_get(h, r.subflow_id, &mut sf) },
+                            MPD_OK,
+                            "fresh subflow id"
+                        );
+                    }
+                } else {
+                    assert_eq!(s, MPD_ERR_BAD_LINKTYPE, "dissect refused a frame");
+                }
+            }
+            3 => {
+                let id = if p.u8() & 1 == 0 { last_conn } else { p.u64() };
+                let mut c = mpd_conn_summary::default();
+                let mut sf = mpd_subflow_summary::default();
+                let sid = if p.u8() & 1 == 0 {
+                    last_subflow
+                } else {
+                    p.u64()
+                };
+                // SAFETY: live handle, writable outs.
+                unsafe {
+                    documented(mpd_conn_get(h, id, &mut c));
+                    documented(mpd_subflow_get(h, sid, &mut sf));
+                }
+            }
+            4 => {
+                let mut cursor = p.u32() % 64;
+                let mut c = mpd_conn_summary::default();
+                let mut sf = mpd_subflow_summary::default();
+                // SAFETY: live handle, writable cursor and outs.
+                unsafe {
+                    for _ in 0..4 {
+                        if documented(mpd_conn_next(h, &mut cursor, &mut c)) != MPD_OK {
+                            break;
+                        }
+                    }
+                    cursor = 0;
+                    documented(mpd_subflow_next(h, &mut cursor, &mut sf));
+                }
+            }
+            5 => {
+                let mut st = mpd_stats::default();
+                let mut rm = mpd_removed::default();
+                // SAFETY: live handle, writable outs.
+                unsafe {
+                    assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
+                    documented(mpd_removed_get(h, u32::from(p.u8()), &mut rm));
+                }
+            }
+            6 => {
+                // Null and misaligned out pointers are refused, not written.
+                let misaligned = unsafe {
+                    // SAFETY: one byte into `mem`, still inside it.
+                    base.cast::<u8>().add(1).cast::<mpd_result>()
+                };
+                // SAFETY: live handle; the pointers are refused before use.
+                unsafe {
+                    assert_eq!(
+                        mpd_dissect(h, [0u8; 4].as_ptr(), 4, 1, now, core::ptr::null_mut()),
+                        MPD_ERR_NULL
+                    );
+                    assert_eq!(
+                        mpd_dissect(h, [0u8; 4].as_ptr(), 4, 1, now, misaligned),
+                        MPD_ERR_MISALIGNED
+                    );
+                    assert_eq!(mpd_stats_get(h, core::ptr::null_mut()), MPD_ERR_NULL);
+                    let mut r = MaybeUninit::<mpd_result>::uninit();
+                    assert_eq!(
+                        mpd_dissect(
+                            core::ptr::null_mut(),
+                            [0u8; 4].as_ptr(),
+                            4,
+                            1,
+                            now,
+                            r.as_mut_ptr()
+                        ),
+                        MPD_ERR_NULL
+                    );
+                }
+            }
+            _ => {
+                let seed = [p.u8(); 16];
+                // SAFETY: live handle; the seed is 16 readable bytes.
+                assert_eq!(unsafe { mpd_reset(h, seed.as_ptr()) }, MPD_OK);
+                last_conn = 0;
+                last_subflow = 0;
+            }
+        }
+    }
+    drop(mem);
+}
