@@ -148,16 +148,17 @@ const fn in_prefix(addr: u128, prefix: u128, len: u32) -> bool {
     if len == 0 {
         return true;
     }
-    let shift = 128 - len;
-    (addr >> shift) == (prefix >> shift)
+    // `len` is at most 128 for every prefix in this file.
+    let shift = 128u32.saturating_sub(len);
+    addr.wrapping_shr(shift) == prefix.wrapping_shr(shift)
 }
 
 const fn in_prefix4(addr: u32, prefix: u32, len: u32) -> bool {
     if len == 0 {
         return true;
     }
-    let shift = 32 - len;
-    (addr >> shift) == (prefix >> shift)
+    let shift = 32u32.saturating_sub(len);
+    addr.wrapping_shr(shift) == prefix.wrapping_shr(shift)
 }
 
 const fn v4(a: u8, b: u8, c: u8, d: u8) -> u32 {

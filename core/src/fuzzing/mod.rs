@@ -30,12 +30,15 @@
 // An oracle exists to panic when the code under test breaks a promise, so
 // the crate-wide denials (which keep the *parsers* panic-free) do not apply
 // here: `assert!`, indexing into slices whose bounds were just asserted,
-// and `unwrap` with a message are exactly how an oracle reports a bug.
+// and `unwrap` with a message are exactly how an oracle reports a bug; an
+// arithmetic overflow in an oracle is a panic too (the fuzzer runs with
+// debug assertions), which is what it should be.
 #![allow(
     clippy::panic,
     clippy::indexing_slicing,
     clippy::unwrap_used,
-    clippy::expect_used
+    clippy::expect_used,
+    clippy::arithmetic_side_effects
 )]
 
 use core::fmt::{self, Write as _};

@@ -237,7 +237,8 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 
     /// Header length in bytes (IHL × 4).
     pub fn header_len(&self) -> u8 {
-        self.ihl() * 4
+        // IHL is 4 bits: at most 60, no overflow.
+        self.ihl().wrapping_mul(4)
     }
 
     /// DSCP (6 bits).

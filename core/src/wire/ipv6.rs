@@ -195,10 +195,10 @@ fn walk(packet: &[u8], first: u8) -> Result<ExtensionChain, Ipv6Error> {
         let len = match nh {
             next_header::HOP_BY_HOP | next_header::ROUTING | next_header::DEST_OPTS => packet
                 .get(at.saturating_add(1))
-                .map(|&l| (usize::from(l) + 1) * 8),
+                .map(|&l| usize::from(l).wrapping_add(1).wrapping_mul(8)),
             next_header::AUTH => packet
                 .get(at.saturating_add(1))
-                .map(|&l| (usize::from(l) + 2) * 4),
+                .map(|&l| usize::from(l).wrapping_add(2).wrapping_mul(4)),
             next_header::FRAGMENT => Some(FRAGMENT_HEADER_LEN),
             _ => return Ok(chain),
         };
@@ -277,12 +277,12 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
             });
         }
         let payload_len = self.payload_len();
-        if usize::from(payload_len) > available - HEADER_LEN {
+        if usize::from(payload_len) > available.saturating_sub(HEADER_LEN) {
             return Err(Ipv6Error {
                 offset: field::LENGTH.start,
                 reason: Ipv6ErrorReason::PayloadLengthBeyondBuffer {
                     payload_len,
-                    available: available - HEADER_LEN,
+                    available: available.saturating_sub(HEADER_LEN),
                 },
             });
         }

@@ -100,7 +100,7 @@ impl AddAddr {
             IpAddr::V6(_) => 20,
         };
         if self.port.is_some() {
-            len += 2;
+            len = len.wrapping_add(2); // at most 30: no overflow
         }
         let nibble = match (self.form, self.hmac.is_some()) {
             (AddAddrForm::V0, false) => match self.ip {
@@ -109,7 +109,7 @@ impl AddAddr {
             },
             (AddAddrForm::V1 { echo: true }, false) => Self::FLAG_ECHO,
             (AddAddrForm::V1 { echo: false }, true) => {
-                len += 8;
+                len = len.wrapping_add(8);
                 0
             }
             _ => return None,

@@ -84,16 +84,17 @@ impl Dss {
         let ack64 = flags & Self::FLAG_ACK64 != 0;
         let has_map = flags & Self::FLAG_MAP != 0;
         let dsn64 = flags & Self::FLAG_DSN64 != 0;
+        // At most 4 + 8 + 14 = 26: the additions cannot overflow a u8.
         let mut expected = 4u8;
         if has_ack {
-            expected += if ack64 { 8 } else { 4 };
+            expected = expected.wrapping_add(if ack64 { 8 } else { 4 });
         }
         if has_map {
-            expected += if dsn64 { 8 } else { 4 } + 4 + 2;
+            expected = expected.wrapping_add(if dsn64 { 14 } else { 10 });
         }
         let has_csum = if h.len == expected {
             false
-        } else if has_map && h.len == expected + 2 {
+        } else if has_map && h.len == expected.wrapping_add(2) {
             true
         } else {
             return Err(h.bad_len());
@@ -155,15 +156,15 @@ impl Dss {
             if !a.wide && a.value > u64::from(u32::MAX) {
                 return None;
             }
-            len += if a.wide { 8 } else { 4 };
+            len = len.wrapping_add(if a.wide { 8 } else { 4 }); // at most 28 in all
         }
         if let Some(m) = self.mapping {
             if !m.dsn_wide && m.dsn > u64::from(u32::MAX) {
                 return None;
             }
-            len += if m.dsn_wide { 8 } else { 4 } + 4 + 2;
+            len = len.wrapping_add(if m.dsn_wide { 14 } else { 10 });
             if m.checksum.is_some() {
-                len += 2;
+                len = len.wrapping_add(2);
             }
         }
         Some(len)

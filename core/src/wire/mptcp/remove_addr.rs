@@ -44,7 +44,7 @@ impl<'a> RemoveAddr<'a> {
 
     fn wire_len(&self) -> Option<u8> {
         if (1..=MAX_IDS).contains(&self.ids.len()) && self.reserved <= 0x0f {
-            u8::try_from(3 + self.ids.len()).ok()
+            u8::try_from(self.ids.len().saturating_add(3)).ok()
         } else {
             None
         }
