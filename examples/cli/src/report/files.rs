@@ -212,8 +212,8 @@ pub struct Figure {
     pub x_label: &'static str,
     /// Logarithmic x axis.
     pub log_x: bool,
-    /// `(label, points)`.
-    pub series: Vec<(&'static str, Vec<(f64, f64)>)>,
+    /// `(label, sample size, points)`.
+    pub series: Vec<(&'static str, u64, Vec<(f64, f64)>)>,
 }
 
 fn points(v: &Value) -> Vec<(f64, f64)> {
@@ -237,6 +237,8 @@ fn hist_cdf(v: &Value) -> Vec<(f64, f64)> {
 
 /// The six figures of the paper.
 pub fn figures(r: &Value) -> Vec<Figure> {
+    let n = |v: &Value| v["count"].as_u64().unwrap_or(0);
+    let n_conns = r["subflows"]["connections"].as_u64().unwrap_or(0);
     vec![
         Figure {
             name: "fig1_join_delay.svg",
@@ -245,6 +247,7 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             log_x: true,
             series: vec![(
                 "connections with a join",
+                n(&r["subflow_setup"]["join_delay"]),
                 points(&r["subflow_setup"]["join_delay"]["cdf"]),
             )],
         },
@@ -255,6 +258,7 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             log_x: false,
             series: vec![(
                 "connections with >= 2 RTTs",
+                n(&r["subflow_setup"]["rtt_spread"]),
                 points(&r["subflow_setup"]["rtt_spread"]["cdf"]),
             )],
         },
@@ -264,8 +268,16 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             x_label: "subflows",
             log_x: false,
             series: vec![
-                ("attempted", hist_cdf(&r["subflows"]["attempted"])),
-                ("established", hist_cdf(&r["subflows"]["established"])),
+                (
+                    "attempted",
+                    n_conns,
+                    hist_cdf(&r["subflows"]["attempted"]),
+                ),
+                (
+                    "established",
+                    n_conns,
+                    hist_cdf(&r["subflows"]["established"]),
+                ),
             ],
         },
         Figure {
@@ -276,10 +288,12 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             series: vec![
                 (
                     "MPTCP connections",
+                    n(&r["subflows"]["bytes_per_connection"]),
                     points(&r["subflows"]["bytes_per_connection"]["cdf"]),
                 ),
                 (
                     "subflows",
+                    n(&r["subflows"]["bytes_per_subflow"]),
                     points(&r["subflows"]["bytes_per_subflow"]["cdf"]),
                 ),
             ],
@@ -291,6 +305,7 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             log_x: false,
             series: vec![(
                 "connections with >= 2 subflows",
+                n(&r["data"]["initial_subflow_fraction"]),
                 points(&r["data"]["initial_subflow_fraction"]["cdf"]),
             )],
         },
@@ -300,8 +315,16 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             x_label: "reinjected / payload bytes",
             log_x: false,
             series: vec![
-                ("client to server", points(&r["data"]["reinjected_c2s"]["cdf"])),
-                ("server to client", points(&r["data"]["reinjected_s2c"]["cdf"])),
+                (
+                    "client to server",
+                    n(&r["data"]["reinjected_c2s"]),
+                    points(&r["data"]["reinjected_c2s"]["cdf"]),
+                ),
+                (
+                    "server to client",
+                    n(&r["data"]["reinjected_s2c"]),
+                    points(&r["data"]["reinjected_s2c"]["cdf"]),
+                ),
             ],
         },
     ]
@@ -347,7 +370,7 @@ where
         .y_desc("CDF")
         .draw()
         .map_err(|e| e.to_string())?;
-    for (i, (label, pts)) in fig.series.iter().enumerate() {
+    for (i, (label, n, pts)) in fig.series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let pts: Vec<(f64, f64)> = pts
             .iter()
@@ -359,7 +382,7 @@ where
                 color.stroke_width(2),
             ))
             .map_err(|e| e.to_string())?
-            .label(format!("{label} (n = {})", n_of(&pts)))
+            .label(format!("{label} (n = {n})"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
     chart
@@ -372,28 +395,13 @@ where
     Ok(())
 }
 
-/// Sample size behind CDF points (inverse of the smallest step).
-fn n_of(pts: &[(f64, f64)]) -> usize {
-    let mut prev = 0.0;
-    let mut min_step = f64::MAX;
-    for &(_, y) in pts {
-        min_step = min_step.min(y - prev);
-        prev = y;
-    }
-    if pts.is_empty() || min_step <= 0.0 {
-        0
-    } else {
-        (1.0 / min_step).round() as usize
-    }
-}
-
 /// Renders one figure to an SVG string.
 pub fn svg(fig: &Figure) -> Result<String, String> {
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (800, 500)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let xs = fig.series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
+        let xs = fig.series.iter().flat_map(|(_, _, p)| p.iter().map(|q| q.0));
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
         for x in xs {
             lo = lo.min(x);
