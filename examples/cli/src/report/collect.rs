@@ -23,8 +23,10 @@ use std::path::{Path, PathBuf};
 
 use mptcp_dissect::addr::AddrClass;
 use mptcp_dissect::dissector::{Event, FallbackReason, Gone};
-use mptcp_dissect::flow::{ConnEnd, Connection, FlowKey, Role, Subflow, SubflowKind};
-use mptcp_dissect::wire::frame::LinkType;
+use mptcp_dissect::flow::{
+    ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind,
+};
+use mptcp_dissect::wire::frame::{LinkType, Transport};
 
 use crate::capture;
 use crate::conns::Memory;
@@ -141,6 +143,8 @@ struct SubAcc {
     serial: Option<u32>,
     pkts: u64,
     bytes: u64,
+    /// On-wire payload bytes by [`Direction`] (relative to the key).
+    payload: [u64; 2],
 }
 
 /// One finished subflow of a connection.
@@ -149,6 +153,33 @@ struct SubDone {
     sub: Subflow,
     pkts: u64,
     bytes: u64,
+    payload: [u64; 2],
+}
+
+impl SubDone {
+    /// On-wire payload bytes sent by the subflow-level `role`.
+    fn sub_bytes(&self, role: Role) -> u64 {
+        let client = usize::from(self.sub.client_dir() == Direction::Reverse);
+        match role {
+            Role::C2s => self.payload[client],
+            Role::S2c => self.payload[1 - client],
+        }
+    }
+
+    /// Both directions.
+    fn total(&self) -> u64 {
+        self.payload[0] + self.payload[1]
+    }
+
+    /// Sent in connection-level direction `role`.
+    fn conn_bytes(&self, role: Role) -> u64 {
+        // Subflow-level c2s carries connection-level conn_role(C2s).
+        if self.sub.conn_role(Role::C2s) == role {
+            self.sub_bytes(Role::C2s)
+        } else {
+            self.sub_bytes(Role::S2c)
+        }
+    }
 }
 
 /// One advertised address (distinct within its connection).
@@ -219,7 +250,9 @@ pub fn collect(
             let Some(link) = LinkType::from_pcap(pkt.linktype) else {
                 return;
             };
-            let now = (pkt.ts * 1e9) as u64;
+            // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
+            // at today's epoch), and pcap times are microseconds.
+            let now = (pkt.ts * 1e6).round() as u64 * 1000;
             let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
             for g in gone.drain(..) {
                 match g {
@@ -250,6 +283,7 @@ pub fn collect(
                             sub: subflow,
                             pkts: acc.pkts,
                             bytes: acc.bytes,
+                            payload: acc.payload,
                         });
                         if r.gone && r.live == 0 {
                             finish(&mut agg, &mut recs, &mut serial_of, s);
@@ -258,7 +292,12 @@ pub fn collect(
                 }
             }
             let Ok(frame) = dis.frame else { return };
-            if dis.segment.is_none() {
+            // A TCP header the snap length cut is still a TCP packet
+            // (as tshark counts it), though the dissector cannot track it.
+            if !matches!(
+                frame.transport,
+                Transport::Tcp(_) | Transport::MalformedTcp(_)
+            ) {
                 return;
             }
             let v = usize::from(frame.ip_version() == 6);
@@ -266,6 +305,12 @@ pub fn collect(
                 + u64::from(frame.transport_len);
             agg.tcp_pkts[v] += 1;
             agg.tcp_bytes[v] += ip_len;
+            // Payload as on the wire (the IP length, not what was captured:
+            // header-only traces like the paper's keep their sizes).
+            let payload = match frame.transport {
+                Transport::Tcp(t) => frame.transport_len.saturating_sub(t.header_len() as u32),
+                _ => 0,
+            };
             for e in dis.events.iter() {
                 match *e {
                     Event::NewConnection { conn } => {
@@ -307,6 +352,9 @@ pub fn collect(
                 let acc = subs.entry(sid.0.to_bits()).or_default();
                 acc.pkts += 1;
                 acc.bytes += ip_len;
+                if let Some(dir) = dis.dir {
+                    acc.payload[usize::from(dir == Direction::Reverse)] += u64::from(payload);
+                }
                 if acc.serial.is_none() {
                     let serial = dis.conn.map(|c| c.serial).or_else(|| {
                         d.subflow(sid.0)
@@ -334,6 +382,7 @@ pub fn collect(
                 sub: *s,
                 pkts: acc.pkts,
                 bytes: acc.bytes,
+                payload: acc.payload,
             });
         }
     }
@@ -357,16 +406,6 @@ fn client_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
         listener
     } else {
         initiator
-    }
-}
-
-/// Payload bytes of a subflow in connection-level direction `role`.
-fn conn_bytes(s: &Subflow, role: Role) -> u64 {
-    // Subflow-level role r carries connection-level role conn_role(r).
-    if s.conn_role(Role::C2s) == role {
-        s.bytes(Role::C2s)
-    } else {
-        s.bytes(Role::S2c)
     }
 }
 
@@ -463,7 +502,7 @@ fn finish(
     *agg.established_hist.entry(established).or_default() += 1;
     let mut total = 0;
     for s in &r.subflows {
-        let b = s.sub.bytes(Role::C2s) + s.sub.bytes(Role::S2c);
+        let b = s.total();
         agg.subflow_bytes.push(b);
         total += b;
     }
@@ -494,14 +533,13 @@ fn finish(
     // §3.6 data distribution.
     if established >= 2 && total > 0 {
         if let Some(i) = initial {
-            let b = i.sub.bytes(Role::C2s) + i.sub.bytes(Role::S2c);
-            agg.initial_fraction.push(b as f64 / total as f64);
+            agg.initial_fraction.push(i.total() as f64 / total as f64);
         }
         for (role, out) in [
             (Role::C2s, &mut agg.reinjected_c2s),
             (Role::S2c, &mut agg.reinjected_s2c),
         ] {
-            let sent: u64 = r.subflows.iter().map(|s| conn_bytes(&s.sub, role)).sum();
+            let sent: u64 = r.subflows.iter().map(|s| s.conn_bytes(role)).sum();
             if sent > 0 {
                 out.push(c.dir(role).reinjected as f64 / sent as f64);
             }
