@@ -24,7 +24,8 @@
 //! * ADD_ADDR: distinct `(sender, id, address, port)` per connection, echo
 //!   bit 0 (v1) or no echo field (v0); classes by the hand table
 //!   [`CLASS`];
-//! * DATA_FIN both ways: a DSS with the F flag from each side; checksum:
+//! * DATA_FIN both ways: a DSS with the F flag from each side; RST only:
+//!   neither that nor MP_FASTCLOSE, and a RST on every subflow; checksum:
 //!   the C flag (`checksumreq.flags`) on a SYN or SYN/ACK MP_CAPABLE.
 //!
 //! tshark is required unless `MPD_NO_TSHARK=1`.
@@ -490,7 +491,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     put("/middleboxes/dss_checksum/opted_out", (n - csum).into());
 
     // §3.5.
-    let (mut df, mut fc) = (0u64, 0u64);
+    let (mut df, mut fc, mut rst_only) = (0u64, 0u64, 0u64);
     for ss in conns.values() {
         // Joins are opened by the connection's client in these fixtures.
         let all = || ss.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r)));
@@ -499,9 +500,12 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         let from_s = all().any(|(s, r)| r.data_fin && !s.from_client(r));
         fc += u64::from(fast);
         df += u64::from(!fast && from_c && from_s);
+        let all_reset = ss.iter().all(|s| s.rows.iter().any(|r| r.rst));
+        rst_only += u64::from(!fast && !(from_c && from_s) && all_reset);
     }
     put("/termination/data_fin", df.into());
     put("/termination/fastclose", fc.into());
+    put("/termination/rst_only", rst_only.into());
 
     // §3.6.
     let mut fr = Vec::new();
