@@ -27,14 +27,22 @@ fn json(args: &[&std::ffi::OsStr]) -> Value {
     let mut a: Vec<&std::ffi::OsStr> = vec!["--json".as_ref()];
     a.extend_from_slice(args);
     let out = run(&a);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
 fn no_argument_reads_the_bundled_capture() {
     let out = run(&[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for heading in [
         "Table 1 — dataset",
@@ -78,12 +86,18 @@ fn unreadable_and_bad_files_are_clear_errors() {
     let out = run(&[missing.as_ref()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no-such-file.pcap") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("no-such-file.pcap") && err.contains("cannot read"),
+        "{err}"
+    );
     let notcap = repo_root().join("fixtures/README.md");
     let out = run(&[notcap.as_ref()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("README.md") && err.contains("not a pcap"), "{err}");
+    assert!(
+        err.contains("README.md") && err.contains("not a pcap"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -98,7 +112,11 @@ fn csv_and_svg_for_every_table_and_figure() {
         svg.as_ref(),
         fixture("linux/merged-report.pcapng").as_ref(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for name in [
         "table1_traffic.csv",
         "table1_summary.csv",
@@ -118,7 +136,8 @@ fn csv_and_svg_for_every_table_and_figure() {
         "fig5_initial_subflow_fraction.csv",
         "fig6_reinjection.csv",
     ] {
-        let text = std::fs::read_to_string(csv.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text =
+            std::fs::read_to_string(csv.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut lines = text.lines();
         let cols = lines.next().unwrap().split(',').count();
         for l in lines {
@@ -136,7 +155,8 @@ fn csv_and_svg_for_every_table_and_figure() {
         "fig5_initial_subflow_fraction.svg",
         "fig6_reinjection.svg",
     ] {
-        let text = std::fs::read_to_string(svg.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text =
+            std::fs::read_to_string(svg.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(doc.root_element().tag_name().name(), "svg");
         assert!(text.contains("Fig. "), "{name} has no title");

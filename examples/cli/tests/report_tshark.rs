@@ -156,8 +156,22 @@ fn tshark_rows(path: &Path) -> Vec<Row> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r")
         .arg(path)
-        .args(["-o", "mptcp.analyze_mptcp:TRUE", "-Y", "tcp", "-T", "fields"])
-        .args(["-E", "occurrence=a", "-E", "aggregator=,", "-E", "separator=\t"]);
+        .args([
+            "-o",
+            "mptcp.analyze_mptcp:TRUE",
+            "-Y",
+            "tcp",
+            "-T",
+            "fields",
+        ])
+        .args([
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-E",
+            "separator=\t",
+        ]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
@@ -231,14 +245,16 @@ impl Sub {
     fn client(&self) -> Option<(&str, u16)> {
         self.syn().map(|r| (r.src.as_str(), r.sport))
     }
-    fn from_client(&self, r: &Row) -> bool {
+    fn sent_by_client(&self, r: &Row) -> bool {
         self.client() == Some((r.src.as_str(), r.sport))
     }
     fn established(&self) -> bool {
         let Some(sa) = self.rows.iter().position(|r| r.syn && r.ack) else {
             return false;
         };
-        self.rows[sa..].iter().any(|r| !r.syn && self.from_client(r))
+        self.rows[sa..]
+            .iter()
+            .any(|r| !r.syn && self.sent_by_client(r))
     }
     fn bytes(&self) -> u64 {
         self.rows.iter().map(|r| r.tcp_len).sum()
@@ -337,8 +353,14 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         .collect();
     put("/table1/clients/ipv4", (v4.len() as u64).into());
     put("/table1/clients/ipv6", (v6.len() as u64).into());
-    put("/table1/clients/ipv4_prefixes_24", (p24.len() as u64).into());
-    put("/table1/clients/ipv6_prefixes_48", (p48.len() as u64).into());
+    put(
+        "/table1/clients/ipv4_prefixes_24",
+        (p24.len() as u64).into(),
+    );
+    put(
+        "/table1/clients/ipv6_prefixes_48",
+        (p48.len() as u64).into(),
+    );
 
     // §3.1.
     let mut announcing = 0u64;
@@ -353,9 +375,14 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
                 if r.echo.first().is_some_and(|x| x == "1" || x == "True") {
                     continue;
                 }
-                let sender_client = s.from_client(r);
+                let sender_client = s.sent_by_client(r);
                 let addr = r.addr.first().cloned().unwrap_or_default();
-                set.insert((sender_client, r.addr_id.first().cloned(), addr, r.port.clone()));
+                set.insert((
+                    sender_client,
+                    r.addr_id.first().cloned(),
+                    addr,
+                    r.port.clone(),
+                ));
             }
         }
         announcing += u64::from(!set.is_empty());
@@ -417,7 +444,10 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
             spreads.push((max - min) * 1000.0);
         }
     }
-    put("/subflow_setup/join_delay/count", (delays.len() as u64).into());
+    put(
+        "/subflow_setup/join_delay/count",
+        (delays.len() as u64).into(),
+    );
     put(
         "/subflow_setup/join_delay/under_100ms",
         (delays.iter().filter(|d| **d < 0.1).count() as u64).into(),
@@ -427,7 +457,10 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         delays.iter().copied().reduce(f64::max).into(),
     );
     put("/subflow_setup/mp_prio/options", prio.into());
-    put("/subflow_setup/rtt_spread/count", (spreads.len() as u64).into());
+    put(
+        "/subflow_setup/rtt_spread/count",
+        (spreads.len() as u64).into(),
+    );
     put(
         "/subflow_setup/rtt_spread/max_ms~",
         spreads.iter().copied().reduce(f64::max).into(),
@@ -496,12 +529,13 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         // Joins are opened by the connection's client in these fixtures.
         let all = || ss.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r)));
         let fast = all().any(|(_, r)| r.subtypes.contains(&7));
-        let from_c = all().any(|(s, r)| r.data_fin && s.from_client(r));
-        let from_s = all().any(|(s, r)| r.data_fin && !s.from_client(r));
+        let from_c = all().any(|(s, r)| r.data_fin && s.sent_by_client(r));
+        let from_s = all().any(|(s, r)| r.data_fin && !s.sent_by_client(r));
         fc += u64::from(fast);
-        df += u64::from(!fast && from_c && from_s);
+        let both_fins = from_c && from_s;
+        df += u64::from(!fast && both_fins);
         let all_reset = ss.iter().all(|s| s.rows.iter().any(|r| r.rst));
-        rst_only += u64::from(!fast && !(from_c && from_s) && all_reset);
+        rst_only += u64::from(!fast && !both_fins && all_reset);
     }
     put("/termination/data_fin", df.into());
     put("/termination/fastclose", fc.into());
@@ -516,7 +550,10 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
             fr.push(ss[i].bytes() as f64 / total as f64);
         }
     }
-    put("/data/initial_subflow_fraction/count", (fr.len() as u64).into());
+    put(
+        "/data/initial_subflow_fraction/count",
+        (fr.len() as u64).into(),
+    );
     put(
         "/data/initial_subflow_fraction/under_half",
         (fr.iter().filter(|x| **x < 0.5).count() as u64).into(),

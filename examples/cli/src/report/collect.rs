@@ -23,9 +23,7 @@ use std::path::{Path, PathBuf};
 
 use mptcp_dissect::addr::AddrClass;
 use mptcp_dissect::dissector::{Event, FallbackReason, Gone};
-use mptcp_dissect::flow::{
-    ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind,
-};
+use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind};
 use mptcp_dissect::wire::frame::{LinkType, Transport};
 
 use crate::capture;
@@ -221,7 +219,6 @@ pub trait Progress {
     fn finish(&mut self);
 }
 
-
 /// Runs the pass over `files` (one trace, in the order given).
 pub fn collect(
     files: &[PathBuf],
@@ -301,8 +298,8 @@ pub fn collect(
                 return;
             }
             let v = usize::from(frame.ip_version() == 6);
-            let ip_len = (frame.transport_offset - frame.ip_offset) as u64
-                + u64::from(frame.transport_len);
+            let ip_len =
+                (frame.transport_offset - frame.ip_offset) as u64 + u64::from(frame.transport_len);
             agg.tcp_pkts[v] += 1;
             agg.tcp_bytes[v] += ip_len;
             // Payload as on the wire (the IP length, not what was captured:

@@ -202,6 +202,9 @@ pub fn write_csv(dir: &Path, r: &Value) -> Result<(), Error> {
     Ok(())
 }
 
+/// One CDF line: `(label, sample size, [x, F(x)] points)`.
+pub type Series = (&'static str, u64, Vec<(f64, f64)>);
+
 /// One figure: CDF series of `[x, F(x)]` points.
 pub struct Figure {
     /// File name.
@@ -213,7 +216,7 @@ pub struct Figure {
     /// Logarithmic x axis.
     pub log_x: bool,
     /// `(label, sample size, points)`.
-    pub series: Vec<(&'static str, u64, Vec<(f64, f64)>)>,
+    pub series: Vec<Series>,
 }
 
 fn points(v: &Value) -> Vec<(f64, f64)> {
@@ -268,11 +271,7 @@ pub fn figures(r: &Value) -> Vec<Figure> {
             x_label: "subflows",
             log_x: false,
             series: vec![
-                (
-                    "attempted",
-                    n_conns,
-                    hist_cdf(&r["subflows"]["attempted"]),
-                ),
+                ("attempted", n_conns, hist_cdf(&r["subflows"]["attempted"])),
                 (
                     "established",
                     n_conns,
@@ -372,15 +371,9 @@ where
         .map_err(|e| e.to_string())?;
     for (i, (label, n, pts)) in fig.series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let pts: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|&(x, y)| (x.clamp(x0, x1), y))
-            .collect();
+        let pts: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x.clamp(x0, x1), y)).collect();
         chart
-            .draw_series(LineSeries::new(
-                steps(&pts, x0, x1),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(steps(&pts, x0, x1), color.stroke_width(2)))
             .map_err(|e| e.to_string())?
             .label(format!("{label} (n = {n})"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
@@ -401,16 +394,27 @@ pub fn svg(fig: &Figure) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut buf, (800, 500)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let xs = fig.series.iter().flat_map(|(_, _, p)| p.iter().map(|q| q.0));
+        let xs = fig
+            .series
+            .iter()
+            .flat_map(|(_, _, p)| p.iter().map(|q| q.0));
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
         for x in xs {
             lo = lo.min(x);
             hi = hi.max(x);
         }
         if fig.log_x {
-            let floor = if fig.name.starts_with("fig4") { 1.0 } else { 1e-4 };
+            let floor = if fig.name.starts_with("fig4") {
+                1.0
+            } else {
+                1e-4
+            };
             lo = if lo > hi { floor } else { lo.max(floor) };
-            hi = if hi < lo { lo * 10.0 } else { hi.max(lo * 10.0) };
+            hi = if hi < lo {
+                lo * 10.0
+            } else {
+                hi.max(lo * 10.0)
+            };
             let (a, b) = (
                 10f64.powf(lo.log10().floor()),
                 10f64.powf(hi.log10().ceil()),
@@ -422,7 +426,11 @@ pub fn svg(fig: &Figure) -> Result<String, String> {
                 hi = 1.0;
             }
             let lo = lo.min(0.0);
-            let hi = if hi <= lo { lo + 1.0 } else { hi + (hi - lo) * 0.05 };
+            let hi = if hi <= lo {
+                lo + 1.0
+            } else {
+                hi + (hi - lo) * 0.05
+            };
             draw(&root, fig, lo..hi, lo, hi)?;
         }
         root.present().map_err(|e| e.to_string())?;
@@ -434,9 +442,8 @@ pub fn svg(fig: &Figure) -> Result<String, String> {
 pub fn write_svg(dir: &Path, r: &Value) -> Result<(), Error> {
     mkdir(dir)?;
     for fig in figures(r) {
-        let data = svg(&fig).map_err(|e| {
-            Error::Io(io::Error::other(format!("drawing {}: {e}", fig.name)))
-        })?;
+        let data = svg(&fig)
+            .map_err(|e| Error::Io(io::Error::other(format!("drawing {}: {e}", fig.name))))?;
         write(&dir.join(fig.name), &data)?;
     }
     Ok(())

@@ -7,6 +7,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+/// Server ports listed in the text (by packets); JSON and CSV have all.
+const TOP_PORTS: usize = 10;
+
 fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
@@ -69,11 +72,7 @@ pub fn render(r: &Value) -> String {
         );
     }
     let _ = writeln!(o, "frames read           {}", u(&t["frames"]));
-    let _ = writeln!(
-        o,
-        "\n{:<22}{:>12}{:>12}{:>12}",
-        "", "total", "IPv4", "IPv6"
-    );
+    let _ = writeln!(o, "\n{:<22}{:>12}{:>12}{:>12}", "", "total", "IPv4", "IPv6");
     for (label, k, what) in [
         ("All TCP packets", "all_tcp", "packets"),
         ("All TCP bytes", "all_tcp", "bytes"),
@@ -106,7 +105,8 @@ pub fn render(r: &Value) -> String {
         "\n{:<12}{:>12}{:>10}{:>14}{:>10}",
         "server port", "packets", "share", "connections", "share"
     );
-    for row in t["server_ports"].as_array().into_iter().flatten() {
+    let ports = t["server_ports"].as_array().cloned().unwrap_or_default();
+    for row in ports.iter().take(TOP_PORTS) {
         let _ = writeln!(
             o,
             "{:<12}{:>12}{:>10}{:>14}{:>10}",
@@ -115,6 +115,13 @@ pub fn render(r: &Value) -> String {
             pct(&row["packet_share"]),
             u(&row["connections"]),
             pct(&row["connection_share"])
+        );
+    }
+    if ports.len() > TOP_PORTS {
+        let _ = writeln!(
+            o,
+            "… {} more ports (all of them in --json and --csv)",
+            ports.len() - TOP_PORTS
         );
     }
     let c = &t["clients"];
@@ -248,7 +255,13 @@ pub fn render(r: &Value) -> String {
         f[k].as_array()
             .into_iter()
             .flatten()
-            .map(|r| (u(&r["subflows"]), r["connections"].clone(), r["share"].clone()))
+            .map(|r| {
+                (
+                    u(&r["subflows"]),
+                    r["connections"].clone(),
+                    r["share"].clone(),
+                )
+            })
             .collect()
     };
     let (at, es) = (rows("attempted"), rows("established"));
