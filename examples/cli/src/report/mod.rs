@@ -59,7 +59,8 @@ struct Bar {
 impl collect::Progress for Bar {
     fn file(&mut self, path: &Path, _len: u64) {
         if let Some(b) = &self.bar {
-            b.set_message(path.display().to_string());
+            let name = path.file_name().unwrap_or(path.as_os_str());
+            b.set_message(name.to_string_lossy().into_owned());
         }
     }
     fn advance(&mut self, n: u64) {
