@@ -4,6 +4,9 @@
 //!   MPTCP options (every TCP segment with `--all`).
 //! * `mpdissect conns FILE` — one JSON object per MPTCP connection, from the
 //!   core's stateful dissector.
+//! * `mpdissect report [FILE…]` — the measurements of Hesmans et al. (TMA
+//!   2015) on a trace (the bundled capture if no file is given): text
+//!   tables, `--json`, `--csv DIR`, `--plots DIR`.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -15,6 +18,7 @@ mod capture;
 mod conns;
 mod dump;
 mod json;
+mod report;
 
 #[derive(Parser)]
 #[command(name = "mpdissect", version, about = "Multipath TCP trace tool")]
@@ -42,6 +46,30 @@ enum Command {
         #[arg(long, default_value_t = 4096)]
         capacity: usize,
     },
+    /// Reproduce the analyses of Hesmans et al. (TMA 2015) on a trace.
+    ///
+    /// Several files are read in the order given as one trace. Without a
+    /// file, the capture bundled in the repository is read.
+    Report {
+        /// pcap or pcapng files (default: the bundled capture).
+        files: Vec<PathBuf>,
+        /// Entries per table (subflows, connections), rounded up to a power
+        /// of two; bounds the memory of the pass.
+        #[arg(long, default_value_t = 65536)]
+        capacity: usize,
+        /// Print one JSON document (stable keys) instead of text tables.
+        #[arg(long)]
+        json: bool,
+        /// Also write one CSV file per table and figure into DIR.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Also write one SVG CDF per figure into DIR.
+        #[arg(long, value_name = "DIR")]
+        plots: Option<PathBuf>,
+        /// Never show a progress bar (shown on a terminal for large inputs).
+        #[arg(long)]
+        no_progress: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +79,24 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dump { file, all } => dump::run(&file, all, &mut out),
         Command::Conns { file, capacity } => conns::run(&file, capacity, &mut out),
+        Command::Report {
+            files,
+            capacity,
+            json,
+            csv,
+            plots,
+            no_progress,
+        } => report::run(
+            &files,
+            &report::Options {
+                capacity,
+                json,
+                csv,
+                plots,
+                progress: !no_progress,
+            },
+            &mut out,
+        ),
     };
     let flushed = out.flush();
     match result.and(flushed.map_err(Error::from)) {

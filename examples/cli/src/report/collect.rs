@@ -1,0 +1,545 @@
+//! The streaming pass of `mpdissect report`: every packet of every file
+//! through one core dissector (tables of `--capacity` entries, the memory of
+//! [`crate::conns::Memory`]), folding what leaves the tables into
+//! [`Agg`] as soon as a connection and all its subflows are gone.
+//!
+//! This module owns the attribution of packets to connections and the
+//! per-connection measurements. It must not parse packet bytes: everything
+//! comes from the dissector's [`Dissection`](mptcp_dissect::dissector::Dissection),
+//! its events and the connection/subflow state it hands back.
+//!
+//! # Memory
+//!
+//! Besides the dissector's tables, the pass keeps one small accumulator per
+//! subflow still in the subflow table and one record per connection still
+//! in the connection table or with a subflow still in the subflow table;
+//! both are bounded by `--capacity`. What grows with the trace is the
+//! output itself: one value per connection or subflow for the CDFs, the
+//! distinct client addresses, and the per-port counters.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use mptcp_dissect::addr::AddrClass;
+use mptcp_dissect::dissector::{Event, FallbackReason, Gone};
+use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind};
+use mptcp_dissect::wire::frame::{LinkType, Transport};
+
+use crate::capture;
+use crate::conns::Memory;
+use crate::Error;
+
+/// Aggregates over the whole trace (what the report is computed from).
+#[derive(Debug, Default, Clone)]
+pub struct Agg {
+    /// Files read, in order.
+    pub files: Vec<PathBuf>,
+    /// Frames read.
+    pub frames: u64,
+    /// Earliest and latest capture time (seconds since the epoch).
+    pub first_ts: Option<f64>,
+    /// Latest capture time.
+    pub last_ts: Option<f64>,
+    /// TCP segments, `[IPv4, IPv6]`.
+    pub tcp_pkts: [u64; 2],
+    /// IP bytes (IP + TCP headers + payload, on-wire length) of TCP
+    /// segments, `[IPv4, IPv6]`.
+    pub tcp_bytes: [u64; 2],
+    /// Segments of subflows of MPTCP connections, `[IPv4, IPv6]`.
+    pub mptcp_pkts: [u64; 2],
+    /// Their IP bytes.
+    pub mptcp_bytes: [u64; 2],
+    /// MPTCP connections (server key seen).
+    pub conns: u64,
+    /// MPTCP packets by server port (the initial subflow's listener port).
+    pub port_pkts: BTreeMap<u16, u64>,
+    /// MPTCP connections by server port.
+    pub port_conns: BTreeMap<u16, u64>,
+    /// Distinct client addresses (the connection's client side of every
+    /// subflow, attempted or established).
+    pub clients: BTreeSet<IpAddr>,
+
+    /// Connections with at least one ADD_ADDR from the client.
+    pub announcing_client: u64,
+    /// … from the server.
+    pub announcing_server: u64,
+    /// … from either side.
+    pub announcing_any: u64,
+    /// Distinct advertised addresses (per connection, per sender, by
+    /// `(id, address, port)`), by (IP version, class).
+    pub addr_classes: BTreeMap<(u8, String), u64>,
+    /// Distinct advertised addresses that carried a port.
+    pub add_addr_with_port: u64,
+    /// Non-echo ADD_ADDR options seen (retransmissions included).
+    pub add_addr_options: u64,
+    /// Most distinct addresses advertised in one connection, and its id.
+    pub max_addrs: (u64, Option<u32>),
+
+    /// Initial SYN → first MP_JOIN SYN, seconds (connections with a join).
+    pub join_delays: Vec<f64>,
+    /// Connections with at least one join attempt.
+    pub conns_with_join: u64,
+    /// Connections with a join from the initial subflow's client address.
+    pub same_addr_any: u64,
+    /// Connections whose every join comes from that address.
+    pub same_addr_all: u64,
+    /// Subflows whose backup flag was set (MP_JOIN B bit or MP_PRIO).
+    pub backup_subflows: u64,
+    /// Connections with such a subflow.
+    pub backup_conns: u64,
+    /// Connections with an MP_PRIO.
+    pub mp_prio_conns: u64,
+    /// MP_PRIO options seen.
+    pub mp_prio_options: u64,
+    /// Max − min handshake RTT over established subflows, ms (connections
+    /// with ≥ 2 subflows with a handshake RTT).
+    pub rtt_spreads: Vec<f64>,
+
+    /// Subflows attempted per connection → connections.
+    pub attempted_hist: BTreeMap<u64, u64>,
+    /// Subflows established per connection → connections.
+    pub established_hist: BTreeMap<u64, u64>,
+    /// Payload bytes per connection (both directions, all subflows,
+    /// retransmissions included).
+    pub conn_bytes: Vec<u64>,
+    /// Payload bytes per subflow (both directions).
+    pub subflow_bytes: Vec<u64>,
+
+    /// MP_FAIL options by (server port, IP version of the packet).
+    pub mp_fail: BTreeMap<(u16, u8), u64>,
+    /// Connections with an MP_FAIL.
+    pub mp_fail_conns: u64,
+    /// Connections that negotiated DSS checksums (C flag of either side).
+    pub checksum_on: u64,
+    /// Connections where both sides opted out.
+    pub checksum_off: u64,
+    /// Fallback events by reason (all subflows, tracked connection or not).
+    pub fallback_events: BTreeMap<&'static str, u64>,
+    /// Connections marked as fallen back.
+    pub fallback_conns: u64,
+
+    /// Connections by termination (`data_fin`, `fastclose`, `rst_only`,
+    /// `open`, `evicted`).
+    pub ends: BTreeMap<&'static str, u64>,
+
+    /// Fraction of payload bytes on the initial subflow (connections with
+    /// ≥ 2 established subflows and some payload).
+    pub initial_fraction: Vec<f64>,
+    /// Reinjected / payload bytes client → server (same population).
+    pub reinjected_c2s: Vec<f64>,
+    /// Reinjected / payload bytes server → client.
+    pub reinjected_s2c: Vec<f64>,
+
+    /// The dissector's counters at the end.
+    pub stats: mptcp_dissect::dissector::DissectorStats,
+}
+
+/// What is known of one subflow still in the table.
+#[derive(Default)]
+struct SubAcc {
+    serial: Option<u32>,
+    pkts: u64,
+    bytes: u64,
+    /// On-wire payload bytes by [`Direction`] (relative to the key).
+    payload: [u64; 2],
+}
+
+/// One finished subflow of a connection.
+struct SubDone {
+    key: FlowKey,
+    sub: Subflow,
+    pkts: u64,
+    bytes: u64,
+    payload: [u64; 2],
+}
+
+impl SubDone {
+    /// On-wire payload bytes sent by the subflow-level `role`.
+    fn sub_bytes(&self, role: Role) -> u64 {
+        let client = usize::from(self.sub.client_dir() == Direction::Reverse);
+        match role {
+            Role::C2s => self.payload[client],
+            Role::S2c => self.payload[1 - client],
+        }
+    }
+
+    /// Both directions.
+    fn total(&self) -> u64 {
+        self.payload[0] + self.payload[1]
+    }
+
+    /// Sent in connection-level direction `role`.
+    fn conn_bytes(&self, role: Role) -> u64 {
+        // Subflow-level c2s carries connection-level conn_role(C2s).
+        if self.sub.conn_role(Role::C2s) == role {
+            self.sub_bytes(Role::C2s)
+        } else {
+            self.sub_bytes(Role::S2c)
+        }
+    }
+}
+
+/// One advertised address (distinct within its connection).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Adv {
+    sender_client: bool,
+    id: u8,
+    ip: IpAddr,
+    port: Option<u16>,
+}
+
+#[derive(Default)]
+struct ConnRec {
+    conn: Option<Connection>,
+    gone: bool,
+    slot: u64,
+    live: u32,
+    subflows: Vec<SubDone>,
+    advs: BTreeMap<Adv, AddrClass>,
+    /// IP version of each MP_FAIL packet.
+    mp_fail: Vec<u8>,
+}
+
+fn fallback_name(why: FallbackReason) -> &'static str {
+    match why {
+        FallbackReason::MpCapableNotEchoed => "mp_capable_not_echoed",
+        FallbackReason::InfiniteMapping => "infinite_mapping",
+        FallbackReason::DataWithoutDss => "data_without_dss",
+    }
+}
+
+/// Progress reporting hook: called with the bytes of each packet record.
+pub trait Progress {
+    /// A new file of `len` bytes starts.
+    fn file(&mut self, path: &Path, len: u64);
+    /// About `n` more bytes of the current file were read.
+    fn advance(&mut self, n: u64);
+    /// The pass is over.
+    fn finish(&mut self);
+}
+
+/// Runs the pass over `files` (one trace, in the order given).
+pub fn collect(
+    files: &[PathBuf],
+    capacity: usize,
+    progress: &mut dyn Progress,
+) -> Result<Agg, Error> {
+    let mut mem = Memory::new(capacity);
+    let mut d = mem.init(*b"mpdissect-report");
+    let mut agg = Agg {
+        files: files.to_vec(),
+        ..Agg::default()
+    };
+    let mut subs: HashMap<u64, SubAcc> = HashMap::new();
+    let mut recs: HashMap<u32, ConnRec> = HashMap::new();
+    // Connection slot bits → serial, while the record exists.
+    let mut serial_of: HashMap<u64, u32> = HashMap::new();
+    let mut gone: Vec<Gone> = Vec::new();
+    for path in files {
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        progress.file(path, len);
+        capture::for_each_packet(path, |pkt| {
+            agg.frames += 1;
+            progress.advance(pkt.data.len() as u64 + 16);
+            agg.first_ts = Some(agg.first_ts.map_or(pkt.ts, |t| t.min(pkt.ts)));
+            agg.last_ts = Some(agg.last_ts.map_or(pkt.ts, |t| t.max(pkt.ts)));
+            let Some(link) = LinkType::from_pcap(pkt.linktype) else {
+                return;
+            };
+            // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
+            // at today's epoch), and pcap times are microseconds.
+            let now = (pkt.ts * 1e6).round() as u64 * 1000;
+            let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
+            for g in gone.drain(..) {
+                match g {
+                    Gone::Connection { id, conn, .. } => {
+                        let r = recs.entry(id.serial).or_default();
+                        r.conn = Some(conn);
+                        r.gone = true;
+                        if r.live == 0 {
+                            finish(&mut agg, &mut recs, &mut serial_of, id.serial);
+                        }
+                    }
+                    Gone::Subflow {
+                        id, key, subflow, ..
+                    } => {
+                        let acc = subs.remove(&id.0.to_bits()).unwrap_or_default();
+                        let serial = acc.serial.or_else(|| {
+                            subflow
+                                .claimed_conn()
+                                .and_then(|c| serial_of.get(&c.to_bits()).copied())
+                        });
+                        let Some(s) = serial else { continue };
+                        let r = recs.entry(s).or_default();
+                        if acc.serial.is_some() {
+                            r.live = r.live.saturating_sub(1);
+                        }
+                        r.subflows.push(SubDone {
+                            key,
+                            sub: subflow,
+                            pkts: acc.pkts,
+                            bytes: acc.bytes,
+                            payload: acc.payload,
+                        });
+                        if r.gone && r.live == 0 {
+                            finish(&mut agg, &mut recs, &mut serial_of, s);
+                        }
+                    }
+                }
+            }
+            let Ok(frame) = dis.frame else { return };
+            // A TCP header the snap length cut is still a TCP packet
+            // (as tshark counts it), though the dissector cannot track it.
+            if !matches!(
+                frame.transport,
+                Transport::Tcp(_) | Transport::MalformedTcp(_)
+            ) {
+                return;
+            }
+            let v = usize::from(frame.ip_version() == 6);
+            let ip_len =
+                (frame.transport_offset - frame.ip_offset) as u64 + u64::from(frame.transport_len);
+            agg.tcp_pkts[v] += 1;
+            agg.tcp_bytes[v] += ip_len;
+            // Payload as on the wire (the IP length, not what was captured:
+            // header-only traces like the paper's keep their sizes).
+            let payload = match frame.transport {
+                Transport::Tcp(t) => frame.transport_len.saturating_sub(t.header_len() as u32),
+                _ => 0,
+            };
+            for e in dis.events.iter() {
+                match *e {
+                    Event::NewConnection { conn } => {
+                        serial_of.insert(conn.slot.to_bits(), conn.serial);
+                        recs.entry(conn.serial).or_default().slot = conn.slot.to_bits();
+                    }
+                    Event::AddrAdvertised {
+                        conn,
+                        sender,
+                        addr_id,
+                        ip,
+                        port,
+                        class,
+                        echo: false,
+                        ..
+                    } => {
+                        agg.add_addr_options += 1;
+                        let adv = Adv {
+                            sender_client: sender == Role::C2s,
+                            id: addr_id,
+                            ip,
+                            port,
+                        };
+                        recs.entry(conn.serial).or_default().advs.insert(adv, class);
+                    }
+                    Event::MpFail { conn, .. } => {
+                        recs.entry(conn.serial)
+                            .or_default()
+                            .mp_fail
+                            .push(frame.ip_version());
+                    }
+                    Event::Fallback { why, .. } => {
+                        *agg.fallback_events.entry(fallback_name(why)).or_default() += 1;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(sid) = dis.subflow {
+                let acc = subs.entry(sid.0.to_bits()).or_default();
+                acc.pkts += 1;
+                acc.bytes += ip_len;
+                if let Some(dir) = dis.dir {
+                    acc.payload[usize::from(dir == Direction::Reverse)] += u64::from(payload);
+                }
+                if acc.serial.is_none() {
+                    let serial = dis.conn.map(|c| c.serial).or_else(|| {
+                        d.subflow(sid.0)
+                            .and_then(|(_, s)| s.claimed_conn())
+                            .and_then(|c| serial_of.get(&c.to_bits()).copied())
+                    });
+                    if let Some(s) = serial {
+                        acc.serial = Some(s);
+                        recs.entry(s).or_default().live += 1;
+                    }
+                }
+            }
+        })?;
+    }
+    // End of trace: what is still in the tables.
+    for (id, key, s) in d.subflows() {
+        let acc = subs.remove(&id.0.to_bits()).unwrap_or_default();
+        let serial = acc.serial.or_else(|| {
+            s.claimed_conn()
+                .and_then(|c| serial_of.get(&c.to_bits()).copied())
+        });
+        if let Some(serial) = serial {
+            recs.entry(serial).or_default().subflows.push(SubDone {
+                key: *key,
+                sub: *s,
+                pkts: acc.pkts,
+                bytes: acc.bytes,
+                payload: acc.payload,
+            });
+        }
+    }
+    for (id, c) in d.connections() {
+        recs.entry(id.serial).or_default().conn = Some(*c);
+    }
+    agg.stats = d.stats();
+    let mut left: Vec<u32> = recs.keys().copied().collect();
+    left.sort_unstable();
+    for s in left {
+        finish(&mut agg, &mut recs, &mut serial_of, s);
+    }
+    progress.finish();
+    Ok(agg)
+}
+
+/// The connection-level client address of a subflow.
+fn client_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
+    let ((initiator, _), (listener, _)) = key.endpoints(s.client_dir());
+    if s.listener_is_conn_client() {
+        listener
+    } else {
+        initiator
+    }
+}
+
+/// Folds the record of connection `serial` into `agg` and drops it.
+fn finish(
+    agg: &mut Agg,
+    recs: &mut HashMap<u32, ConnRec>,
+    serial_of: &mut HashMap<u64, u32>,
+    serial: u32,
+) {
+    let Some(mut r) = recs.remove(&serial) else {
+        return;
+    };
+    serial_of.remove(&r.slot);
+    let Some(c) = r.conn else {
+        return;
+    };
+    r.subflows.sort_by_key(|s| s.sub.syn_ts());
+    agg.conns += 1;
+    let (_, (_, server_port)) = c.endpoints();
+    *agg.port_conns.entry(server_port).or_default() += 1;
+    for s in &r.subflows {
+        let v = usize::from(!s.key.is_ipv4());
+        agg.mptcp_pkts[v] += s.pkts;
+        agg.mptcp_bytes[v] += s.bytes;
+        *agg.port_pkts.entry(server_port).or_default() += s.pkts;
+        agg.clients.insert(client_ip(&s.key, &s.sub));
+    }
+
+    // §3.1 addresses.
+    let by_client = r.advs.keys().any(|a| a.sender_client);
+    let by_server = r.advs.keys().any(|a| !a.sender_client);
+    agg.announcing_client += u64::from(by_client);
+    agg.announcing_server += u64::from(by_server);
+    agg.announcing_any += u64::from(by_client || by_server);
+    for (a, class) in &r.advs {
+        let v = if a.ip.is_ipv4() { 4 } else { 6 };
+        *agg.addr_classes.entry((v, class.to_string())).or_default() += 1;
+        agg.add_addr_with_port += u64::from(a.port.is_some());
+    }
+    let n = r.advs.len() as u64;
+    if n > agg.max_addrs.0 {
+        agg.max_addrs = (n, Some(serial));
+    }
+
+    // §3.2 subflow establishment.
+    let initial = r
+        .subflows
+        .iter()
+        .find(|s| s.sub.kind() == SubflowKind::Initial);
+    let joins: Vec<&SubDone> = r
+        .subflows
+        .iter()
+        .filter(|s| s.sub.kind() == SubflowKind::Join)
+        .collect();
+    if !joins.is_empty() || c.first_join_ts().is_some() {
+        agg.conns_with_join += 1;
+    }
+    if let (Some(i), Some(j)) = (initial, c.first_join_ts()) {
+        agg.join_delays
+            .push(j.saturating_sub(i.sub.syn_ts()) as f64 / 1e9);
+    }
+    if let Some(i) = initial {
+        let ip = client_ip(&i.key, &i.sub);
+        let same = joins
+            .iter()
+            .filter(|j| client_ip(&j.key, &j.sub) == ip)
+            .count();
+        agg.same_addr_any += u64::from(same > 0);
+        agg.same_addr_all += u64::from(same > 0 && same == joins.len());
+    }
+    let backups = r.subflows.iter().filter(|s| s.sub.backup()).count() as u64;
+    agg.backup_subflows += backups;
+    agg.backup_conns += u64::from(backups > 0);
+    agg.mp_prio_conns += u64::from(c.mp_prio > 0);
+    agg.mp_prio_options += u64::from(c.mp_prio);
+    let rtts: Vec<f64> = r
+        .subflows
+        .iter()
+        .filter(|s| s.sub.established())
+        .filter_map(|s| s.sub.rtt_us())
+        .map(|u| f64::from(u) / 1000.0)
+        .collect();
+    if rtts.len() >= 2 {
+        let max = rtts.iter().copied().fold(f64::MIN, f64::max);
+        let min = rtts.iter().copied().fold(f64::MAX, f64::min);
+        agg.rtt_spreads.push(max - min);
+    }
+
+    // §3.3 subflows and bytes.
+    let attempted = r.subflows.len() as u64;
+    let established = r.subflows.iter().filter(|s| s.sub.established()).count() as u64;
+    *agg.attempted_hist.entry(attempted).or_default() += 1;
+    *agg.established_hist.entry(established).or_default() += 1;
+    let mut total = 0;
+    for s in &r.subflows {
+        let b = s.total();
+        agg.subflow_bytes.push(b);
+        total += b;
+    }
+    agg.conn_bytes.push(total);
+
+    // §3.4 middleboxes.
+    for v in &r.mp_fail {
+        *agg.mp_fail.entry((server_port, *v)).or_default() += 1;
+    }
+    agg.mp_fail_conns += u64::from(!r.mp_fail.is_empty() || c.mp_fail > 0);
+    if c.checksum {
+        agg.checksum_on += 1;
+    } else {
+        agg.checksum_off += 1;
+    }
+    agg.fallback_conns += u64::from(c.fallback);
+
+    // §3.5 termination.
+    let end = match c.current_end() {
+        ConnEnd::DataFin => "data_fin",
+        ConnEnd::Fastclose => "fastclose",
+        ConnEnd::Rst => "rst_only",
+        _ if c.end == ConnEnd::Evicted => "evicted",
+        _ => "open",
+    };
+    *agg.ends.entry(end).or_default() += 1;
+
+    // §3.6 data distribution.
+    if established >= 2 && total > 0 {
+        if let Some(i) = initial {
+            agg.initial_fraction.push(i.total() as f64 / total as f64);
+        }
+        for (role, out) in [
+            (Role::C2s, &mut agg.reinjected_c2s),
+            (Role::S2c, &mut agg.reinjected_s2c),
+        ] {
+            let sent: u64 = r.subflows.iter().map(|s| s.conn_bytes(role)).sum();
+            if sent > 0 {
+                out.push(c.dir(role).reinjected as f64 / sent as f64);
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! `mpdissect report` as a command: the bundled default, several files,
+//! errors, and that every section is present in text, JSON, CSV and SVG.
+//! Expected counts are the frame counts of fixtures/README.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(p: &str) -> PathBuf {
+    repo_root().join("fixtures").join(p)
+}
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mpdissect"))
+        .arg("report")
+        .args(args)
+        .output()
+        .expect("run mpdissect")
+}
+
+fn json(args: &[&std::ffi::OsStr]) -> Value {
+    let mut a: Vec<&std::ffi::OsStr> = vec!["--json".as_ref()];
+    a.extend_from_slice(args);
+    let out = run(&a);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn no_argument_reads_the_bundled_capture() {
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for heading in [
+        "Table 1 — dataset",
+        "§3.1 — advertised addresses",
+        "§3.2 — subflow establishment",
+        "§3.3 — subflows per connection",
+        "§3.4 — middleboxes",
+        "§3.5 — termination",
+        "§3.6 — data distribution",
+    ] {
+        assert!(text.contains(heading), "missing {heading}:\n{text}");
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("merged-report.pcapng"));
+}
+
+#[test]
+fn several_files_are_one_trace() {
+    let a = fixture("linux/v1-csum-on.pcap");
+    let b = fixture("linux/v1-ipv6.pcap");
+    let r = json(&[a.as_ref(), b.as_ref()]);
+    // 122 + 89 frames, one connection each.
+    assert_eq!(r["table1"]["frames"], 211);
+    assert_eq!(r["table1"]["mptcp_connections"], 2);
+    assert_eq!(r["files"].as_array().unwrap().len(), 2);
+    // v1-ipv6 is IPv6 only, v1-csum-on IPv4 only.
+    assert_eq!(r["table1"]["all_tcp"]["packets"]["ipv4"], 122);
+    assert_eq!(r["table1"]["all_tcp"]["packets"]["ipv6"], 89);
+}
+
+#[test]
+fn pcapng_with_three_link_types() {
+    // 26 frames on SLL2, SLL and raw-IP interfaces.
+    let r = json(&[fixture("public/merged-sll2-eth-raw.pcapng").as_ref()]);
+    assert_eq!(r["table1"]["frames"], 26);
+    assert_eq!(r["dissector"]["malformed"], 0);
+}
+
+#[test]
+fn unreadable_and_bad_files_are_clear_errors() {
+    let missing = repo_root().join("fixtures/no-such-file.pcap");
+    let out = run(&[missing.as_ref()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-file.pcap") && err.contains("cannot read"),
+        "{err}"
+    );
+    let notcap = repo_root().join("fixtures/README.md");
+    let out = run(&[notcap.as_ref()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("README.md") && err.contains("not a pcap"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_and_svg_for_every_table_and_figure() {
+    let dir = std::env::temp_dir().join(format!("mpdissect-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (csv, svg) = (dir.join("csv"), dir.join("svg"));
+    let out = run(&[
+        "--csv".as_ref(),
+        csv.as_ref(),
+        "--plots".as_ref(),
+        svg.as_ref(),
+        fixture("linux/merged-report.pcapng").as_ref(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [
+        "table1_traffic.csv",
+        "table1_summary.csv",
+        "table1_server_ports.csv",
+        "table2_address_classes.csv",
+        "s3_1_addresses.csv",
+        "s3_2_subflow_setup.csv",
+        "s3_3_subflows.csv",
+        "s3_4_middleboxes.csv",
+        "s3_4_mp_fail_by_port.csv",
+        "s3_5_termination.csv",
+        "s3_6_data.csv",
+        "fig1_join_delay.csv",
+        "fig2_rtt_spread.csv",
+        "fig3_subflows.csv",
+        "fig4_bytes.csv",
+        "fig5_initial_subflow_fraction.csv",
+        "fig6_reinjection.csv",
+    ] {
+        let text =
+            std::fs::read_to_string(csv.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut lines = text.lines();
+        let cols = lines.next().unwrap().split(',').count();
+        for l in lines {
+            assert_eq!(l.split(',').count(), cols, "{name}: {l}");
+        }
+    }
+    // 2 MP_FAIL (v1-mpfail) on port 5000 over IPv4.
+    let fails = std::fs::read_to_string(csv.join("s3_4_mp_fail_by_port.csv")).unwrap();
+    assert_eq!(fails, "port,ip_version,count\n5000,4,2\n");
+    for name in [
+        "fig1_join_delay.svg",
+        "fig2_rtt_spread.svg",
+        "fig3_subflows.svg",
+        "fig4_bytes.svg",
+        "fig5_initial_subflow_fraction.svg",
+        "fig6_reinjection.svg",
+    ] {
+        let text =
+            std::fs::read_to_string(svg.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        assert!(text.contains("Fig. "), "{name} has no title");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn empty_trace_reports_nothing_without_failing() {
+    // v1-stripped: a fallback, no MPTCP connection; shares are null.
+    let r = json(&[fixture("linux/v1-stripped.pcap").as_ref()]);
+    assert_eq!(r["table1"]["mptcp_connections"], 0);
+    assert!(r["termination"]["data_fin_share"].is_null());
+    assert_eq!(r["table1"]["all_tcp"]["packets"]["ipv4"], 25);
+}
