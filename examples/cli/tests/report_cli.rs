@@ -2,14 +2,13 @@
 //! errors, and that every section is present in text, JSON, CSV and SVG.
 //! Expected counts are the frame counts of fixtures/README.md.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::repo_root;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn fixture(p: &str) -> PathBuf {
     repo_root().join("fixtures").join(p)

@@ -30,8 +30,11 @@
 //!
 //! tshark is required unless `MPD_NO_TSHARK=1`.
 
+mod common;
+use common::{repo_root, tshark_available};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -118,27 +121,6 @@ struct Row {
     data_fin: bool,
     initial_rtt: Option<f64>,
     recvkey: bool,
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tshark_available() -> bool {
-    if std::env::var("MPD_NO_TSHARK").as_deref() == Ok("1") {
-        eprintln!("MPD_NO_TSHARK=1: tshark comparison skipped on purpose");
-        return false;
-    }
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "tshark is required (apt-get install tshark), or set MPD_NO_TSHARK=1"
-    );
-    true
 }
 
 fn list(s: &str) -> Vec<String> {
