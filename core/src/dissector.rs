@@ -803,7 +803,11 @@ impl<'a> DissectorView<'a> {
     ) {
         let opts = scan(tcp);
         let flags = tcp.flags();
-        let payload = u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX);
+        // On-wire payload length: a capture cut by its snap length still
+        // moved the whole segment through sequence space.
+        let payload = frame
+            .transport_len
+            .saturating_sub(u32::try_from(tcp.header_len()).unwrap_or(u32::MAX));
         out.segment = Some(Segment {
             src_port: tcp.src_port(),
             dst_port: tcp.dst_port(),
