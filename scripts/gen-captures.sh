@@ -354,7 +354,40 @@ EOF
     summary $n; expect $n 0
 }
 
-ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped"
+scn_lossy() {
+    # Checksums on, random loss of data segments both ways (10% of IPv4 packets over
+    # 200 bytes; handshakes and pure ACKs spared): drops on the server's egress never reach the capture
+    # (holes, then retransmissions); drops on the server's ingress are
+    # captured and retransmitted (exact duplicates). The DSS validator must
+    # report gaps as unverifiable, never as invalid.
+    local n=v1-lossy
+    echo "### $n"
+    setup_ns off 1
+    C ip mptcp limits set subflows 2 add_addr_accepted 2
+    S ip mptcp limits set subflows 2 add_addr_accepted 2
+    C ip mptcp endpoint add 10.0.2.1 id 2 subflow
+    S nft -f - <<'EOF2'
+table inet lossy {
+    chain pre {
+        type filter hook prerouting priority 0; policy accept;
+        tcp dport 5000 tcp flags & syn == 0 ip length > 200 numgen random mod 100 < 10 counter drop
+    }
+    chain post {
+        type filter hook postrouting priority 0; policy accept;
+        tcp sport 5000 tcp flags & syn == 0 ip length > 200 numgen random mod 100 < 10 counter drop
+    }
+}
+EOF2
+    start_capture $n
+    start_server --recv 30000 --send 100000 --timeout 20
+    run_client --connect 10.0.1.2 --send 30000 --chunk 2000 --interval 0.02 --timeout 20
+    wait_server
+    S nft list ruleset | grep counter | sed 's/^/  nft: /'
+    stop_capture $n
+    summary $n; expect $n 0 1 2
+}
+
+ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy"
 for s in ${@:-$ALL}; do
     scn_$s
 done
