@@ -21,6 +21,27 @@
 //! 8): 320 bytes per connection. [`DissectorView`] runs the same code over caller
 //! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
 //!
+//! With the middlebox analysis ([`crate::analysis`]: side arrays of
+//! [`SubflowAnalysis`] (80 bytes) and [`ConnAnalysis`] (80 bytes) indexed
+//! by slot): **216 bytes per subflow** and **400 bytes per connection**.
+//! The owned [`Dissector`] always has them; a [`DissectorView`] has them
+//! after [`DissectorView::with_analysis`].
+//!
+//! # Middlebox analysis
+//!
+//! Per segment of a linked subflow: the TCP checksum (IPv4/IPv6
+//! pseudo-header) when [`DissectorConfig::verify_tcp_checksum`] is on; the
+//! DSS mapping state machine of the segment's direction
+//! ([`crate::analysis::dss`]; one pass of the checksum over the payload);
+//! an MP_FAIL is correlated with the last invalid mappings
+//! ([`Event::MpFailMatched`]). Handshake segments feed the mirroring and
+//! stripping evidence ([`crate::analysis::mirror`]; one FNV-1a pass over the
+//! SYN's and the SYN/ACK's option area). Verdicts come out as
+//! [`Event::Mapping`], [`Event::TcpChecksumBad`], [`Event::Mirrored`],
+//! [`Event::Stripped`] and counters (per subflow, connection and global).
+//! A segment with a bad TCP checksum brings its DSS mapping but not its
+//! bytes, so it cannot cause a false DSS failure.
+//!
 //! # What is tracked
 //!
 //! A subflow entry is created for a SYN carrying MP_CAPABLE or MP_JOIN, and
@@ -487,8 +508,8 @@ pub enum Event {
         tcp_verified: bool,
     },
     /// A segment of a tracked subflow had a wrong TCP checksum (with
-    /// [`DissectorConfig::verify_tcp_checksum`]); it was not used for DSS
-    /// validation.
+    /// [`DissectorConfig::verify_tcp_checksum`]); its DSS mapping is taken
+    /// but its payload is not summed (it would make a false DSS failure).
     TcpChecksumBad {
         /// The subflow.
         subflow: SubflowId,
@@ -1076,8 +1097,7 @@ impl<'a> DissectorView<'a> {
                         Some(MpJoin::Syn { nonce, .. }) => Some(nonce),
                         _ => None,
                     };
-                    a.handshake
-                        .on_syn(opt_area, opts.capable.is_some(), nonce);
+                    a.handshake.on_syn(opt_area, opts.capable.is_some(), nonce);
                 }
                 self.on_syn(&mut sub, &opts, &p, ev);
             }
@@ -1156,8 +1176,7 @@ impl<'a> DissectorView<'a> {
             }
             if sub.kind() == SubflowKind::Initial {
                 if let Some(a) = self.sub_an.get_mut(ai) {
-                    new_strip =
-                        new_strip.union(a.handshake.on_third_ack(opts.capable.is_some()));
+                    new_strip = new_strip.union(a.handshake.on_third_ack(opts.capable.is_some()));
                 }
                 if let Some(c) = opts.capable {
                     sub.set_v1(c.version == Version::V1);
@@ -1221,13 +1240,14 @@ impl<'a> DissectorView<'a> {
                 new_strip = new_strip.union(a.handshake.add_strip(StripEvidence::FIRST_DATA));
             }
         }
-        if let (Some(c), Some(isn), false, false) =
-            (linked, sub.isn(role), syn, tcp_ok == Some(false))
-        {
+        if let (Some(c), Some(isn), false) = (linked, sub.isn(role), syn) {
+            // A segment with a bad TCP checksum brings its mapping, not its
+            // bytes (the receiver drops it; its retransmission fills in).
+            let bad = tcp_ok == Some(false);
             let seg = DssSegment {
                 rel_seq: p.seq.wrapping_sub(isn),
-                payload: tcp.payload(),
-                wire_len: wire_payload,
+                payload: if bad { &[] } else { tcp.payload() },
+                wire_len: if bad { 0 } else { wire_payload },
                 mapping: sig.mapping,
                 negotiated: sig.negotiated,
                 tcp_verified: tcp_ok == Some(true),

@@ -357,13 +357,11 @@ impl DssDir {
             seg.wire_len as usize
         };
         let Some(bytes) = seg.payload.get(from..upto) else {
-            push(self.finish(DssVerdict::Unverifiable(
-                UnverifiableReason::Truncated,
-            )));
+            push(self.finish(DssVerdict::Unverifiable(UnverifiableReason::Truncated)));
             return out;
         };
-        let acc = Checksum::from_parts(self.sum, self.bits & bit::ODD != 0)
-            .combine(Checksum::of(bytes));
+        let acc =
+            Checksum::from_parts(self.sum, self.bits & bit::ODD != 0).combine(Checksum::of(bytes));
         self.sum = acc.fold();
         self.bits = (self.bits & !bit::ODD) | if acc.is_odd() { bit::ODD } else { 0 };
         if !seg.tcp_verified {
@@ -461,10 +459,7 @@ mod tests {
         let p = data(2501, 2);
         let m = map(DSN, 1001, &p, false);
         let mut d = DssDir::new();
-        assert_eq!(
-            verdicts(d.on_segment(&seg(1001, &p[..1001], Some(m)))),
-            []
-        );
+        assert_eq!(verdicts(d.on_segment(&seg(1001, &p[..1001], Some(m)))), []);
         assert_eq!(d.pending(), Some((DSN, 2501)));
         assert_eq!(verdicts(d.on_segment(&seg(2002, &p[1001..2000], None))), []);
         assert_eq!(
@@ -525,7 +520,10 @@ mod tests {
             [DssVerdict::Unverifiable(UnverifiableReason::Gap)]
         );
         // Its retransmission afterwards changes nothing.
-        assert_eq!(verdicts(d.on_segment(&seg(1001, &p[1000..2000], Some(m)))), []);
+        assert_eq!(
+            verdicts(d.on_segment(&seg(1001, &p[1000..2000], Some(m)))),
+            []
+        );
         // A mapping whose first segment was missed.
         let mut d = DssDir::new();
         assert_eq!(
@@ -637,7 +635,9 @@ mod tests {
         let mut d = DssDir::new();
         assert_eq!(
             verdicts(d.on_segment(&seg(1, &p, Some(m)))),
-            [DssVerdict::Unverifiable(UnverifiableReason::MissingChecksum)]
+            [DssVerdict::Unverifiable(
+                UnverifiableReason::MissingChecksum
+            )]
         );
     }
 

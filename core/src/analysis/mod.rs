@@ -76,9 +76,7 @@ impl DssCounters {
         let c = match v {
             DssVerdict::Valid => &mut self.valid,
             DssVerdict::Invalid => &mut self.invalid,
-            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => {
-                &mut self.not_negotiated
-            }
+            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => &mut self.not_negotiated,
             DssVerdict::Unverifiable(_) => &mut self.unverifiable,
         };
         *c = c.saturating_add(1);

@@ -25,19 +25,19 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use mptcp_dissect::analysis::MpFailMatch;
 use mptcp_dissect::analysis::{
     ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, StripEvidence, SubflowAnalysis,
     UnverifiableReason,
 };
-use mptcp_dissect::analysis::MpFailMatch;
 use mptcp_dissect::dissector::{DissectorConfig, DissectorState, DissectorView, Event, Gone};
-use mptcp_dissect::wire::tcp::TcpFlags;
 use mptcp_dissect::flow::{
     ConnEnd, Connection, FlowKey, FlowTableView, HmacVerdict, Role, Slot, SlotId, Subflow,
     SubflowEnd, SubflowKind, TableState,
 };
 use mptcp_dissect::wire::frame::LinkType;
 use mptcp_dissect::wire::mptcp::Version;
+use mptcp_dissect::wire::tcp::TcpFlags;
 use serde_json::{json, Value};
 
 use crate::capture;
@@ -98,9 +98,7 @@ impl Analysis {
                     self.invalid_tcp_verified += 1;
                 }
             }
-            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => {
-                self.not_negotiated += 1
-            }
+            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => self.not_negotiated += 1,
             DssVerdict::Unverifiable(r) => {
                 self.unverifiable += 1;
                 if r == UnverifiableReason::InfiniteMapping {
@@ -283,7 +281,11 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
                     None => *tcp_bad_pending.entry(subflow.0.to_bits()).or_default() += 1,
                 },
                 Event::MpFail { conn, dsn } => {
-                    recs.entry(conn.serial).or_default().an.mp_fail.push((dsn, None));
+                    recs.entry(conn.serial)
+                        .or_default()
+                        .an
+                        .mp_fail
+                        .push((dsn, None));
                 }
                 Event::MpFailMatched { conn, dsn, result } => {
                     let r = recs.entry(conn.serial).or_default();

@@ -333,7 +333,10 @@ fn capture_loss_and_reordering_make_no_false_failures() {
                 .map(|(_, f)| f)
                 .collect();
             let (st, inv) = run(&lost);
-            assert!(inv.iter().all(|d| allowed.contains(d)), "{rel} lost/{period}: {inv:?}");
+            assert!(
+                inv.iter().all(|d| allowed.contains(d)),
+                "{rel} lost/{period}: {inv:?}"
+            );
             if multi {
                 assert!(st.dss_unverifiable > 0, "{rel} lost/{period}: no gap seen");
             }
@@ -343,7 +346,10 @@ fn capture_loss_and_reordering_make_no_false_failures() {
                 swapped.swap(i, i + 1);
             }
             let (st2, inv) = run(&swapped);
-            assert!(inv.iter().all(|d| allowed.contains(d)), "{rel} swapped/{period}: {inv:?}");
+            assert!(
+                inv.iter().all(|d| allowed.contains(d)),
+                "{rel} swapped/{period}: {inv:?}"
+            );
             println!(
                 "{rel}: full {}/{} valid; lost 1/{period}: {} valid {} unverifiable; \
                  swapped: {} valid {} unverifiable; 0 false invalid",
