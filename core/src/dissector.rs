@@ -2152,7 +2152,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::wire::mptcp::{DssMapping, MpFastclose};
+    use crate::wire::mptcp::{DssMapping, MpFail, MpFastclose};
     use core::net::Ipv4Addr;
 
     const A: [u8; 4] = [10, 0, 0, 1];
@@ -2874,6 +2874,258 @@ mod tests {
         assert_eq!(d.connections().count(), 0);
         // Its alias token left with it.
         assert!(d.tokens.is_empty());
+    }
+
+    fn csum_dss(dsn: u64, ssn: u32, len: u16, csum: u16) -> MptcpOption<'static> {
+        MptcpOption::Dss(Dss {
+            flags: 0,
+            reserved: 0,
+            data_ack: None,
+            mapping: Some(DssMapping {
+                dsn,
+                dsn_wide: true,
+                ssn,
+                data_len: len,
+                checksum: Some(csum),
+            }),
+        })
+    }
+
+    #[test]
+    fn dss_checksums_through_the_engine() {
+        use crate::analysis::{DssVerdict, MiddleboxVerdict, MpFailMatch};
+        use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
+        let mut d = Dissector::<8, 4>::new(
+            [3; 16],
+            DissectorConfig {
+                dss_all_events: true,
+                ..DissectorConfig::default()
+            },
+        );
+        let conn = handshake(&mut d, Version::V1);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 300), Checksum::of(&[0; 300]));
+        // A 300-byte mapping over two segments (DSS repeated), valid.
+        let opt = csum_dss(idsn + 1, 1, 300, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 101, 501, ACK, &[opt], 200),
+            3 * MS,
+        );
+        assert!(events(&r).is_empty(), "{:?}", events(&r));
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 301, 501, ACK, &[opt], 100),
+            4 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Mapping { dsn, verdict: DssVerdict::Valid, sender: Role::C2s, .. }] if dsn == idsn + 1
+        ));
+        // Next mapping with a wrong checksum → invalid, then the server's
+        // MP_FAIL naming it is matched.
+        let opt = csum_dss(idsn + 301, 301, 100, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 401, 501, ACK, &[opt], 100),
+            5 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Mapping { verdict: DssVerdict::Invalid, dsn, .. }] if dsn == idsn + 301
+        ));
+        let fail = MptcpOption::Fail(MpFail {
+            dsn: idsn + 301,
+            reserved: 0,
+        });
+        let r = go(
+            &mut d,
+            pkt(B, 80, A, 1000, 501, 501, ACK, &[fail], 0),
+            6 * MS,
+        );
+        assert!(events(&r).contains(&Event::MpFailMatched {
+            conn,
+            dsn: idsn + 301,
+            result: MpFailMatch::Flagged
+        }));
+        let a = d.conn_analysis(conn.slot).unwrap();
+        assert_eq!((a.counters.valid, a.counters.invalid), (1, 1));
+        assert_eq!(
+            d.verdict(conn.slot),
+            Some(MiddleboxVerdict::FallbackAfterFail)
+        );
+        let st = d.stats();
+        assert_eq!((st.dss_valid, st.dss_invalid), (1, 1));
+    }
+
+    #[test]
+    fn tcp_checksum_bad_segment_not_summed() {
+        use crate::analysis::DssVerdict;
+        use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
+        let mut d = Dissector::<8, 4>::new(
+            [3; 16],
+            DissectorConfig {
+                verify_tcp_checksum: true,
+                ..DissectorConfig::default()
+            },
+        );
+        // The test packets carry a zero TCP checksum: every one is bad.
+        let conn = handshake_lenient(&mut d);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 100), Checksum::of(&[0; 100]));
+        let opt = csum_dss(idsn + 1, 1, 100, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 101, 501, ACK, &[opt], 100),
+            3 * MS,
+        );
+        assert_eq!(
+            events(&r),
+            [Event::TcpChecksumBad {
+                subflow: r.subflow.unwrap()
+            }]
+        );
+        assert!(!events(&r).iter().any(|e| matches!(
+            e,
+            Event::Mapping {
+                verdict: DssVerdict::Invalid,
+                ..
+            }
+        )));
+        // The SYN came before the connection existed: 3 on the connection,
+        // 4 on the subflow.
+        assert_eq!(d.conn_analysis(conn.slot).unwrap().tcp_checksum_errors, 3);
+        let sa = d.subflow_analysis(r.subflow.unwrap().0).unwrap();
+        assert_eq!(sa.tcp_checksum_errors, 4);
+        assert_eq!(d.stats().dss_valid + d.stats().dss_invalid, 0);
+    }
+
+    /// The v1 handshake without asserting on events (TCP checksum events
+    /// are expected); returns the connection.
+    fn handshake_lenient(d: &mut D) -> ConnId {
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(Version::V1, Some(KB), None)],
+                0,
+            ),
+            MS,
+        );
+        let conn = r.conn.unwrap();
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(Version::V1, Some(KA), Some(KB))],
+                0,
+            ),
+            2 * MS,
+        );
+        conn
+    }
+
+    #[test]
+    fn mirrored_and_stripped_synacks() {
+        use crate::analysis::{MiddleboxVerdict, MirrorEvidence, StripEvidence};
+        let mut d = dis();
+        go(
+            &mut d,
+            pkt(
+                A,
+                1001,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        // A keyless v1 SYN/ACK (its option list is the SYN's, byte for
+        // byte): a mirror.
+        let both = MirrorEvidence::V1_KEYLESS.union(MirrorEvidence::OPTIONS_ECHO);
+        let r = go(
+            &mut d,
+            pkt(
+                B,
+                80,
+                A,
+                1001,
+                500,
+                101,
+                synack(),
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            MS,
+        );
+        let sid = r.subflow.unwrap();
+        assert!(events(&r).contains(&Event::Mirrored {
+            subflow: sid,
+            conn: None,
+            evidence: both
+        }));
+        assert_eq!(
+            d.subflow_verdict(sid.0),
+            Some(MiddleboxVerdict::Mirrored(both))
+        );
+        // A SYN/ACK without MP_CAPABLE: stripped.
+        go(
+            &mut d,
+            pkt(
+                A,
+                1002,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        let r = go(&mut d, pkt(B, 80, A, 1002, 500, 101, synack(), &[], 0), MS);
+        let sid = r.subflow.unwrap();
+        assert!(events(&r).contains(&Event::Stripped {
+            subflow: sid,
+            conn: None,
+            evidence: StripEvidence::SYNACK
+        }));
+        // A genuine handshake: no evidence.
+        let mut d = dis();
+        let conn = handshake(&mut d, Version::V0);
+        assert_eq!(d.verdict(conn.slot), Some(MiddleboxVerdict::Mptcp));
     }
 
     #[test]
