@@ -48,7 +48,7 @@ impl<'a> Prog<'a> {
 
 fn documented(s: mpd_status) -> mpd_status {
     assert!(
-        (MPD_OK..=MPD_ERR_BAD_LENGTH).contains(&s),
+        (MPD_OK..=MPD_ERR_BAD_OPTIONS).contains(&s),
         "undocumented status {s}"
     );
     assert_ne!(s, MPD_ERR_PANIC, "a panic reached the boundary");
