@@ -302,7 +302,8 @@ static void print_record(uint32_t serial, struct record *r)
     opt_u64("client_idsn", c->has_client_key, c->client_idsn);
     printf("\"server_idsn\":%" PRIu64 ",\"checksum\":%s,\"subflows\":[", c->server_idsn,
            c->checksum ? "true" : "false");
-    qsort(r->subs, r->n_subs, sizeof *r->subs, cmp_sub);
+    if (r->n_subs)
+        qsort(r->subs, r->n_subs, sizeof *r->subs, cmp_sub);
     for (size_t i = 0; i < r->n_subs; i++) {
         const mpd_subflow_summary *s = &r->subs[i];
         printf("%s{\"src\":\"", i ? "," : "");
@@ -568,7 +569,8 @@ int main(int argc, char **argv)
         free(recs[i].adds);
         an_free(&recs[i].an);
     }
-    qsort(hss, n_hss, sizeof *hss, cmp_hs);
+    if (n_hss) /* qsort wants a non-null base */
+        qsort(hss, n_hss, sizeof *hss, cmp_hs);
     for (size_t i = 0; i < n_hss; i++) {
         print_handshake(&hss[i]);
         an_free(&hss[i].an);
