@@ -726,4 +726,3 @@ fn analysis_events_and_counters_agree() {
     assert!(total_mappings > 0);
     assert_ne!(verdicts_seen & (1 << MPD_VERDICT_MPTCP), 0);
 }
-
