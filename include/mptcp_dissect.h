@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Version of this ABI (bumped on any incompatible change).
-#define MPD_ABI_VERSION 1
+// Version of this ABI (bumped on any incompatible change). 2: middlebox
+// analysis (new fields in `mpd_event`, `mpd_result`, the summaries and
+// `mpd_stats`; larger dissector memory).
+#define MPD_ABI_VERSION 2
 
 // Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 #define MPD_MAX_EVENTS 8
@@ -185,6 +187,111 @@
 // Event: an insertion was refused, the table is full (`table`).
 #define MPD_EVENT_TABLE_FULL 17
 
+// Event: a DSS mapping got its checksum verdict (`conn_*`, `subflow_id`,
+// `role` = sender, `value` = 64-bit DSN, `data_len`, `reason` =
+// `MPD_DSS_*`, `dss_reason` = `MPD_DSS_REASON_*` if unverifiable,
+// `tcp_verified`). Invalid and unverifiable mappings always; valid and
+// not-negotiated ones with [`mpd_options::dss_all_events`].
+#define MPD_EVENT_MAPPING 18
+
+// Event: a segment of a tracked subflow had a wrong TCP checksum
+// (`subflow_id`; with [`mpd_options::verify_tcp_checksum`]).
+#define MPD_EVENT_TCP_CHECKSUM_BAD 19
+
+// Event: a SYN/ACK mirrored its SYN's options (`subflow_id`, `conn_*` if
+// a connection exists, `evidence` = new `MPD_MIRROR_*` bits).
+#define MPD_EVENT_MIRRORED 20
+
+// Event: MPTCP options were stripped on the path (`subflow_id`, `conn_*`
+// if known, `evidence` = new `MPD_STRIP_*` bits).
+#define MPD_EVENT_STRIPPED 21
+
+// Event: an MP_FAIL correlated with the DSS verdicts (`conn_*`, `value` =
+// the MP_FAIL's DSN, `reason` = `MPD_MP_FAIL_*`); follows its
+// `MPD_EVENT_MP_FAIL`.
+#define MPD_EVENT_MP_FAIL_MATCHED 22
+
+// DSS verdict (`MPD_EVENT_MAPPING`'s `reason`): the checksum matched.
+#define MPD_DSS_VALID 1
+
+// DSS verdict: the checksum did not match (payload or mapping changed).
+#define MPD_DSS_INVALID 2
+
+// DSS verdict: could not be checked (`dss_reason` says why).
+#define MPD_DSS_UNVERIFIABLE 3
+
+// Why a mapping was unverifiable: bytes not captured (gap, reordering).
+#define MPD_DSS_REASON_GAP 1
+
+// Unverifiable: a segment was cut by the snap length.
+#define MPD_DSS_REASON_TRUNCATED 2
+
+// Unverifiable: checksums not negotiated (counted apart, as
+// `dss_not_negotiated`).
+#define MPD_DSS_REASON_NOT_NEGOTIATED 3
+
+// Unverifiable: checksums negotiated but this DSS has none.
+#define MPD_DSS_REASON_MISSING_CHECKSUM 4
+
+// Unverifiable: an infinite mapping (fallback).
+#define MPD_DSS_REASON_INFINITE_MAPPING 5
+
+// Unverifiable: a new mapping overlapped the incomplete current one.
+#define MPD_DSS_REASON_OVERLAPPING_MAPPING 6
+
+// Middlebox verdict: not known (an entry read with [`mpd_removed_get`]).
+#define MPD_VERDICT_UNKNOWN 0
+
+// Middlebox verdict: MPTCP end to end, no interference seen.
+#define MPD_VERDICT_MPTCP 1
+
+// Middlebox verdict: the SYN/ACK mirrored the SYN's options.
+#define MPD_VERDICT_MIRRORED 2
+
+// Middlebox verdict: MPTCP options were stripped on the path.
+#define MPD_VERDICT_STRIPPED 3
+
+// Middlebox verdict: fell back after MP_FAIL or an infinite mapping.
+#define MPD_VERDICT_FALLBACK_AFTER_FAIL 4
+
+// Middlebox verdict: MPTCP never offered (not produced by the core for a
+// tracked entry; reserved for callers' handshake reports).
+#define MPD_VERDICT_PLAIN_TCP 5
+
+// Mirroring evidence bit: a v0 SYN/ACK carrying the SYN's key.
+#define MPD_MIRROR_V0_KEY_ECHO 1
+
+// Mirroring evidence bit: a v1 SYN/ACK MP_CAPABLE without a key.
+#define MPD_MIRROR_V1_KEYLESS 2
+
+// Mirroring evidence bit: a SYN/ACK repeating the SYN's MP_JOIN.
+#define MPD_MIRROR_JOIN_SYN_ECHO 4
+
+// Mirroring evidence bit: the SYN/ACK's options are the SYN's, byte for byte.
+#define MPD_MIRROR_OPTIONS_ECHO 8
+
+// Stripping evidence bit: an MP_CAPABLE SYN answered without MP_CAPABLE.
+#define MPD_STRIP_SYNACK 1
+
+// Stripping evidence bit: an MP_CAPABLE SYN/ACK, then a third ACK without it.
+#define MPD_STRIP_THIRD_ACK 2
+
+// Stripping evidence bit: the first payload of a v1 subflow without DSS.
+#define MPD_STRIP_FIRST_DATA 4
+
+// Stripping evidence bit: an MP_JOIN SYN answered without MP_JOIN.
+#define MPD_STRIP_JOIN_SYNACK 8
+
+// MP_FAIL match (`MPD_EVENT_MP_FAIL_MATCHED`'s `reason`): an invalid
+// mapping contains its DSN.
+#define MPD_MP_FAIL_FLAGGED 1
+
+// MP_FAIL match: no flagged mapping contains its DSN.
+#define MPD_MP_FAIL_NOT_FLAGGED 2
+
+// MP_FAIL match: the answer to the other endpoint's MP_FAIL.
+#define MPD_MP_FAIL_ECHO 3
+
 // Opaque handle: points into the caller's memory block. (Not `repr(C)` on
 // purpose: cbindgen then declares it as an incomplete struct.)
 typedef struct mpd_dissector mpd_dissector;
@@ -192,6 +299,22 @@ typedef struct mpd_dissector mpd_dissector;
 // Status of every `mpd_` function: `MPD_OK` (0) or one of the `MPD_ERR_*`
 // values. The numbers are stable and never reused.
 typedef int mpd_status;
+
+// Options of [`mpd_dissector_init_ex`]. All zero (or a null pointer) means
+// the defaults, which [`mpd_dissector_init`] uses.
+typedef struct mpd_options {
+  // 1: verify the TCP checksum of every segment (IPv4/IPv6
+  // pseudo-header); segments with a wrong one are counted and reported
+  // (`MPD_EVENT_TCP_CHECKSUM_BAD`) and their payload is not summed into
+  // the DSS checksum. Only for captures without checksum offload (a
+  // capture taken on a TSO/GSO sender has partial checksums). Default 0.
+  uint8_t verify_tcp_checksum;
+  // 1: report every DSS mapping verdict as `MPD_EVENT_MAPPING` (default
+  // 0: only invalid and unverifiable ones; the others are only counted).
+  uint8_t dss_all_events;
+  // Must be zero.
+  uint8_t _reserved[6];
+} mpd_options;
 
 // An IP endpoint. IPv4 addresses use `addr[0..4]` (rest zero).
 typedef struct mpd_endpoint {
@@ -245,8 +368,18 @@ typedef struct mpd_event {
   uint8_t table;
   // `MPD_CLASS_*` (EVICTED).
   uint8_t evict_class;
+  // `MPD_DSS_REASON_*` of an unverifiable mapping (MAPPING).
+  uint8_t dss_reason;
+  // 1 if every segment of the mapping had a verified TCP checksum
+  // (MAPPING; for an invalid one: "TCP valid, DSS invalid").
+  uint8_t tcp_verified;
+  // Data-level length of the mapping (MAPPING).
+  uint16_t data_len;
+  // New evidence bits: `MPD_MIRROR_*` (MIRRORED), `MPD_STRIP_*`
+  // (STRIPPED).
+  uint8_t evidence;
   // Zero.
-  uint8_t _pad[6];
+  uint8_t _pad[5];
 } mpd_event;
 
 // The result of one [`mpd_dissect`] call.
@@ -288,9 +421,11 @@ typedef struct mpd_result {
   uint32_t n_removed;
   // The events, in order.
   struct mpd_event events[MPD_MAX_EVENTS];
-  // Reserved for the DSS-checksum verdict per mapping and the mirroring
-  // verdict per connection (core analysis not merged yet). Always zero.
-  uint32_t verdicts_reserved[8];
+  // Source address and port of the frame (family 0: not IP; port 0:
+  // not TCP).
+  struct mpd_endpoint src;
+  // Destination address and port of the frame.
+  struct mpd_endpoint dst;
 } mpd_result;
 
 // A connection's state.
@@ -358,9 +493,35 @@ typedef struct mpd_conn_summary {
   uint16_t mp_fail;
   // Advertised addresses that did not fit the bounded set.
   uint16_t addr_overflow;
-  // Reserved for the mirroring verdict (core analysis not merged yet).
-  // Always zero.
-  uint32_t verdicts_reserved[4];
+  // Middlebox verdict, `MPD_VERDICT_*` (`MPD_VERDICT_UNKNOWN` for an
+  // entry read with [`mpd_removed_get`]: the analysis fields below are
+  // then zero).
+  uint8_t verdict;
+  // Mirroring evidence of its subflows (`MPD_MIRROR_*` bits).
+  uint8_t mirror_evidence;
+  // Stripping evidence of its subflows (`MPD_STRIP_*` bits).
+  uint8_t strip_evidence;
+  // 1 once an infinite mapping was seen.
+  uint8_t infinite_mapping;
+  // DSS mappings whose checksum matched (every subflow).
+  uint32_t dss_valid;
+  // DSS mappings whose checksum did not match.
+  uint32_t dss_invalid;
+  // DSS mappings that could not be checked (not counting
+  // `dss_not_negotiated`).
+  uint32_t dss_unverifiable;
+  // DSS mappings without a checksum, checksums not negotiated.
+  uint32_t dss_not_negotiated;
+  // Segments of its subflows with a wrong TCP checksum (once linked).
+  uint32_t tcp_checksum_errors;
+  // MP_FAILs whose DSN is in a mapping found invalid.
+  uint16_t mp_fail_flagged;
+  // MP_FAILs whose DSN is in no invalid mapping (not echoes).
+  uint16_t mp_fail_not_flagged;
+  // MP_FAIL echoes.
+  uint16_t mp_fail_echo;
+  // Zero.
+  uint16_t _pad;
 } mpd_conn_summary;
 
 // A subflow's state, oriented client → server.
@@ -401,8 +562,27 @@ typedef struct mpd_subflow_summary {
   uint8_t hmac;
   // 1 if `rtt_us` is set.
   uint8_t has_rtt;
+  // Middlebox verdict of its own handshake, `MPD_VERDICT_*`
+  // (`MPD_VERDICT_UNKNOWN` for an entry read with [`mpd_removed_get`]:
+  // the analysis fields below are then zero).
+  uint8_t verdict;
+  // Mirroring evidence of its handshake (`MPD_MIRROR_*` bits).
+  uint8_t mirror_evidence;
+  // Stripping evidence (`MPD_STRIP_*` bits).
+  uint8_t strip_evidence;
+  // DSS mappings on this subflow whose checksum matched.
+  uint32_t dss_valid;
+  // DSS mappings whose checksum did not match.
+  uint32_t dss_invalid;
+  // DSS mappings that could not be checked (not counting
+  // `dss_not_negotiated`).
+  uint32_t dss_unverifiable;
+  // DSS mappings without a checksum, checksums not negotiated.
+  uint32_t dss_not_negotiated;
+  // Segments with a wrong TCP checksum.
+  uint32_t tcp_checksum_errors;
   // Zero.
-  uint8_t _pad[3];
+  uint32_t _pad;
 } mpd_subflow_summary;
 
 // An entry removed from a table during the last [`mpd_dissect`] call.
@@ -463,6 +643,17 @@ typedef struct mpd_stats {
   uint64_t events_dropped;
   // Removals that did not fit the removal buffer.
   uint64_t removed_dropped;
+  // DSS mappings whose checksum matched.
+  uint64_t dss_valid;
+  // DSS mappings whose checksum did not match.
+  uint64_t dss_invalid;
+  // DSS mappings that could not be checked (not counting
+  // `dss_not_negotiated`).
+  uint64_t dss_unverifiable;
+  // DSS mappings without a checksum, checksums not negotiated.
+  uint64_t dss_not_negotiated;
+  // Segments with a wrong TCP checksum (with `verify_tcp_checksum`).
+  uint64_t tcp_checksum_bad;
 } mpd_stats;
 
 // Stateless facts about one frame, for steering it to a worker before
@@ -516,6 +707,9 @@ typedef struct mpd_peek_info {
 // The frame is longer than the library accepts (`len` > `isize::MAX`).
 #define MPD_ERR_BAD_LENGTH 10
 
+// An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
+#define MPD_ERR_BAD_OPTIONS 11
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -524,6 +718,27 @@ extern "C" {
 // `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never
 // null; the string must not be freed.
 const char *mpd_status_str(int status);
+
+// The static, NUL-terminated name of a middlebox verdict (`MPD_VERDICT_*`)
+// as `mpdissect conns` prints it: `"mptcp"`, `"mirrored"`, `"stripped"`,
+// `"fallback_after_fail"`, `"plain_tcp"` (`"unknown"` otherwise).
+const char *mpd_verdict_str(uint8_t verdict);
+
+// The static, NUL-terminated name of an unverifiable-mapping reason
+// (`MPD_DSS_REASON_*`) as `mpdissect conns` prints it (`"gap"`,
+// `"truncated"`, `"not_negotiated"`, `"missing_checksum"`,
+// `"infinite_mapping"`, `"overlapping_mapping"`; `"unknown"` otherwise).
+const char *mpd_dss_reason_str(uint8_t reason);
+
+// The static, NUL-terminated name of ONE mirroring evidence bit
+// (`MPD_MIRROR_*`) as `mpdissect conns` prints it in `mirror_evidence`
+// (`"unknown"` for anything but a single known bit).
+const char *mpd_mirror_evidence_str(uint8_t bit);
+
+// The static, NUL-terminated name of ONE stripping evidence bit
+// (`MPD_STRIP_*`) as `mpdissect conns` prints it in `strip_evidence`
+// (`"unknown"` for anything but a single known bit).
+const char *mpd_strip_evidence_str(uint8_t bit);
 
 // The static, NUL-terminated snake_case name of an address class
 // (`MPD_EVENT_ADDR_ADVERTISED`'s `addr_class`, 1-based; `"unknown"` for
@@ -545,7 +760,8 @@ mpd_status mpd_dissector_size(uint32_t capacity, size_t *size, size_t *align);
 // 16-byte hash `seed` (use random bytes: it keys the flow tables' hash),
 // and writes its handle (a pointer into `mem`) to `*out`. Any previous
 // content of `mem` is overwritten; re-initialising a block is allowed
-// (handles to it then see the new, empty dissector).
+// (handles to it then see the new, empty dissector). Uses the default
+// options (see [`mpd_dissector_init_ex`]).
 //
 // Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
 // `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.
@@ -559,6 +775,24 @@ mpd_status mpd_dissector_init(void *mem,
                               uint32_t capacity,
                               const uint8_t *seed,
                               struct mpd_dissector **out);
+
+// [`mpd_dissector_init`] with options (`opts` null: the defaults, as an
+// all-zero [`mpd_options`]). The options stay with the dissector across
+// [`mpd_reset`].
+//
+// Returns what `mpd_dissector_init` returns, and `MPD_ERR_MISALIGNED` for
+// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1 or a
+// non-zero reserved byte.
+//
+// # Safety
+// As for [`mpd_dissector_init`]; `opts`, if non-null and aligned, must be
+// readable.
+mpd_status mpd_dissector_init_ex(void *mem,
+                                 size_t mem_len,
+                                 uint32_t capacity,
+                                 const uint8_t *seed,
+                                 const struct mpd_options *opts,
+                                 struct mpd_dissector **out);
 
 // Dissects one frame of `len` bytes captured at `now` (monotonic,
 // nanoseconds: the default timeouts are 10 s closed, 30 s embryonic, 2 h

@@ -354,7 +354,45 @@ EOF
     summary $n; expect $n 0
 }
 
-ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped"
+scn_lossy() {
+    # Checksums on, random loss of data segments both ways: nft drops 10% of
+    # the IPv4 packets over 200 bytes at each receiver's prerouting hook.
+    # The capture tap (AF_PACKET on the client veths) sees a packet before
+    # the client's prerouting, and the server's drops happen after the wire,
+    # so the capture has every dropped segment AND its retransmission
+    # (duplicates, partial overlaps, SACK recovery). Drops at a sender's own
+    # postrouting are reported back to its TCP (local drop, immediate
+    # retry) and never make a hole, so they are not used; holes in the
+    # capture (capture loss, reordering) are tested by deleting/swapping
+    # frames in examples/cli/tests/analysis.rs.
+    local n=v1-lossy
+    echo "### $n"
+    setup_ns off 1
+    C ip mptcp limits set subflows 2 add_addr_accepted 2
+    S ip mptcp limits set subflows 2 add_addr_accepted 2
+    C ip mptcp endpoint add 10.0.2.1 id 2 subflow
+    local ns
+    for ns in $NSC $NSS; do
+        ip netns exec $ns nft -f - <<'EOF2'
+table inet lossy {
+    chain pre {
+        type filter hook prerouting priority 0; policy accept;
+        tcp flags & syn == 0 ip length > 200 numgen random mod 100 < 10 counter drop
+    }
+}
+EOF2
+    done
+    start_capture $n
+    start_server --recv 30000 --send 60000 --timeout 20
+    run_client --connect 10.0.1.2 --send 30000 --chunk 2000 --interval 0.02 --timeout 20
+    wait_server
+    C nft list ruleset | grep counter | sed 's/^/  nft (client): /'
+    S nft list ruleset | grep counter | sed 's/^/  nft (server): /'
+    stop_capture $n
+    summary $n; expect $n 0 1 2
+}
+
+ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy"
 for s in ${@:-$ALL}; do
     scn_$s
 done

@@ -21,6 +21,27 @@
 //! 8): 320 bytes per connection. [`DissectorView`] runs the same code over caller
 //! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
 //!
+//! With the middlebox analysis ([`crate::analysis`]: side arrays of
+//! [`SubflowAnalysis`] (80 bytes) and [`ConnAnalysis`] (80 bytes) indexed
+//! by slot): **216 bytes per subflow** and **400 bytes per connection**.
+//! The owned [`Dissector`] always has them; a [`DissectorView`] has them
+//! after [`DissectorView::with_analysis`].
+//!
+//! # Middlebox analysis
+//!
+//! Per segment of a linked subflow: the TCP checksum (IPv4/IPv6
+//! pseudo-header) when [`DissectorConfig::verify_tcp_checksum`] is on; the
+//! DSS mapping state machine of the segment's direction
+//! ([`crate::analysis::dss`]; one pass of the checksum over the payload);
+//! an MP_FAIL is correlated with the last invalid mappings
+//! ([`Event::MpFailMatched`]). Handshake segments feed the mirroring and
+//! stripping evidence ([`crate::analysis::mirror`]; one FNV-1a pass over the
+//! SYN's and the SYN/ACK's option area). Verdicts come out as
+//! [`Event::Mapping`], [`Event::TcpChecksumBad`], [`Event::Mirrored`],
+//! [`Event::Stripped`] and counters (per subflow, connection and global).
+//! A segment with a bad TCP checksum brings its DSS mapping but not its
+//! bytes, so it cannot cause a false DSS failure.
+//!
 //! # What is tracked
 //!
 //! A subflow entry is created for a SYN carrying MP_CAPABLE or MP_JOIN, and
@@ -90,6 +111,13 @@
 use core::net::IpAddr;
 
 use crate::addr::{classify, AddrClass};
+use crate::analysis::dss::{DssSegment, Finished, MappingIn};
+use crate::analysis::mirror::SynAck;
+use crate::analysis::{
+    ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, MpFailMatch, StripEvidence,
+    SubflowAnalysis, UnverifiableReason,
+};
+use crate::checksum::{verify_tcp, TcpChecksum};
 use crate::crypto::{self, AddAddrTruncation};
 use crate::flow::{
     ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
@@ -123,6 +151,14 @@ pub struct DissectorConfig {
     pub conn_policy: EvictPolicy,
     /// Entries examined for expiry per table and per packet (default 2).
     pub expire_work: usize,
+    /// Check every TCP segment's checksum (IPv4/IPv6 pseudo-header). Off by
+    /// default: devices with checksum offload see partial checksums. Turn
+    /// it on for captures taken without offload (the CLI does).
+    pub verify_tcp_checksum: bool,
+    /// Report every DSS mapping verdict as an [`Event::Mapping`] (default:
+    /// only invalid and unverifiable ones; valid and not-negotiated ones are
+    /// only counted).
+    pub dss_all_events: bool,
 }
 
 impl Default for DissectorConfig {
@@ -136,6 +172,8 @@ impl Default for DissectorConfig {
             subflow_policy: EvictPolicy::ANY,
             conn_policy: EvictPolicy::ANY,
             expire_work: 2,
+            verify_tcp_checksum: false,
+            dss_all_events: false,
         }
     }
 }
@@ -182,6 +220,17 @@ pub struct DissectorStats {
     pub token_collisions: u64,
     /// Events that did not fit a [`Dissection`].
     pub events_dropped: u64,
+    /// DSS mappings whose checksum matched.
+    pub dss_valid: u64,
+    /// DSS mappings whose checksum did not match.
+    pub dss_invalid: u64,
+    /// DSS mappings that could not be checked (not counting
+    /// `dss_not_negotiated`).
+    pub dss_unverifiable: u64,
+    /// DSS mappings of connections without checksums.
+    pub dss_not_negotiated: u64,
+    /// TCP segments whose checksum was wrong (when checked).
+    pub tcp_checksum_bad: u64,
 }
 
 /// The dissector's state besides its tables (what a C caller keeps next to
@@ -222,6 +271,11 @@ impl DissectorState {
                 join_rejected: 0,
                 token_collisions: 0,
                 events_dropped: 0,
+                dss_valid: 0,
+                dss_invalid: 0,
+                dss_unverifiable: 0,
+                dss_not_negotiated: 0,
+                tcp_checksum_bad: 0,
             },
             next_serial: 0,
         }
@@ -431,6 +485,62 @@ pub enum Event {
     TableFull {
         /// Which table.
         which: TableKind,
+    },
+    /// A DSS mapping got its checksum verdict (invalid and unverifiable
+    /// ones always; valid and not-negotiated ones with
+    /// [`DissectorConfig::dss_all_events`]).
+    Mapping {
+        /// The connection.
+        conn: ConnId,
+        /// The subflow it was sent on.
+        subflow: SubflowId,
+        /// Its sender at connection level.
+        sender: Role,
+        /// Its 64-bit DSN.
+        dsn: u64,
+        /// Its data-level length.
+        data_len: u16,
+        /// The verdict.
+        verdict: DssVerdict,
+        /// Every segment of it had a verified TCP checksum: for an invalid
+        /// mapping, "TCP checksum valid, DSS checksum invalid" (a
+        /// payload-rewriting middlebox).
+        tcp_verified: bool,
+    },
+    /// A segment of a tracked subflow had a wrong TCP checksum (with
+    /// [`DissectorConfig::verify_tcp_checksum`]); its DSS mapping is taken
+    /// but its payload is not summed (it would make a false DSS failure).
+    TcpChecksumBad {
+        /// The subflow.
+        subflow: SubflowId,
+    },
+    /// A SYN/ACK mirrored its SYN's options (new evidence only).
+    Mirrored {
+        /// The subflow.
+        subflow: SubflowId,
+        /// Its connection, if one was created.
+        conn: Option<ConnId>,
+        /// The new evidence.
+        evidence: MirrorEvidence,
+    },
+    /// MPTCP options were stripped on the path (new evidence only).
+    Stripped {
+        /// The subflow.
+        subflow: SubflowId,
+        /// Its connection, if any.
+        conn: Option<ConnId>,
+        /// The new evidence.
+        evidence: StripEvidence,
+    },
+    /// An MP_FAIL correlated with the DSS validator (follows
+    /// [`Event::MpFail`]).
+    MpFailMatched {
+        /// The connection.
+        conn: ConnId,
+        /// The MP_FAIL's DSN.
+        dsn: u64,
+        /// Whether a flagged mapping contains it.
+        result: MpFailMatch,
     },
 }
 
@@ -663,6 +773,8 @@ pub struct DissectorView<'a> {
     subflows: FlowTableView<'a, FlowKey, Subflow>,
     conns: FlowTableView<'a, u32, Connection>,
     tokens: FlowTableView<'a, u32, SlotId>,
+    sub_an: &'a mut [SubflowAnalysis],
+    conn_an: &'a mut [ConnAnalysis],
 }
 
 /// Per-packet context passed between the steps of `dissect_with`.
@@ -688,7 +800,61 @@ impl<'a> DissectorView<'a> {
             subflows,
             conns,
             tokens,
+            sub_an: &mut [],
+            conn_an: &mut [],
         }
+    }
+
+    /// Adds the analysis side arrays (DSS validation, mirroring/stripping,
+    /// TCP checksum counts): one [`SubflowAnalysis`] per subflow slot and
+    /// one [`ConnAnalysis`] per connection slot, indexed by
+    /// [`SlotId::index`]. Entries are reset when their slot gets a new
+    /// entry; their initial content does not matter. Slots beyond a short
+    /// slice are not analysed (no DSS verdicts, no handshake evidence);
+    /// without this call nothing is.
+    #[must_use]
+    pub fn with_analysis(
+        mut self,
+        subflows: &'a mut [SubflowAnalysis],
+        conns: &'a mut [ConnAnalysis],
+    ) -> Self {
+        self.sub_an = subflows;
+        self.conn_an = conns;
+        self
+    }
+
+    /// The analysis state of a live subflow.
+    #[must_use]
+    pub fn subflow_analysis(&self, id: SlotId) -> Option<&SubflowAnalysis> {
+        if !self.subflows.contains(id) {
+            return None;
+        }
+        self.sub_an.get(id.index() as usize)
+    }
+
+    /// The analysis state of a live connection.
+    #[must_use]
+    pub fn conn_analysis(&self, id: SlotId) -> Option<&ConnAnalysis> {
+        if !self.conns.contains(id) {
+            return None;
+        }
+        self.conn_an.get(id.index() as usize)
+    }
+
+    /// The middlebox verdict of a live connection.
+    #[must_use]
+    pub fn verdict(&self, id: SlotId) -> Option<MiddleboxVerdict> {
+        let c = self.conns.get(id)?;
+        let a = self.conn_analysis(id)?;
+        Some(a.verdict(c.mp_fail > 0))
+    }
+
+    /// The middlebox verdict of a live subflow's own handshake (useful for
+    /// handshakes that never became a connection: mirrored, stripped).
+    #[must_use]
+    pub fn subflow_verdict(&self, id: SlotId) -> Option<MiddleboxVerdict> {
+        let h = self.subflow_analysis(id)?.handshake;
+        Some(MiddleboxVerdict::from_evidence(h.mirror, h.strip, false))
     }
 
     /// Counters.
@@ -818,7 +984,22 @@ impl<'a> DissectorView<'a> {
             mptcp: opts.mptcp,
             option_errors: opts.errors,
         });
+        let opt_area: &[u8] = (*tcp)
+            .into_inner()
+            .get(crate::wire::tcp::HEADER_LEN..tcp.header_len())
+            .unwrap_or(&[]);
+        let header_len = u32::try_from(tcp.header_len()).unwrap_or(u32::MAX);
+        let wire_payload = frame.transport_len.saturating_sub(header_len);
+        // TCP checksum: only over a whole, unfragmented segment.
+        let whole = u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len);
+        let tcp_ok = (self.st.config.verify_tcp_checksum && whole && frame.fragment.is_none())
+            .then(|| {
+                verify_tcp(frame.src(), frame.dst(), frame.transport_bytes) == TcpChecksum::Valid
+            });
         let stats = &mut self.st.stats;
+        if tcp_ok == Some(false) {
+            stats.tcp_checksum_bad = stats.tcp_checksum_bad.wrapping_add(1);
+        }
         if opts.mptcp {
             stats.mptcp = stats.mptcp.wrapping_add(1);
         }
@@ -897,6 +1078,14 @@ impl<'a> DissectorView<'a> {
         out.subflow = Some(SubflowId(sid));
         out.role = Some(role);
         let ev = &mut out.events;
+        let ai = sid.index() as usize;
+        if created {
+            if let Some(a) = self.sub_an.get_mut(ai) {
+                *a = SubflowAnalysis::new();
+            }
+        }
+        let mut new_mirror = MirrorEvidence(0);
+        let mut new_strip = StripEvidence(0);
 
         // The connection this subflow claims (stale ids read as none).
         let mut cid = sub.claimed_conn().filter(|&c| self.conns.contains(c));
@@ -907,6 +1096,13 @@ impl<'a> DissectorView<'a> {
                 sub.set_isn(Role::C2s, p.seq);
             }
             if created {
+                if let Some(a) = self.sub_an.get_mut(ai) {
+                    let nonce = match opts.join {
+                        Some(MpJoin::Syn { nonce, .. }) => Some(nonce),
+                        _ => None,
+                    };
+                    a.handshake.on_syn(opt_area, opts.capable.is_some(), nonce);
+                }
                 self.on_syn(&mut sub, &opts, &p, ev);
             }
         } else if syn && ackf {
@@ -916,6 +1112,22 @@ impl<'a> DissectorView<'a> {
                     sub.set_state(SubflowState::SynAckSeen);
                 }
                 sub.set_rtt(now, false);
+                if let Some(a) = self.sub_an.get_mut(ai) {
+                    let sa = SynAck {
+                        options: opt_area,
+                        capable: opts
+                            .capable
+                            .map(|c| (c.version == Version::V0, c.sender_key)),
+                        join: match opts.join {
+                            Some(MpJoin::Syn { nonce, .. }) => Some((true, nonce)),
+                            Some(MpJoin::SynAck { nonce, .. }) => Some((false, nonce)),
+                            _ => None,
+                        },
+                    };
+                    let (m, st) = a.handshake.on_synack(&sa, sub.syn_key());
+                    new_mirror = new_mirror.union(m);
+                    new_strip = new_strip.union(st);
+                }
                 match sub.kind() {
                     SubflowKind::Initial => match opts.capable {
                         Some(c) => {
@@ -967,6 +1179,9 @@ impl<'a> DissectorView<'a> {
                 sub.set_isn(Role::S2c, p.ack.wrapping_sub(1));
             }
             if sub.kind() == SubflowKind::Initial {
+                if let Some(a) = self.sub_an.get_mut(ai) {
+                    new_strip = new_strip.union(a.handshake.on_third_ack(opts.capable.is_some()));
+                }
                 if let Some(c) = opts.capable {
                     sub.set_v1(c.version == Version::V1);
                     if let (Some(ck), Some(sk)) = (c.sender_key, c.receiver_key) {
@@ -1007,8 +1222,59 @@ impl<'a> DissectorView<'a> {
 
         // --- Connection-level signals ---
         let linked = sub.conn().filter(|&c| self.conns.contains(c));
+        let mut sig = Signals::default();
         if let Some(c) = linked {
-            self.conn_signals(&mut sub, c, &opts, &p, (new_start, new_end), ev);
+            sig = self.conn_signals(&mut sub, c, &opts, &p, (new_start, new_end), ev);
+        }
+
+        // --- Analysis: TCP checksum, DSS validation, MP_FAIL correlation ---
+        if tcp_ok == Some(false) {
+            if let Some(a) = self.sub_an.get_mut(ai) {
+                a.tcp_checksum_errors = a.tcp_checksum_errors.saturating_add(1);
+            }
+            if let Some(ca) = linked.and_then(|c| self.conn_an.get_mut(c.index() as usize)) {
+                ca.tcp_checksum_errors = ca.tcp_checksum_errors.saturating_add(1);
+            }
+            ev.push(Event::TcpChecksumBad {
+                subflow: SubflowId(sid),
+            });
+        }
+        if sig.data_without_dss {
+            if let Some(a) = self.sub_an.get_mut(ai) {
+                new_strip = new_strip.union(a.handshake.add_strip(StripEvidence::FIRST_DATA));
+            }
+        }
+        if let (Some(c), Some(isn), false) = (linked, sub.isn(role), syn) {
+            // A segment with a bad TCP checksum brings its mapping, not its
+            // bytes (the receiver drops it; its retransmission fills in).
+            let bad = tcp_ok == Some(false);
+            let seg = DssSegment {
+                rel_seq: p.seq.wrapping_sub(isn),
+                payload: if bad { &[] } else { tcp.payload() },
+                wire_len: if bad { 0 } else { wire_payload },
+                mapping: sig.mapping,
+                negotiated: sig.negotiated,
+                tcp_verified: tcp_ok == Some(true),
+            };
+            let done = match self.sub_an.get_mut(ai) {
+                Some(a) => a.dss.get_mut(role.index()).map(|d| d.on_segment(&seg)),
+                None => None,
+            };
+            for f in done.into_iter().flatten().flatten() {
+                self.mapping_verdict(ai, c, sub.conn_role(role), sid, f, ev);
+            }
+        }
+        if let (Some(c), Some(dsn)) = (linked, sig.fail) {
+            let crole = sub.conn_role(role);
+            let id = self.conns.get(c).map(|conn| conn_id(c, conn));
+            if let (Some(ca), Some(id)) = (self.conn_an.get_mut(c.index() as usize), id) {
+                let result = ca.on_mp_fail(crole, dsn);
+                ev.push(Event::MpFailMatched {
+                    conn: id,
+                    dsn,
+                    result,
+                });
+            }
         }
         if let Some(r) = opts.tcprst {
             ev.push(Event::TcpRst {
@@ -1047,6 +1313,30 @@ impl<'a> DissectorView<'a> {
                         end: SubflowEnd::Fin,
                     });
                 }
+            }
+        }
+
+        // --- Middlebox evidence (after a connection may have been created) ---
+        if !new_mirror.is_empty() || !new_strip.is_empty() {
+            let c = sub.conn().filter(|&c| self.conns.contains(c));
+            let id = c.and_then(|c| self.conns.get(c).map(|conn| conn_id(c, conn)));
+            if let Some(ca) = c.and_then(|c| self.conn_an.get_mut(c.index() as usize)) {
+                ca.mirror = ca.mirror.union(new_mirror);
+                ca.strip = ca.strip.union(new_strip);
+            }
+            if !new_mirror.is_empty() {
+                ev.push(Event::Mirrored {
+                    subflow: SubflowId(sid),
+                    conn: id,
+                    evidence: new_mirror,
+                });
+            }
+            if !new_strip.is_empty() {
+                ev.push(Event::Stripped {
+                    subflow: SubflowId(sid),
+                    conn: id,
+                    evidence: new_strip,
+                });
             }
         }
 
@@ -1350,6 +1640,9 @@ impl<'a> DissectorView<'a> {
             }
         };
         self.st.next_serial = serial.wrapping_add(1);
+        if let Some(a) = self.conn_an.get_mut(id.index() as usize) {
+            *a = ConnAnalysis::new();
+        }
         let stats = &mut self.st.stats;
         stats.connections = stats.connections.wrapping_add(1);
         sub.set_conn(id, true);
@@ -1375,11 +1668,12 @@ impl<'a> DissectorView<'a> {
         p: &Pkt,
         new: (u32, u32),
         ev: &mut Events,
-    ) {
+    ) -> Signals {
+        let mut sig = Signals::default();
         let crole = sub.conn_role(p.role);
         let isn = sub.isn(p.role);
         let Some(conn) = self.conns.get_mut(c) else {
-            return;
+            return sig;
         };
         let id = conn_id(c, conn);
         let sid = SubflowId(p.sid);
@@ -1390,6 +1684,13 @@ impl<'a> DissectorView<'a> {
                 sub.set_dss_seen();
                 if let Some(idsn) = conn.idsn_of(crole) {
                     map_segment(conn, crole, idsn.wrapping_add(1), 1, len, isn, p, new);
+                    sig.mapping = Some(MappingIn {
+                        dsn: idsn.wrapping_add(1),
+                        ssn: 1,
+                        data_len: len,
+                        checksum: cap.checksum,
+                        data_fin: false,
+                    });
                 }
             }
         }
@@ -1406,6 +1707,13 @@ impl<'a> DissectorView<'a> {
                     };
                     expand_dsn(m.dsn as u32, reference)
                 };
+                sig.mapping = Some(MappingIn {
+                    dsn,
+                    ssn: m.ssn,
+                    data_len: m.data_len,
+                    checksum: m.checksum,
+                    data_fin: dss.data_fin(),
+                });
                 if m.data_len == 0 {
                     if !conn.fallback {
                         conn.fallback = true;
@@ -1442,6 +1750,7 @@ impl<'a> DissectorView<'a> {
                 && !conn.fallback
             {
                 conn.fallback = true;
+                sig.data_without_dss = true;
                 ev.push(Event::Fallback {
                     subflow: sid,
                     conn: Some(id),
@@ -1504,6 +1813,7 @@ impl<'a> DissectorView<'a> {
         if let Some(f) = opts.fail {
             conn.mp_fail = conn.mp_fail.saturating_add(1);
             conn.mp_fail_dsn = f.dsn;
+            sig.fail = Some(f.dsn);
             ev.push(Event::MpFail {
                 conn: id,
                 dsn: f.dsn,
@@ -1513,7 +1823,81 @@ impl<'a> DissectorView<'a> {
             conn.fastclose = true;
             ev.push(Event::Fastclose { conn: id });
         }
+        sig.negotiated = conn.checksum;
+        sig
     }
+
+    /// Counts a mapping verdict and reports it.
+    fn mapping_verdict(
+        &mut self,
+        ai: usize,
+        c: SlotId,
+        crole: Role,
+        sid: SlotId,
+        f: Finished,
+        ev: &mut Events,
+    ) {
+        if let Some(a) = self.sub_an.get_mut(ai) {
+            a.counters.count(f.verdict);
+        }
+        let stats = &mut self.st.stats;
+        let quiet = match f.verdict {
+            DssVerdict::Valid => {
+                stats.dss_valid = stats.dss_valid.wrapping_add(1);
+                true
+            }
+            DssVerdict::Invalid => {
+                stats.dss_invalid = stats.dss_invalid.wrapping_add(1);
+                false
+            }
+            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => {
+                stats.dss_not_negotiated = stats.dss_not_negotiated.wrapping_add(1);
+                true
+            }
+            DssVerdict::Unverifiable(_) => {
+                stats.dss_unverifiable = stats.dss_unverifiable.wrapping_add(1);
+                false
+            }
+        };
+        let Some(conn) = self.conns.get(c) else {
+            return;
+        };
+        let id = conn_id(c, conn);
+        if let Some(ca) = self.conn_an.get_mut(c.index() as usize) {
+            ca.counters.count(f.verdict);
+            match f.verdict {
+                DssVerdict::Invalid => ca.note_invalid(crole, f.dsn, f.data_len),
+                DssVerdict::Unverifiable(UnverifiableReason::InfiniteMapping) => {
+                    ca.note_infinite();
+                }
+                _ => {}
+            }
+        }
+        if !quiet || self.st.config.dss_all_events {
+            ev.push(Event::Mapping {
+                conn: id,
+                subflow: SubflowId(sid),
+                sender: crole,
+                dsn: f.dsn,
+                data_len: f.data_len,
+                verdict: f.verdict,
+                tcp_verified: f.tcp_verified,
+            });
+        }
+    }
+}
+
+/// What `conn_signals` hands to the analysis.
+#[derive(Default)]
+struct Signals {
+    /// The segment's mapping (DSS or MP_CAPABLE with data), DSN expanded.
+    mapping: Option<MappingIn>,
+    /// Checksums negotiated on the connection.
+    negotiated: bool,
+    /// First payload of the subflow without DSS (fallback inferred).
+    data_without_dss: bool,
+    /// An MP_FAIL's DSN.
+    fail: Option<u64>,
 }
 
 /// DSN-level accounting of one segment covered (at least at its start) by
@@ -1648,6 +2032,8 @@ pub struct Dissector<const S: usize, const C: usize> {
     subflows: FlowTable<FlowKey, Subflow, S>,
     conns: FlowTable<u32, Connection, C>,
     tokens: FlowTable<u32, SlotId, C>,
+    sub_an: [SubflowAnalysis; S],
+    conn_an: [ConnAnalysis; C],
 }
 
 /// Per-table seeds derived from the caller's one seed.
@@ -1674,6 +2060,8 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
             subflows: FlowTable::new(a),
             conns: FlowTable::new(b),
             tokens: FlowTable::new(c),
+            sub_an: [SubflowAnalysis::new(); S],
+            conn_an: [ConnAnalysis::new(); C],
         }
     }
 
@@ -1684,12 +2072,42 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
             subflows: self.subflows.as_view(),
             conns: self.conns.as_view(),
             tokens: self.tokens.as_view(),
+            sub_an: &mut self.sub_an,
+            conn_an: &mut self.conn_an,
         }
     }
 
     /// See [`DissectorView::dissect`].
     pub fn dissect<'f>(&mut self, frame: &'f [u8], link: LinkType, now: u64) -> Dissection<'f> {
         self.view().dissect(frame, link, now)
+    }
+
+    /// See [`DissectorView::subflow_analysis`].
+    #[must_use]
+    pub fn subflow_analysis(&self, id: SlotId) -> Option<&SubflowAnalysis> {
+        self.subflows.get(id)?;
+        self.sub_an.get(id.index() as usize)
+    }
+
+    /// See [`DissectorView::conn_analysis`].
+    #[must_use]
+    pub fn conn_analysis(&self, id: SlotId) -> Option<&ConnAnalysis> {
+        self.conns.get(id)?;
+        self.conn_an.get(id.index() as usize)
+    }
+
+    /// See [`DissectorView::verdict`].
+    #[must_use]
+    pub fn verdict(&self, id: SlotId) -> Option<MiddleboxVerdict> {
+        let c = self.conns.get(id)?;
+        Some(self.conn_analysis(id)?.verdict(c.mp_fail > 0))
+    }
+
+    /// See [`DissectorView::subflow_verdict`].
+    #[must_use]
+    pub fn subflow_verdict(&self, id: SlotId) -> Option<MiddleboxVerdict> {
+        let h = self.subflow_analysis(id)?.handshake;
+        Some(MiddleboxVerdict::from_evidence(h.mirror, h.strip, false))
     }
 
     /// See [`DissectorView::dissect_with`].
@@ -1738,7 +2156,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::wire::mptcp::{DssMapping, MpFastclose};
+    use crate::wire::mptcp::{DssMapping, MpFail, MpFastclose};
     use core::net::Ipv4Addr;
 
     const A: [u8; 4] = [10, 0, 0, 1];
@@ -2460,6 +2878,258 @@ mod tests {
         assert_eq!(d.connections().count(), 0);
         // Its alias token left with it.
         assert!(d.tokens.is_empty());
+    }
+
+    fn csum_dss(dsn: u64, ssn: u32, len: u16, csum: u16) -> MptcpOption<'static> {
+        MptcpOption::Dss(Dss {
+            flags: 0,
+            reserved: 0,
+            data_ack: None,
+            mapping: Some(DssMapping {
+                dsn,
+                dsn_wide: true,
+                ssn,
+                data_len: len,
+                checksum: Some(csum),
+            }),
+        })
+    }
+
+    #[test]
+    fn dss_checksums_through_the_engine() {
+        use crate::analysis::{DssVerdict, MiddleboxVerdict, MpFailMatch};
+        use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
+        let mut d = Dissector::<8, 4>::new(
+            [3; 16],
+            DissectorConfig {
+                dss_all_events: true,
+                ..DissectorConfig::default()
+            },
+        );
+        let conn = handshake(&mut d, Version::V1);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 300), Checksum::of(&[0; 300]));
+        // A 300-byte mapping over two segments (DSS repeated), valid.
+        let opt = csum_dss(idsn + 1, 1, 300, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 101, 501, ACK, &[opt], 200),
+            3 * MS,
+        );
+        assert!(events(&r).is_empty(), "{:?}", events(&r));
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 301, 501, ACK, &[opt], 100),
+            4 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Mapping { dsn, verdict: DssVerdict::Valid, sender: Role::C2s, .. }] if dsn == idsn + 1
+        ));
+        // Next mapping with a wrong checksum → invalid, then the server's
+        // MP_FAIL naming it is matched.
+        let opt = csum_dss(idsn + 301, 301, 100, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 401, 501, ACK, &[opt], 100),
+            5 * MS,
+        );
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Mapping { verdict: DssVerdict::Invalid, dsn, .. }] if dsn == idsn + 301
+        ));
+        let fail = MptcpOption::Fail(MpFail {
+            dsn: idsn + 301,
+            reserved: 0,
+        });
+        let r = go(
+            &mut d,
+            pkt(B, 80, A, 1000, 501, 501, ACK, &[fail], 0),
+            6 * MS,
+        );
+        assert!(events(&r).contains(&Event::MpFailMatched {
+            conn,
+            dsn: idsn + 301,
+            result: MpFailMatch::Flagged
+        }));
+        let a = d.conn_analysis(conn.slot).unwrap();
+        assert_eq!((a.counters.valid, a.counters.invalid), (1, 1));
+        assert_eq!(
+            d.verdict(conn.slot),
+            Some(MiddleboxVerdict::FallbackAfterFail)
+        );
+        let st = d.stats();
+        assert_eq!((st.dss_valid, st.dss_invalid), (1, 1));
+    }
+
+    #[test]
+    fn tcp_checksum_bad_segment_not_summed() {
+        use crate::analysis::DssVerdict;
+        use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
+        let mut d = Dissector::<8, 4>::new(
+            [3; 16],
+            DissectorConfig {
+                verify_tcp_checksum: true,
+                ..DissectorConfig::default()
+            },
+        );
+        // The test packets carry a zero TCP checksum: every one is bad.
+        let conn = handshake_lenient(&mut d);
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 100), Checksum::of(&[0; 100]));
+        let opt = csum_dss(idsn + 1, 1, 100, good);
+        let r = go(
+            &mut d,
+            pkt(A, 1000, B, 80, 101, 501, ACK, &[opt], 100),
+            3 * MS,
+        );
+        assert_eq!(
+            events(&r),
+            [Event::TcpChecksumBad {
+                subflow: r.subflow.unwrap()
+            }]
+        );
+        assert!(!events(&r).iter().any(|e| matches!(
+            e,
+            Event::Mapping {
+                verdict: DssVerdict::Invalid,
+                ..
+            }
+        )));
+        // The SYN came before the connection existed: 3 on the connection,
+        // 4 on the subflow.
+        assert_eq!(d.conn_analysis(conn.slot).unwrap().tcp_checksum_errors, 3);
+        let sa = d.subflow_analysis(r.subflow.unwrap().0).unwrap();
+        assert_eq!(sa.tcp_checksum_errors, 4);
+        assert_eq!(d.stats().dss_valid + d.stats().dss_invalid, 0);
+    }
+
+    /// The v1 handshake without asserting on events (TCP checksum events
+    /// are expected); returns the connection.
+    fn handshake_lenient(d: &mut D) -> ConnId {
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(Version::V1, Some(KB), None)],
+                0,
+            ),
+            MS,
+        );
+        let conn = r.conn.unwrap();
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[cap(Version::V1, Some(KA), Some(KB))],
+                0,
+            ),
+            2 * MS,
+        );
+        conn
+    }
+
+    #[test]
+    fn mirrored_and_stripped_synacks() {
+        use crate::analysis::{MiddleboxVerdict, MirrorEvidence, StripEvidence};
+        let mut d = dis();
+        go(
+            &mut d,
+            pkt(
+                A,
+                1001,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        // A keyless v1 SYN/ACK (its option list is the SYN's, byte for
+        // byte): a mirror.
+        let both = MirrorEvidence::V1_KEYLESS.union(MirrorEvidence::OPTIONS_ECHO);
+        let r = go(
+            &mut d,
+            pkt(
+                B,
+                80,
+                A,
+                1001,
+                500,
+                101,
+                synack(),
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            MS,
+        );
+        let sid = r.subflow.unwrap();
+        assert!(events(&r).contains(&Event::Mirrored {
+            subflow: sid,
+            conn: None,
+            evidence: both
+        }));
+        assert_eq!(
+            d.subflow_verdict(sid.0),
+            Some(MiddleboxVerdict::Mirrored(both))
+        );
+        // A SYN/ACK without MP_CAPABLE: stripped.
+        go(
+            &mut d,
+            pkt(
+                A,
+                1002,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        let r = go(&mut d, pkt(B, 80, A, 1002, 500, 101, synack(), &[], 0), MS);
+        let sid = r.subflow.unwrap();
+        assert!(events(&r).contains(&Event::Stripped {
+            subflow: sid,
+            conn: None,
+            evidence: StripEvidence::SYNACK
+        }));
+        // A genuine handshake: no evidence.
+        let mut d = dis();
+        let conn = handshake(&mut d, Version::V0);
+        assert_eq!(d.verdict(conn.slot), Some(MiddleboxVerdict::Mptcp));
     }
 
     #[test]

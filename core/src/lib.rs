@@ -43,6 +43,7 @@
 )]
 
 pub mod addr;
+pub mod analysis;
 pub mod checksum;
 pub mod crypto;
 pub mod dissector;

@@ -8,6 +8,13 @@
  * Like the CLI it keeps what left the tables during the run (connections
  * and subflows removed by eviction or expiry, via mpd_removed_get) and the
  * ADD_ADDR advertisements (from events), then adds what is still live.
+ * The middlebox analysis (verdict, evidence, DSS verdicts, MP_FAIL
+ * correlation, TCP checksum errors) is accumulated from events exactly as
+ * the CLI does (so it survives eviction), with the CLI's options: TCP
+ * checksums verified, every mapping verdict reported. Handshakes that
+ * never became a connection (mirrored, stripped, plain TCP) are printed
+ * after the connections as objects with "id": null, ordered by the CLI's
+ * key ("plain CLIENT SERVER" / "subflow BITS", compared as strings).
  * Plain C11; the dissector's memory is one aligned_alloc'd block.
  */
 #include <arpa/inet.h>
@@ -25,6 +32,24 @@ struct addr_adv {
     uint8_t has_port, class_, hmac;
 };
 
+struct mp_fail {
+    uint64_t dsn;
+    uint32_t match; /* MPD_MP_FAIL_*, 0: no MP_FAIL_MATCHED event */
+};
+
+/* Middlebox analysis of a connection or handshake, from events. */
+struct analysis {
+    uint64_t valid, invalid, unverifiable, not_negotiated;
+    uint64_t reasons[7]; /* by MPD_DSS_REASON_* */
+    uint64_t *invalid_dsns;
+    size_t n_invalid, cap_invalid;
+    uint64_t invalid_tcp_verified;
+    struct mp_fail *fails;
+    size_t n_fails, cap_fails;
+    uint64_t tcp_checksum_errors, key_mismatch;
+    uint8_t mirror, strip, infinite;
+};
+
 struct record {
     int used, has_conn;
     mpd_conn_summary conn;
@@ -32,7 +57,24 @@ struct record {
     size_t n_subs, cap_subs;
     struct addr_adv *adds;
     size_t n_adds, cap_adds;
+    struct analysis an;
 };
+
+/* A handshake without a connection (the CLI's `Handshake`). */
+struct handshake {
+    char key[160];
+    mpd_endpoint client, server;
+    int offered;
+    struct analysis an;
+};
+static struct handshake *hss;
+static size_t n_hss, cap_hss;
+/* TCP checksum errors of subflows without a connection yet, by subflow id. */
+static struct {
+    uint64_t sub;
+    uint64_t n;
+} *pending;
+static size_t n_pending, cap_pending;
 
 static struct record *recs;
 static size_t n_recs;
@@ -95,6 +137,50 @@ static void put_subflow(const mpd_subflow_summary *s)
     r->subs[r->n_subs++] = *s;
 }
 
+static void an_mapping(struct analysis *a, const mpd_event *e)
+{
+    switch (e->reason) {
+    case MPD_DSS_VALID:
+        a->valid++;
+        break;
+    case MPD_DSS_INVALID:
+        a->invalid++;
+        a->invalid_dsns = grow(a->invalid_dsns, &a->cap_invalid, a->n_invalid + 1,
+                               sizeof *a->invalid_dsns);
+        a->invalid_dsns[a->n_invalid++] = e->value;
+        a->invalid_tcp_verified += e->tcp_verified;
+        break;
+    default:
+        if (e->dss_reason == MPD_DSS_REASON_NOT_NEGOTIATED) {
+            a->not_negotiated++;
+        } else {
+            a->unverifiable++;
+            if (e->dss_reason == MPD_DSS_REASON_INFINITE_MAPPING)
+                a->infinite = 1;
+            if (e->dss_reason < 7)
+                a->reasons[e->dss_reason]++;
+        }
+    }
+}
+
+static void an_free(struct analysis *a)
+{
+    free(a->invalid_dsns);
+    free(a->fails);
+}
+
+/* The CLI's MiddleboxVerdict::from_evidence. */
+static uint8_t an_verdict(const struct analysis *a, int failed)
+{
+    if (a->mirror)
+        return MPD_VERDICT_MIRRORED;
+    if (a->strip)
+        return MPD_VERDICT_STRIPPED;
+    if (failed || a->infinite)
+        return MPD_VERDICT_FALLBACK_AFTER_FAIL;
+    return MPD_VERDICT_MPTCP;
+}
+
 static void print_ip(const mpd_endpoint *e)
 {
     char buf[INET6_ADDRSTRLEN];
@@ -111,6 +197,59 @@ static void print_sock(const mpd_endpoint *e)
     if (e->family == 6)
         putchar(']');
     printf(":%u\"", e->port);
+}
+
+/* Rust's SocketAddr Display, into buf. */
+static void sock_str(char *buf, size_t n, const mpd_endpoint *e)
+{
+    char ip[INET6_ADDRSTRLEN];
+    inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, ip, sizeof ip);
+    snprintf(buf, n, e->family == 6 ? "[%s]:%u" : "%s:%u", ip, e->port);
+}
+
+static struct handshake *hs_entry(const char *key, const mpd_endpoint *c, const mpd_endpoint *s,
+                                  int offered)
+{
+    for (size_t i = 0; i < n_hss; i++)
+        if (strcmp(hss[i].key, key) == 0)
+            return &hss[i];
+    hss = grow(hss, &cap_hss, n_hss + 1, sizeof *hss);
+    struct handshake *h = &hss[n_hss++];
+    snprintf(h->key, sizeof h->key, "%s", key);
+    h->client = *c;
+    h->server = *s;
+    h->offered = offered;
+    return h;
+}
+
+static struct handshake *hs_subflow(uint64_t subflow_id, int has_ends, const mpd_endpoint *c,
+                                    const mpd_endpoint *s)
+{
+    static const mpd_endpoint zero = {.family = 4};
+    char key[64];
+    snprintf(key, sizeof key, "subflow %" PRIu64, subflow_id - 1);
+    return hs_entry(key, has_ends ? c : &zero, has_ends ? s : &zero, 1);
+}
+
+static uint64_t *pending_of(uint64_t sub)
+{
+    for (size_t i = 0; i < n_pending; i++)
+        if (pending[i].sub == sub)
+            return &pending[i].n;
+    pending = grow(pending, &cap_pending, n_pending + 1, sizeof *pending);
+    pending[n_pending].sub = sub;
+    return &pending[n_pending++].n;
+}
+
+static void print_bits(uint8_t bits, const char *(*name)(uint8_t))
+{
+    putchar('[');
+    for (int b = 1, first = 1; b < 256; b <<= 1)
+        if (bits & b) {
+            printf("%s\"%s\"", first ? "" : ",", name((uint8_t)b));
+            first = 0;
+        }
+    putchar(']');
 }
 
 static const char *hmac_str(uint8_t h)
@@ -163,7 +302,8 @@ static void print_record(uint32_t serial, struct record *r)
     opt_u64("client_idsn", c->has_client_key, c->client_idsn);
     printf("\"server_idsn\":%" PRIu64 ",\"checksum\":%s,\"subflows\":[", c->server_idsn,
            c->checksum ? "true" : "false");
-    qsort(r->subs, r->n_subs, sizeof *r->subs, cmp_sub);
+    if (r->n_subs)
+        qsort(r->subs, r->n_subs, sizeof *r->subs, cmp_sub);
     for (size_t i = 0; i < r->n_subs; i++) {
         const mpd_subflow_summary *s = &r->subs[i];
         printf("%s{\"src\":\"", i ? "," : "");
@@ -199,8 +339,63 @@ static void print_record(uint32_t serial, struct record *r)
            c->remove_addr, c->mp_prio, c->mp_fail, c->fastclose ? "true" : "false");
     opt_u64("data_fin_c2s", c->has_data_fin_c2s, c->data_fin_c2s);
     opt_u64("data_fin_s2c", c->has_data_fin_s2c, c->data_fin_s2c);
-    printf("\"reinjected_c2s\":%" PRIu64 ",\"reinjected_s2c\":%" PRIu64 ",\"end\":\"%s\"}\n",
+    printf("\"reinjected_c2s\":%" PRIu64 ",\"reinjected_s2c\":%" PRIu64 ",\"end\":\"%s\",",
            c->reinjected_c2s, c->reinjected_s2c, end_str(c->end));
+    const struct analysis *a = &r->an;
+    printf("\"verdict\":\"%s\",\"mirror_evidence\":", mpd_verdict_str(an_verdict(a, c->mp_fail > 0)));
+    print_bits(a->mirror, mpd_mirror_evidence_str);
+    printf(",\"strip_evidence\":");
+    print_bits(a->strip, mpd_strip_evidence_str);
+    printf(",\"dss\":{\"valid\":%" PRIu64 ",\"invalid\":%" PRIu64 ",\"unverifiable\":%" PRIu64
+           ",\"not_negotiated\":%" PRIu64 "},\"dss_unverifiable_reasons\":{",
+           a->valid, a->invalid, a->unverifiable, a->not_negotiated);
+    /* The CLI's BTreeMap: reason names in byte order. */
+    static const uint8_t by_name[] = {MPD_DSS_REASON_GAP, MPD_DSS_REASON_INFINITE_MAPPING,
+                                      MPD_DSS_REASON_MISSING_CHECKSUM,
+                                      MPD_DSS_REASON_NOT_NEGOTIATED,
+                                      MPD_DSS_REASON_OVERLAPPING_MAPPING, MPD_DSS_REASON_TRUNCATED};
+    for (size_t i = 0, first = 1; i < sizeof by_name; i++)
+        if (a->reasons[by_name[i]]) {
+            printf("%s\"%s\":%" PRIu64, first ? "" : ",", mpd_dss_reason_str(by_name[i]),
+                   a->reasons[by_name[i]]);
+            first = 0;
+        }
+    printf("},\"invalid_dsns\":[");
+    for (size_t i = 0; i < a->n_invalid; i++)
+        printf("%s%" PRIu64, i ? "," : "", a->invalid_dsns[i]);
+    printf("],\"invalid_tcp_verified\":%" PRIu64 ",\"mp_fail_dsns\":[", a->invalid_tcp_verified);
+    for (size_t i = 0; i < a->n_fails; i++)
+        printf("%s%" PRIu64, i ? "," : "", a->fails[i].dsn);
+    printf("],\"mp_fail_match\":[");
+    for (size_t i = 0; i < a->n_fails; i++) {
+        uint32_t m = a->fails[i].match;
+        printf("%s\"%s\"", i ? "," : "",
+               m == MPD_MP_FAIL_FLAGGED       ? "flagged"
+               : m == MPD_MP_FAIL_NOT_FLAGGED ? "not_flagged"
+               : m == MPD_MP_FAIL_ECHO        ? "echo"
+                                              : "unknown");
+    }
+    printf("],\"tcp_checksum_errors\":%" PRIu64 ",\"key_mismatch\":%" PRIu64 "}\n",
+           a->tcp_checksum_errors, a->key_mismatch);
+}
+
+static void print_handshake(const struct handshake *h)
+{
+    printf("{\"id\":null,\"client\":");
+    print_sock(&h->client);
+    printf(",\"server\":");
+    print_sock(&h->server);
+    printf(",\"verdict\":\"%s\",\"mirror_evidence\":",
+           mpd_verdict_str(h->offered ? an_verdict(&h->an, 0) : MPD_VERDICT_PLAIN_TCP));
+    print_bits(h->an.mirror, mpd_mirror_evidence_str);
+    printf(",\"strip_evidence\":");
+    print_bits(h->an.strip, mpd_strip_evidence_str);
+    printf(",\"tcp_checksum_errors\":%" PRIu64 "}\n", h->an.tcp_checksum_errors);
+}
+
+static int cmp_hs(const void *a, const void *b)
+{
+    return strcmp(((const struct handshake *)a)->key, ((const struct handshake *)b)->key);
 }
 
 static void check(mpd_status s, const char *what)
@@ -241,8 +436,10 @@ int main(int argc, char **argv)
     if (!mem)
         return 2;
     static const uint8_t seed[16] = "mpdissect-conns!";
+    /* The CLI's options: TCP checksums verified, every mapping reported. */
+    const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};
     mpd_dissector *d;
-    check(mpd_dissector_init(mem, size, capacity, seed, &d), "mpd_dissector_init");
+    check(mpd_dissector_init_ex(mem, size, capacity, seed, &opts, &d), "mpd_dissector_init_ex");
 
     struct pcap_pkthdr *hdr;
     const u_char *data;
@@ -256,8 +453,66 @@ int main(int argc, char **argv)
         if (s == MPD_ERR_BAD_LINKTYPE)
             continue; /* as the CLI: frames of unsupported links are skipped */
         check(s, "mpd_dissect");
+        /* Endpoints of this segment's subflow as (client, server). */
+        int has_ends = res.kind == MPD_KIND_TCP || res.kind == MPD_KIND_MPTCP;
+        const mpd_endpoint *cli = res.role == MPD_ROLE_S2C ? &res.dst : &res.src;
+        const mpd_endpoint *srv = res.role == MPD_ROLE_S2C ? &res.src : &res.dst;
+        /* A TCP SYN that offered no MPTCP: plain TCP. */
+        if (res.kind == MPD_KIND_TCP && !res.subflow_id && (res.tcp_flags & 0x12) == 0x02) {
+            char key[160], a[64], b[64];
+            sock_str(a, sizeof a, cli);
+            sock_str(b, sizeof b, srv);
+            snprintf(key, sizeof key, "plain %s %s", a, b);
+            hs_entry(key, cli, srv, 0);
+        }
+        if (res.conn_id && res.subflow_id && n_pending) {
+            for (size_t j = 0; j < n_pending; j++)
+                if (pending[j].sub == res.subflow_id) {
+                    rec(res.conn_serial)->an.tcp_checksum_errors += pending[j].n;
+                    pending[j].n = 0;
+                }
+        }
         for (uint32_t i = 0; i < res.n_events; i++) {
             const mpd_event *e = &res.events[i];
+            struct analysis *an;
+            switch (e->kind) {
+            case MPD_EVENT_MAPPING:
+                an_mapping(&rec(e->conn_serial)->an, e);
+                break;
+            case MPD_EVENT_TCP_CHECKSUM_BAD:
+                if (res.conn_id)
+                    rec(res.conn_serial)->an.tcp_checksum_errors++;
+                else
+                    ++*pending_of(e->subflow_id);
+                break;
+            case MPD_EVENT_MP_FAIL:
+                an = &rec(e->conn_serial)->an;
+                an->fails = grow(an->fails, &an->cap_fails, an->n_fails + 1, sizeof *an->fails);
+                an->fails[an->n_fails++] = (struct mp_fail){e->value, 0};
+                break;
+            case MPD_EVENT_MP_FAIL_MATCHED:
+                an = &rec(e->conn_serial)->an;
+                for (size_t j = an->n_fails; j-- > 0;)
+                    if (an->fails[j].dsn == e->value) {
+                        an->fails[j].match = e->reason;
+                        break;
+                    }
+                break;
+            case MPD_EVENT_KEY_MISMATCH:
+                rec(e->conn_serial)->an.key_mismatch++;
+                break;
+            case MPD_EVENT_MIRRORED:
+            case MPD_EVENT_STRIPPED:
+                an = e->conn_id ? &rec(e->conn_serial)->an
+                                : &hs_subflow(e->subflow_id, has_ends, cli, srv)->an;
+                if (e->kind == MPD_EVENT_MIRRORED)
+                    an->mirror |= e->evidence;
+                else
+                    an->strip |= e->evidence;
+                break;
+            default:
+                break;
+            }
             if (e->kind == MPD_EVENT_NEW_CONNECTION) {
                 serial_of = grow(serial_of, &cap_serial, n_serial + 1, sizeof *serial_of);
                 serial_of[n_serial].id = e->conn_id;
@@ -297,12 +552,31 @@ int main(int argc, char **argv)
     mpd_subflow_summary s;
     while (mpd_subflow_next(d, &cur, &s) == MPD_OK)
         put_subflow(&s);
+    /* Checksum errors of subflows that never got a connection. */
+    for (size_t i = 0; i < n_pending; i++) {
+        if (!pending[i].n)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "subflow %" PRIu64, pending[i].sub - 1);
+        for (size_t j = 0; j < n_hss; j++)
+            if (strcmp(hss[j].key, key) == 0)
+                hss[j].an.tcp_checksum_errors += pending[i].n;
+    }
     for (size_t i = 0; i < n_recs; i++) {
         if (recs[i].used && recs[i].has_conn)
             print_record((uint32_t)i, &recs[i]);
         free(recs[i].subs);
         free(recs[i].adds);
+        an_free(&recs[i].an);
     }
+    if (n_hss) /* qsort wants a non-null base */
+        qsort(hss, n_hss, sizeof *hss, cmp_hs);
+    for (size_t i = 0; i < n_hss; i++) {
+        print_handshake(&hss[i]);
+        an_free(&hss[i].an);
+    }
+    free(hss);
+    free(pending);
     free(recs);
     free(serial_of);
     free(mem);

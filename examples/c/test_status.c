@@ -43,15 +43,29 @@ int main(void)
     const char *names[] = {"MPD_OK", "MPD_ERR_NULL", "MPD_ERR_MISALIGNED", "MPD_ERR_TOO_SMALL",
                            "MPD_ERR_BAD_CAPACITY", "MPD_ERR_BAD_LINKTYPE", "MPD_ERR_NOT_FOUND",
                            "MPD_ERR_PANIC", "MPD_ERR_BAD_HANDLE", "MPD_ERR_POISONED",
-                           "MPD_ERR_BAD_LENGTH"};
+                           "MPD_ERR_BAD_LENGTH", "MPD_ERR_BAD_OPTIONS"};
     const int codes[] = {MPD_OK, MPD_ERR_NULL, MPD_ERR_MISALIGNED, MPD_ERR_TOO_SMALL,
                          MPD_ERR_BAD_CAPACITY, MPD_ERR_BAD_LINKTYPE, MPD_ERR_NOT_FOUND,
-                         MPD_ERR_PANIC, MPD_ERR_BAD_HANDLE, MPD_ERR_POISONED, MPD_ERR_BAD_LENGTH};
-    for (int i = 0; i < 11; i++) {
+                         MPD_ERR_PANIC, MPD_ERR_BAD_HANDLE, MPD_ERR_POISONED, MPD_ERR_BAD_LENGTH,
+                         MPD_ERR_BAD_OPTIONS};
+    for (int i = 0; i < 12; i++) {
         TRUE(codes[i] == i); /* pinned numbers */
         TRUE(strcmp(mpd_status_str(codes[i]), names[i]) == 0);
     }
-    TRUE(strcmp(mpd_status_str(11), "MPD_ERR_UNKNOWN") == 0);
+    TRUE(strcmp(mpd_status_str(12), "MPD_ERR_UNKNOWN") == 0);
+    /* Middlebox-analysis numbers and names (pinned, never reused). */
+    TRUE(MPD_ABI_VERSION == 2);
+    TRUE(MPD_EVENT_MAPPING == 18 && MPD_EVENT_TCP_CHECKSUM_BAD == 19 && MPD_EVENT_MIRRORED == 20 &&
+         MPD_EVENT_STRIPPED == 21 && MPD_EVENT_MP_FAIL_MATCHED == 22);
+    TRUE(MPD_DSS_VALID == 1 && MPD_DSS_INVALID == 2 && MPD_DSS_UNVERIFIABLE == 3);
+    TRUE(MPD_VERDICT_UNKNOWN == 0 && MPD_VERDICT_MPTCP == 1 && MPD_VERDICT_MIRRORED == 2 &&
+         MPD_VERDICT_STRIPPED == 3 && MPD_VERDICT_FALLBACK_AFTER_FAIL == 4 &&
+         MPD_VERDICT_PLAIN_TCP == 5);
+    TRUE(strcmp(mpd_verdict_str(MPD_VERDICT_FALLBACK_AFTER_FAIL), "fallback_after_fail") == 0);
+    TRUE(strcmp(mpd_dss_reason_str(MPD_DSS_REASON_GAP), "gap") == 0);
+    TRUE(strcmp(mpd_mirror_evidence_str(MPD_MIRROR_OPTIONS_ECHO), "options_echo") == 0);
+    TRUE(strcmp(mpd_strip_evidence_str(MPD_STRIP_SYNACK), "synack_without_mp_capable") == 0);
+    TRUE(MPD_MP_FAIL_FLAGGED == 1 && MPD_MP_FAIL_NOT_FLAGGED == 2 && MPD_MP_FAIL_ECHO == 3);
     TRUE(strcmp(mpd_status_str(-7), "MPD_ERR_UNKNOWN") == 0);
     TRUE(strcmp(mpd_addr_class_str(16), "global") == 0);
     TRUE(strcmp(mpd_addr_class_str(0), "unknown") == 0);
@@ -76,6 +90,16 @@ int main(void)
     EXPECT(mpd_dissector_init(raw, size - 1, 64, seed, &d), MPD_ERR_TOO_SMALL);
     EXPECT(mpd_dissector_init(raw, size, 48, seed, &d), MPD_ERR_BAD_CAPACITY);
     TRUE(d == NULL);
+    mpd_options bad = {.verify_tcp_checksum = 2};
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
+    bad = (mpd_options){._reserved = {1}};
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, NULL, NULL), MPD_ERR_NULL);
+    TRUE(d == NULL);
+    const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &opts, &d), MPD_OK);
+    TRUE((void *)d == (void *)raw);
+    d = NULL;
     EXPECT(mpd_dissector_init(raw, size, 64, seed, &d), MPD_OK);
     TRUE((void *)d == (void *)raw);
 
@@ -96,12 +120,14 @@ int main(void)
     EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 1000, &r), MPD_OK);
     TRUE(r.kind == MPD_KIND_MPTCP && r.subflow_id != 0 && r.conn_id == 0);
     TRUE(r.src_port == 40000 && r.dst_port == 80 && r.tcp_flags == 0x002);
-    TRUE(r.verdicts_reserved[0] == 0);
+    TRUE(r.src.family == 4 && r.src.port == 40000 && r.src.addr[0] == 10 && r.src.addr[3] == 1);
+    TRUE(r.dst.family == 4 && r.dst.port == 80 && r.dst.addr[3] == 2);
 
     /* lookups */
     mpd_subflow_summary s;
     EXPECT(mpd_subflow_get(d, r.subflow_id, &s), MPD_OK);
     TRUE(s.src.family == 4 && s.src.port == 40000 && s.state == 1 && s.syn_ts == 1000);
+    TRUE(s.verdict == MPD_VERDICT_MPTCP && s.mirror_evidence == 0 && s.dss_valid == 0);
     EXPECT(mpd_subflow_get(d, r.subflow_id + 1, &s), MPD_ERR_NOT_FOUND);
     EXPECT(mpd_subflow_get(d, 0, &s), MPD_ERR_NOT_FOUND);
     EXPECT(mpd_subflow_get(d, r.subflow_id, NULL), MPD_ERR_NULL);

@@ -16,6 +16,12 @@
  *
  * At the end it prints one JSON line of totals (the same totals
  * check.sh computes from `mpdissect conns`) and one of steering costs.
+ * Like the CLI, the dissectors verify TCP checksums and report every DSS
+ * mapping verdict; each worker keeps the mirroring/stripping evidence and
+ * infinite-mapping flag of its connections (from events, next to its set
+ * of connection ids) to count the connections' middlebox verdicts, and
+ * sums the mapping verdicts. Handshakes that never became a connection
+ * are not counted (check.sh's totals leave out `"id": null` objects).
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -94,13 +100,20 @@ struct totals {
     uint64_t packets, connections, subflows, joins, hmac_valid, hmac_invalid,
         hmac_unverifiable, add_addr, fastclose, mp_fail, checksum, remove_addr, mp_prio,
         reinjected;
+    uint64_t verdict[6];   /* by MPD_VERDICT_* */
+    uint64_t dss[4];       /* valid, invalid, unverifiable, not negotiated */
 };
+
+/* Per-connection analysis flags (next to the connection id in `seen`). */
+#define AN_STRIP_SHIFT 4
+#define AN_INFINITE 0x100
 
 struct worker {
     unsigned idx, lcore;
     struct rte_ring *ring;
     mpd_dissector *d;
     uint64_t *seen;         /* set of connection ids created here */
+    uint16_t *an;           /* per `seen` entry: mirror | strip << 4 | AN_INFINITE */
     uint64_t *client_pub;   /* conn slot -> conn id whose client token is published */
     uint32_t capacity;
     _Atomic uint64_t done;  /* frames processed (for the dispatcher's barrier) */
@@ -125,6 +138,19 @@ static void seen_add(struct worker *w, uint64_t id)
             return;
         }
     }
+}
+
+/* The analysis flags of a connection created here (NULL: not seen). */
+static uint16_t *seen_an(struct worker *w, uint64_t id)
+{
+    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
+        uint64_t e = w->seen[at & (SEEN_SIZE - 1)];
+        if (e == 0)
+            return NULL;
+        if (e == id)
+            return &w->an[at & (SEEN_SIZE - 1)];
+    }
+    return NULL;
 }
 
 static bool seen_has(const struct worker *w, uint64_t id)
@@ -159,6 +185,15 @@ static void count_conn(struct worker *w, const mpd_conn_summary *c)
     w->t.remove_addr += c->remove_addr;
     w->t.mp_prio += c->mp_prio;
     w->t.reinjected += c->reinjected_c2s + c->reinjected_s2c;
+    /* The verdict as `mpdissect conns` derives it from the events (the
+     * summary's own verdict is not available for removed entries). */
+    const uint16_t *a = seen_an(w, c->id);
+    uint16_t f = a ? *a : 0;
+    uint8_t v = (f & 0xf)                          ? MPD_VERDICT_MIRRORED
+                : (f >> AN_STRIP_SHIFT) & 0xf      ? MPD_VERDICT_STRIPPED
+                : (c->mp_fail || (f & AN_INFINITE)) ? MPD_VERDICT_FALLBACK_AFTER_FAIL
+                                                   : MPD_VERDICT_MPTCP;
+    w->t.verdict[v]++;
 }
 
 static void handle(struct worker *w, struct rte_mbuf *m)
@@ -190,6 +225,20 @@ static void handle(struct worker *w, struct rte_mbuf *m)
             w->publishes++;
         } else if (e->kind == MPD_EVENT_ADDR_ADVERTISED && !e->echo) {
             w->t.add_addr++;
+        } else if (e->kind == MPD_EVENT_MAPPING) {
+            unsigned k = e->reason == MPD_DSS_VALID     ? 0
+                         : e->reason == MPD_DSS_INVALID ? 1
+                         : e->dss_reason == MPD_DSS_REASON_NOT_NEGOTIATED ? 3
+                                                                           : 2;
+            w->t.dss[k]++;
+            uint16_t *a = seen_an(w, e->conn_id);
+            if (a && e->dss_reason == MPD_DSS_REASON_INFINITE_MAPPING)
+                *a |= AN_INFINITE;
+        } else if ((e->kind == MPD_EVENT_MIRRORED || e->kind == MPD_EVENT_STRIPPED) && e->conn_id) {
+            uint16_t *a = seen_an(w, e->conn_id);
+            if (a)
+                *a |= e->kind == MPD_EVENT_MIRRORED ? e->evidence
+                                                    : (uint16_t)(e->evidence << AN_STRIP_SHIFT);
         }
     }
     /* Client token (joins towards the client): known once the client's key
@@ -391,10 +440,13 @@ int main(int argc, char **argv)
         w->capacity = capacity;
         w->ring = rte_ring_create(name, RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
         w->seen = rte_zmalloc_socket("mpd_seen", SEEN_SIZE * sizeof(uint64_t), 64, sock);
+        w->an = rte_zmalloc_socket("mpd_an", SEEN_SIZE * sizeof(uint16_t), 64, sock);
         w->client_pub = rte_zmalloc_socket("mpd_pub", capacity * sizeof(uint64_t), 64, sock);
-        if (!w->ring || !w->seen || !w->client_pub)
+        if (!w->ring || !w->seen || !w->an || !w->client_pub)
             rte_exit(EXIT_FAILURE, "out of memory for worker %u\n", wi);
-        s = mpd_dissector_init(mem, size, capacity, seed, &w->d);
+        /* `mpdissect conns`' options: TCP checksums, every mapping verdict. */
+        const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};
+        s = mpd_dissector_init_ex(mem, size, capacity, seed, &opts, &w->d);
         if (s != MPD_OK)
             rte_exit(EXIT_FAILURE, "mpd_dissector_init: %s\n", mpd_status_str(s));
         workers[wi++] = w;
@@ -474,6 +526,10 @@ int main(int argc, char **argv)
         t.remove_addr += w->t.remove_addr;
         t.mp_prio += w->t.mp_prio;
         t.reinjected += w->t.reinjected;
+        for (unsigned k = 0; k < 6; k++)
+            t.verdict[k] += w->t.verdict[k];
+        for (unsigned k = 0; k < 4; k++)
+            t.dss[k] += w->t.dss[k];
         dis += w->dissect_cycles;
         pub += w->publish_cycles;
         pubs += w->publishes;
@@ -483,10 +539,16 @@ int main(int argc, char **argv)
            ",\"hmac_valid\":%" PRIu64 ",\"hmac_invalid\":%" PRIu64
            ",\"hmac_unverifiable\":%" PRIu64 ",\"add_addr\":%" PRIu64 ",\"remove_addr\":%" PRIu64
            ",\"mp_prio\":%" PRIu64 ",\"mp_fail\":%" PRIu64 ",\"fastclose\":%" PRIu64
-           ",\"checksum\":%" PRIu64 ",\"reinjected\":%" PRIu64 "}\n",
+           ",\"checksum\":%" PRIu64 ",\"reinjected\":%" PRIu64 ",\"verdict_mptcp\":%" PRIu64
+           ",\"verdict_mirrored\":%" PRIu64 ",\"verdict_stripped\":%" PRIu64
+           ",\"verdict_fallback_after_fail\":%" PRIu64 ",\"dss_valid\":%" PRIu64
+           ",\"dss_invalid\":%" PRIu64 ",\"dss_unverifiable\":%" PRIu64
+           ",\"dss_not_negotiated\":%" PRIu64 "}\n",
            t.connections, t.subflows, t.joins, t.hmac_valid, t.hmac_invalid,
            t.hmac_unverifiable, t.add_addr, t.remove_addr, t.mp_prio, t.mp_fail, t.fastclose,
-           t.checksum, t.reinjected);
+           t.checksum, t.reinjected, t.verdict[MPD_VERDICT_MPTCP], t.verdict[MPD_VERDICT_MIRRORED],
+           t.verdict[MPD_VERDICT_STRIPPED], t.verdict[MPD_VERDICT_FALLBACK_AFTER_FAIL], t.dss[0],
+           t.dss[1], t.dss[2], t.dss[3]);
     double f = ds.frames ? (double)ds.frames : 1.0;
     double ns = 1e9 / (double)hz;
     fprintf(stderr,

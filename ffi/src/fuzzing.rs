@@ -10,7 +10,12 @@
 //! Invariants: every call returns one of the documented status codes;
 //! `MPD_ERR_PANIC` (a panic caught at the boundary) and `MPD_ERR_POISONED`
 //! never happen; the calls that must succeed do; an id a result returns can
-//! be looked up. This module owns that oracle, and must not be linked into
+//! be looked up; the analysis fields of a live entry's summary are
+//! consistent (a known verdict, evidence bits within their sets, a verdict
+//! that agrees with the evidence), and an entry read back from the removal
+//! buffer has none (`MPD_VERDICT_UNKNOWN`, zero counters). The options of
+//! [`mpd_dissector_init_ex`] come from the program (invalid ones must be
+//! refused). This module owns that oracle, and must not be linked into
 //! a release build (it allocates the dissector's memory with `Vec`).
 #![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
 
@@ -48,7 +53,7 @@ impl<'a> Prog<'a> {
 
 fn documented(s: mpd_status) -> mpd_status {
     assert!(
-        (MPD_OK..=MPD_ERR_BAD_LENGTH).contains(&s),
+        (MPD_OK..=MPD_ERR_BAD_OPTIONS).contains(&s),
         "undocumented status {s}"
     );
     assert_ne!(s, MPD_ERR_PANIC, "a panic reached the boundary");
@@ -57,6 +62,32 @@ fn documented(s: mpd_status) -> mpd_status {
 }
 
 const LINKTYPES: [u32; 10] = [1, 9, 12, 14, 101, 113, 228, 229, 276, 0xdead];
+
+/// The analysis fields of a live connection's summary are consistent.
+fn check_conn(c: &mpd_conn_summary) {
+    assert!(
+        (MPD_VERDICT_MPTCP..=MPD_VERDICT_FALLBACK_AFTER_FAIL).contains(&c.verdict),
+        "verdict {}",
+        c.verdict
+    );
+    assert!(c.mirror_evidence < 16 && c.strip_evidence < 16 && c.infinite_mapping <= 1);
+    let want = if c.mirror_evidence != 0 {
+        MPD_VERDICT_MIRRORED
+    } else if c.strip_evidence != 0 {
+        MPD_VERDICT_STRIPPED
+    } else if c.mp_fail > 0 || c.infinite_mapping == 1 {
+        MPD_VERDICT_FALLBACK_AFTER_FAIL
+    } else {
+        MPD_VERDICT_MPTCP
+    };
+    assert_eq!(c.verdict, want, "verdict vs evidence");
+}
+
+/// The analysis fields of a live subflow's summary are consistent.
+fn check_subflow(s: &mpd_subflow_summary) {
+    assert!((MPD_VERDICT_MPTCP..=MPD_VERDICT_STRIPPED).contains(&s.verdict));
+    assert!(s.mirror_evidence < 16 && s.strip_evidence < 16);
+}
 
 /// The oracle: see the module documentation.
 pub fn c_abi(data: &[u8]) {
@@ -94,10 +125,33 @@ pub fn c_abi(data: &[u8]) {
             MPD_ERR_NULL
         );
         assert!(h.is_null());
-        assert_eq!(
-            mpd_dissector_init(base, size, capacity, seed.as_ptr(), &mut h),
-            MPD_OK
-        );
+    }
+    let flags = p.u8();
+    let opts = mpd_options {
+        verify_tcp_checksum: flags & 3,
+        dss_all_events: (flags >> 2) & 3,
+        _reserved: [0, 0, 0, 0, 0, (flags >> 4) & 1],
+    };
+    let valid = opts.verify_tcp_checksum <= 1 && opts.dss_all_events <= 1 && flags & 16 == 0;
+    // SAFETY: `base` is valid for `size` bytes; seed, options and out are live.
+    let s = unsafe { mpd_dissector_init_ex(base, size, capacity, seed.as_ptr(), &opts, &mut h) };
+    if valid {
+        assert_eq!(s, MPD_OK);
+    } else {
+        assert_eq!(s, MPD_ERR_BAD_OPTIONS);
+        assert!(h.is_null());
+        // SAFETY: as above; null options are the defaults.
+        let s = unsafe {
+            mpd_dissector_init_ex(
+                base,
+                size,
+                capacity,
+                seed.as_ptr(),
+                core::ptr::null(),
+                &mut h,
+            )
+        };
+        assert_eq!(s, MPD_OK);
     }
     assert!(!h.is_null());
 
@@ -129,6 +183,7 @@ pub fn c_abi(data: &[u8]) {
                             MPD_OK,
                             "fresh conn id"
                         );
+                        check_conn(&c);
                     }
                     if r.subflow_id != 0 {
                         last_subflow = r.subflow_id;
@@ -139,6 +194,7 @@ pub fn c_abi(data: &[u8]) {
                             MPD_OK,
                             "fresh subflow id"
                         );
+                        check_subflow(&sf);
                     }
                 } else {
                     assert_eq!(s, MPD_ERR_BAD_LINKTYPE, "dissect refused a frame");
@@ -169,9 +225,12 @@ pub fn c_abi(data: &[u8]) {
                         if documented(mpd_conn_next(h, &mut cursor, &mut c)) != MPD_OK {
                             break;
                         }
+                        check_conn(&c);
                     }
                     cursor = 0;
-                    documented(mpd_subflow_next(h, &mut cursor, &mut sf));
+                    if documented(mpd_subflow_next(h, &mut cursor, &mut sf)) == MPD_OK {
+                        check_subflow(&sf);
+                    }
                 }
             }
             5 => {
@@ -180,7 +239,12 @@ pub fn c_abi(data: &[u8]) {
                 // SAFETY: live handle, writable outs.
                 unsafe {
                     assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
-                    documented(mpd_removed_get(h, u32::from(p.u8()), &mut rm));
+                    if documented(mpd_removed_get(h, u32::from(p.u8()), &mut rm)) == MPD_OK {
+                        // Removed entries carry no analysis.
+                        assert_eq!(rm.conn.verdict, MPD_VERDICT_UNKNOWN);
+                        assert_eq!(rm.subflow.verdict, MPD_VERDICT_UNKNOWN);
+                        assert_eq!(rm.conn.dss_valid + rm.subflow.dss_valid, 0);
+                    }
                 }
             }
             6 => {

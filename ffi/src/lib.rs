@@ -18,8 +18,11 @@
 //! caller and the CLI evict identically).
 //!
 //! The block is carved, in order, into a header (magic, [`DissectorState`],
-//! the three [`TableState`]s, the removal buffer), the three slot arrays and
-//! the three index arrays, each at its natural alignment. Every call
+//! the three [`TableState`]s, the removal buffer), the three slot arrays,
+//! the three index arrays and the two analysis side arrays
+//! ([`SubflowAnalysis`] per subflow slot, [`ConnAnalysis`] per connection
+//! slot, 80 bytes each), each at its natural alignment: 616 bytes per unit
+//! of capacity. Every call
 //! re-attaches the tables ([`FlowTableView::attach`]) over that memory: O(1),
 //! no copy.
 //!
@@ -43,12 +46,23 @@
 //! * **No allocation**: no entry point allocates (a counting global
 //!   allocator test calls every one of them).
 //!
-//! # Not yet exposed
+//! # Middlebox analysis
 //!
-//! The DSS-checksum verdict per mapping and the mirroring verdict per
-//! connection are being added to the core; [`mpd_result`] and
-//! [`mpd_conn_summary`] reserve zeroed room for them (`verdicts_reserved`)
-//! until they land.
+//! Every dissector runs the core's middlebox analysis
+//! ([`mptcp_dissect::analysis`]): DSS-checksum verdicts per mapping
+//! ([`MPD_EVENT_MAPPING`], `MPD_DSS_*`), TCP checksum errors (with
+//! [`mpd_options::verify_tcp_checksum`]), mirroring and stripping evidence
+//! ([`MPD_EVENT_MIRRORED`] / [`MPD_EVENT_STRIPPED`], `MPD_MIRROR_*` /
+//! `MPD_STRIP_*` bits) and the MP_FAIL correlation
+//! ([`MPD_EVENT_MP_FAIL_MATCHED`]). Live connections and subflows carry
+//! their verdict (`MPD_VERDICT_*`) and counters in their summaries; an
+//! entry read back with [`mpd_removed_get`] does not (its analysis state is
+//! reused by the entry that replaced it): `verdict` is then
+//! `MPD_VERDICT_UNKNOWN` and the counters are zero — accumulate the events
+//! to keep them past eviction (as `examples/c/mpd_conns.c` and
+//! `mpdissect conns` do). [`mpd_dissector_init`] uses the core defaults
+//! (TCP checksums not verified, only invalid and unverifiable mappings
+//! reported as events); [`mpd_dissector_init_ex`] takes [`mpd_options`].
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
@@ -59,6 +73,9 @@ use std::ffi::{c_char, c_int};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mptcp_dissect::addr::AddrClass;
+use mptcp_dissect::analysis::{
+    ConnAnalysis, DssVerdict, MiddleboxVerdict, MpFailMatch, SubflowAnalysis, UnverifiableReason,
+};
 use mptcp_dissect::dissector::{
     ConnId, DissectorConfig, DissectorState, DissectorStats, DissectorView, Event, FallbackReason,
     Gone, JoinRejectReason, RemovalCause, TableKind, MAX_EVENTS,
@@ -104,6 +121,8 @@ pub const MPD_ERR_BAD_HANDLE: mpd_status = 8;
 pub const MPD_ERR_POISONED: mpd_status = 9;
 /// The frame is longer than the library accepts (`len` > `isize::MAX`).
 pub const MPD_ERR_BAD_LENGTH: mpd_status = 10;
+/// An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
+pub const MPD_ERR_BAD_OPTIONS: mpd_status = 11;
 
 /// The static, NUL-terminated name of a status code (`"MPD_OK"`,
 /// `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never
@@ -122,7 +141,84 @@ pub extern "C" fn mpd_status_str(status: c_int) -> *const c_char {
         MPD_ERR_BAD_HANDLE => b"MPD_ERR_BAD_HANDLE\0",
         MPD_ERR_POISONED => b"MPD_ERR_POISONED\0",
         MPD_ERR_BAD_LENGTH => b"MPD_ERR_BAD_LENGTH\0",
+        MPD_ERR_BAD_OPTIONS => b"MPD_ERR_BAD_OPTIONS\0",
         _ => b"MPD_ERR_UNKNOWN\0",
+    };
+    s.as_ptr().cast()
+}
+
+/// Names for a 1-based code (`"unknown"` outside the table).
+fn name_of(code: u8, names: &[&'static [u8]]) -> *const c_char {
+    let s: &'static [u8] = usize::from(code)
+        .checked_sub(1)
+        .and_then(|i| names.get(i))
+        .copied()
+        .unwrap_or(b"unknown\0");
+    s.as_ptr().cast()
+}
+
+/// The static, NUL-terminated name of a middlebox verdict (`MPD_VERDICT_*`)
+/// as `mpdissect conns` prints it: `"mptcp"`, `"mirrored"`, `"stripped"`,
+/// `"fallback_after_fail"`, `"plain_tcp"` (`"unknown"` otherwise).
+#[no_mangle]
+pub extern "C" fn mpd_verdict_str(verdict: u8) -> *const c_char {
+    name_of(
+        verdict,
+        &[
+            b"mptcp\0",
+            b"mirrored\0",
+            b"stripped\0",
+            b"fallback_after_fail\0",
+            b"plain_tcp\0",
+        ],
+    )
+}
+
+/// The static, NUL-terminated name of an unverifiable-mapping reason
+/// (`MPD_DSS_REASON_*`) as `mpdissect conns` prints it (`"gap"`,
+/// `"truncated"`, `"not_negotiated"`, `"missing_checksum"`,
+/// `"infinite_mapping"`, `"overlapping_mapping"`; `"unknown"` otherwise).
+#[no_mangle]
+pub extern "C" fn mpd_dss_reason_str(reason: u8) -> *const c_char {
+    name_of(
+        reason,
+        &[
+            b"gap\0",
+            b"truncated\0",
+            b"not_negotiated\0",
+            b"missing_checksum\0",
+            b"infinite_mapping\0",
+            b"overlapping_mapping\0",
+        ],
+    )
+}
+
+/// The static, NUL-terminated name of ONE mirroring evidence bit
+/// (`MPD_MIRROR_*`) as `mpdissect conns` prints it in `mirror_evidence`
+/// (`"unknown"` for anything but a single known bit).
+#[no_mangle]
+pub extern "C" fn mpd_mirror_evidence_str(bit: u8) -> *const c_char {
+    let s: &'static [u8] = match bit {
+        MPD_MIRROR_V0_KEY_ECHO => b"v0_key_echo\0",
+        MPD_MIRROR_V1_KEYLESS => b"v1_keyless_synack\0",
+        MPD_MIRROR_JOIN_SYN_ECHO => b"join_syn_echo\0",
+        MPD_MIRROR_OPTIONS_ECHO => b"options_echo\0",
+        _ => b"unknown\0",
+    };
+    s.as_ptr().cast()
+}
+
+/// The static, NUL-terminated name of ONE stripping evidence bit
+/// (`MPD_STRIP_*`) as `mpdissect conns` prints it in `strip_evidence`
+/// (`"unknown"` for anything but a single known bit).
+#[no_mangle]
+pub extern "C" fn mpd_strip_evidence_str(bit: u8) -> *const c_char {
+    let s: &'static [u8] = match bit {
+        MPD_STRIP_SYNACK => b"synack_without_mp_capable\0",
+        MPD_STRIP_THIRD_ACK => b"third_ack_without_mp_capable\0",
+        MPD_STRIP_FIRST_DATA => b"first_data_without_dss\0",
+        MPD_STRIP_JOIN_SYNACK => b"join_synack_without_mp_join\0",
+        _ => b"unknown\0",
     };
     s.as_ptr().cast()
 }
@@ -162,8 +258,10 @@ pub extern "C" fn mpd_addr_class_str(class: u8) -> *const c_char {
 // Constants
 // ---------------------------------------------------------------------------
 
-/// Version of this ABI (bumped on any incompatible change).
-pub const MPD_ABI_VERSION: u32 = 1;
+/// Version of this ABI (bumped on any incompatible change). 2: middlebox
+/// analysis (new fields in `mpd_event`, `mpd_result`, the summaries and
+/// `mpd_stats`; larger dissector memory).
+pub const MPD_ABI_VERSION: u32 = 2;
 /// Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 pub const MPD_MAX_EVENTS: usize = 8;
 /// Table removals kept per [`mpd_dissect`] call (see [`mpd_removed_get`]).
@@ -288,6 +386,86 @@ pub const MPD_EVENT_SUBFLOW_CLOSED: u32 = 15;
 pub const MPD_EVENT_EVICTED: u32 = 16;
 /// Event: an insertion was refused, the table is full (`table`).
 pub const MPD_EVENT_TABLE_FULL: u32 = 17;
+/// Event: a DSS mapping got its checksum verdict (`conn_*`, `subflow_id`,
+/// `role` = sender, `value` = 64-bit DSN, `data_len`, `reason` =
+/// `MPD_DSS_*`, `dss_reason` = `MPD_DSS_REASON_*` if unverifiable,
+/// `tcp_verified`). Invalid and unverifiable mappings always; valid and
+/// not-negotiated ones with [`mpd_options::dss_all_events`].
+pub const MPD_EVENT_MAPPING: u32 = 18;
+/// Event: a segment of a tracked subflow had a wrong TCP checksum
+/// (`subflow_id`; with [`mpd_options::verify_tcp_checksum`]).
+pub const MPD_EVENT_TCP_CHECKSUM_BAD: u32 = 19;
+/// Event: a SYN/ACK mirrored its SYN's options (`subflow_id`, `conn_*` if
+/// a connection exists, `evidence` = new `MPD_MIRROR_*` bits).
+pub const MPD_EVENT_MIRRORED: u32 = 20;
+/// Event: MPTCP options were stripped on the path (`subflow_id`, `conn_*`
+/// if known, `evidence` = new `MPD_STRIP_*` bits).
+pub const MPD_EVENT_STRIPPED: u32 = 21;
+/// Event: an MP_FAIL correlated with the DSS verdicts (`conn_*`, `value` =
+/// the MP_FAIL's DSN, `reason` = `MPD_MP_FAIL_*`); follows its
+/// `MPD_EVENT_MP_FAIL`.
+pub const MPD_EVENT_MP_FAIL_MATCHED: u32 = 22;
+
+/// DSS verdict (`MPD_EVENT_MAPPING`'s `reason`): the checksum matched.
+pub const MPD_DSS_VALID: u32 = 1;
+/// DSS verdict: the checksum did not match (payload or mapping changed).
+pub const MPD_DSS_INVALID: u32 = 2;
+/// DSS verdict: could not be checked (`dss_reason` says why).
+pub const MPD_DSS_UNVERIFIABLE: u32 = 3;
+
+/// Why a mapping was unverifiable: bytes not captured (gap, reordering).
+pub const MPD_DSS_REASON_GAP: u8 = 1;
+/// Unverifiable: a segment was cut by the snap length.
+pub const MPD_DSS_REASON_TRUNCATED: u8 = 2;
+/// Unverifiable: checksums not negotiated (counted apart, as
+/// `dss_not_negotiated`).
+pub const MPD_DSS_REASON_NOT_NEGOTIATED: u8 = 3;
+/// Unverifiable: checksums negotiated but this DSS has none.
+pub const MPD_DSS_REASON_MISSING_CHECKSUM: u8 = 4;
+/// Unverifiable: an infinite mapping (fallback).
+pub const MPD_DSS_REASON_INFINITE_MAPPING: u8 = 5;
+/// Unverifiable: a new mapping overlapped the incomplete current one.
+pub const MPD_DSS_REASON_OVERLAPPING_MAPPING: u8 = 6;
+
+/// Middlebox verdict: not known (an entry read with [`mpd_removed_get`]).
+pub const MPD_VERDICT_UNKNOWN: u8 = 0;
+/// Middlebox verdict: MPTCP end to end, no interference seen.
+pub const MPD_VERDICT_MPTCP: u8 = 1;
+/// Middlebox verdict: the SYN/ACK mirrored the SYN's options.
+pub const MPD_VERDICT_MIRRORED: u8 = 2;
+/// Middlebox verdict: MPTCP options were stripped on the path.
+pub const MPD_VERDICT_STRIPPED: u8 = 3;
+/// Middlebox verdict: fell back after MP_FAIL or an infinite mapping.
+pub const MPD_VERDICT_FALLBACK_AFTER_FAIL: u8 = 4;
+/// Middlebox verdict: MPTCP never offered (not produced by the core for a
+/// tracked entry; reserved for callers' handshake reports).
+pub const MPD_VERDICT_PLAIN_TCP: u8 = 5;
+
+/// Mirroring evidence bit: a v0 SYN/ACK carrying the SYN's key.
+pub const MPD_MIRROR_V0_KEY_ECHO: u8 = 1;
+/// Mirroring evidence bit: a v1 SYN/ACK MP_CAPABLE without a key.
+pub const MPD_MIRROR_V1_KEYLESS: u8 = 2;
+/// Mirroring evidence bit: a SYN/ACK repeating the SYN's MP_JOIN.
+pub const MPD_MIRROR_JOIN_SYN_ECHO: u8 = 4;
+/// Mirroring evidence bit: the SYN/ACK's options are the SYN's, byte for byte.
+pub const MPD_MIRROR_OPTIONS_ECHO: u8 = 8;
+
+/// Stripping evidence bit: an MP_CAPABLE SYN answered without MP_CAPABLE.
+pub const MPD_STRIP_SYNACK: u8 = 1;
+/// Stripping evidence bit: an MP_CAPABLE SYN/ACK, then a third ACK without it.
+pub const MPD_STRIP_THIRD_ACK: u8 = 2;
+/// Stripping evidence bit: the first payload of a v1 subflow without DSS.
+pub const MPD_STRIP_FIRST_DATA: u8 = 4;
+/// Stripping evidence bit: an MP_JOIN SYN answered without MP_JOIN.
+pub const MPD_STRIP_JOIN_SYNACK: u8 = 8;
+
+/// MP_FAIL match (`MPD_EVENT_MP_FAIL_MATCHED`'s `reason`): an invalid
+/// mapping contains its DSN.
+pub const MPD_MP_FAIL_FLAGGED: u32 = 1;
+/// MP_FAIL match: no flagged mapping contains its DSN.
+pub const MPD_MP_FAIL_NOT_FLAGGED: u32 = 2;
+/// MP_FAIL match: the answer to the other endpoint's MP_FAIL.
+pub const MPD_MP_FAIL_ECHO: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // C types
@@ -314,6 +492,14 @@ pub struct mpd_endpoint {
 }
 
 impl mpd_endpoint {
+    /// cbindgen:ignore
+    const ZERO: mpd_endpoint = mpd_endpoint {
+        family: 0,
+        _pad: 0,
+        port: 0,
+        addr: [0; 16],
+    };
+
     fn new(ip: IpAddr, port: u16) -> Self {
         let mut addr = [0u8; 16];
         let family = match ip {
@@ -377,8 +563,18 @@ pub struct mpd_event {
     pub table: u8,
     /// `MPD_CLASS_*` (EVICTED).
     pub evict_class: u8,
+    /// `MPD_DSS_REASON_*` of an unverifiable mapping (MAPPING).
+    pub dss_reason: u8,
+    /// 1 if every segment of the mapping had a verified TCP checksum
+    /// (MAPPING; for an invalid one: "TCP valid, DSS invalid").
+    pub tcp_verified: u8,
+    /// Data-level length of the mapping (MAPPING).
+    pub data_len: u16,
+    /// New evidence bits: `MPD_MIRROR_*` (MIRRORED), `MPD_STRIP_*`
+    /// (STRIPPED).
+    pub evidence: u8,
     /// Zero.
-    pub _pad: [u8; 6],
+    pub _pad: [u8; 5],
 }
 
 /// The result of one [`mpd_dissect`] call.
@@ -422,9 +618,11 @@ pub struct mpd_result {
     pub n_removed: u32,
     /// The events, in order.
     pub events: [mpd_event; MPD_MAX_EVENTS],
-    /// Reserved for the DSS-checksum verdict per mapping and the mirroring
-    /// verdict per connection (core analysis not merged yet). Always zero.
-    pub verdicts_reserved: [u32; 8],
+    /// Source address and port of the frame (family 0: not IP; port 0:
+    /// not TCP).
+    pub src: mpd_endpoint,
+    /// Destination address and port of the frame.
+    pub dst: mpd_endpoint,
 }
 
 impl mpd_result {
@@ -471,9 +669,14 @@ impl mpd_result {
             backup: 0,
             table: 0,
             evict_class: 0,
-            _pad: [0; 6],
+            dss_reason: 0,
+            tcp_verified: 0,
+            data_len: 0,
+            evidence: 0,
+            _pad: [0; 5],
         }; MPD_MAX_EVENTS],
-        verdicts_reserved: [0; 8],
+        src: mpd_endpoint::ZERO,
+        dst: mpd_endpoint::ZERO,
     };
 }
 
@@ -544,9 +747,35 @@ pub struct mpd_conn_summary {
     pub mp_fail: u16,
     /// Advertised addresses that did not fit the bounded set.
     pub addr_overflow: u16,
-    /// Reserved for the mirroring verdict (core analysis not merged yet).
-    /// Always zero.
-    pub verdicts_reserved: [u32; 4],
+    /// Middlebox verdict, `MPD_VERDICT_*` (`MPD_VERDICT_UNKNOWN` for an
+    /// entry read with [`mpd_removed_get`]: the analysis fields below are
+    /// then zero).
+    pub verdict: u8,
+    /// Mirroring evidence of its subflows (`MPD_MIRROR_*` bits).
+    pub mirror_evidence: u8,
+    /// Stripping evidence of its subflows (`MPD_STRIP_*` bits).
+    pub strip_evidence: u8,
+    /// 1 once an infinite mapping was seen.
+    pub infinite_mapping: u8,
+    /// DSS mappings whose checksum matched (every subflow).
+    pub dss_valid: u32,
+    /// DSS mappings whose checksum did not match.
+    pub dss_invalid: u32,
+    /// DSS mappings that could not be checked (not counting
+    /// `dss_not_negotiated`).
+    pub dss_unverifiable: u32,
+    /// DSS mappings without a checksum, checksums not negotiated.
+    pub dss_not_negotiated: u32,
+    /// Segments of its subflows with a wrong TCP checksum (once linked).
+    pub tcp_checksum_errors: u32,
+    /// MP_FAILs whose DSN is in a mapping found invalid.
+    pub mp_fail_flagged: u16,
+    /// MP_FAILs whose DSN is in no invalid mapping (not echoes).
+    pub mp_fail_not_flagged: u16,
+    /// MP_FAIL echoes.
+    pub mp_fail_echo: u16,
+    /// Zero.
+    pub _pad: u16,
 }
 
 /// A subflow's state, oriented client → server.
@@ -589,8 +818,27 @@ pub struct mpd_subflow_summary {
     pub hmac: u8,
     /// 1 if `rtt_us` is set.
     pub has_rtt: u8,
+    /// Middlebox verdict of its own handshake, `MPD_VERDICT_*`
+    /// (`MPD_VERDICT_UNKNOWN` for an entry read with [`mpd_removed_get`]:
+    /// the analysis fields below are then zero).
+    pub verdict: u8,
+    /// Mirroring evidence of its handshake (`MPD_MIRROR_*` bits).
+    pub mirror_evidence: u8,
+    /// Stripping evidence (`MPD_STRIP_*` bits).
+    pub strip_evidence: u8,
+    /// DSS mappings on this subflow whose checksum matched.
+    pub dss_valid: u32,
+    /// DSS mappings whose checksum did not match.
+    pub dss_invalid: u32,
+    /// DSS mappings that could not be checked (not counting
+    /// `dss_not_negotiated`).
+    pub dss_unverifiable: u32,
+    /// DSS mappings without a checksum, checksums not negotiated.
+    pub dss_not_negotiated: u32,
+    /// Segments with a wrong TCP checksum.
+    pub tcp_checksum_errors: u32,
     /// Zero.
-    pub _pad: [u8; 3],
+    pub _pad: u32,
 }
 
 /// An entry removed from a table during the last [`mpd_dissect`] call.
@@ -655,6 +903,35 @@ pub struct mpd_stats {
     pub events_dropped: u64,
     /// Removals that did not fit the removal buffer.
     pub removed_dropped: u64,
+    /// DSS mappings whose checksum matched.
+    pub dss_valid: u64,
+    /// DSS mappings whose checksum did not match.
+    pub dss_invalid: u64,
+    /// DSS mappings that could not be checked (not counting
+    /// `dss_not_negotiated`).
+    pub dss_unverifiable: u64,
+    /// DSS mappings without a checksum, checksums not negotiated.
+    pub dss_not_negotiated: u64,
+    /// Segments with a wrong TCP checksum (with `verify_tcp_checksum`).
+    pub tcp_checksum_bad: u64,
+}
+
+/// Options of [`mpd_dissector_init_ex`]. All zero (or a null pointer) means
+/// the defaults, which [`mpd_dissector_init`] uses.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct mpd_options {
+    /// 1: verify the TCP checksum of every segment (IPv4/IPv6
+    /// pseudo-header); segments with a wrong one are counted and reported
+    /// (`MPD_EVENT_TCP_CHECKSUM_BAD`) and their payload is not summed into
+    /// the DSS checksum. Only for captures without checksum offload (a
+    /// capture taken on a TSO/GSO sender has partial checksums). Default 0.
+    pub verify_tcp_checksum: u8,
+    /// 1: report every DSS mapping verdict as `MPD_EVENT_MAPPING` (default
+    /// 0: only invalid and unverifiable ones; the others are only counted).
+    pub dss_all_events: u8,
+    /// Must be zero.
+    pub _reserved: [u8; 6],
 }
 
 /// Stateless facts about one frame, for steering it to a worker before
@@ -680,7 +957,7 @@ pub struct mpd_peek_info {
 // ---------------------------------------------------------------------------
 
 /// cbindgen:ignore
-const MAGIC: u64 = u64::from_le_bytes(*b"mpdissc1");
+const MAGIC: u64 = u64::from_le_bytes(*b"mpdissc2");
 
 /// cbindgen:ignore
 type SubSlot = Slot<FlowKey, Subflow>;
@@ -713,6 +990,8 @@ struct Layout {
     sub_idx: usize,
     conn_idx: usize,
     tok_idx: usize,
+    sub_an: usize,
+    conn_an: usize,
     size: usize,
     align: usize,
 }
@@ -744,10 +1023,24 @@ fn block_layout(capacity: u32) -> Result<Layout, mpd_status> {
         let (sub_idx, at) = part(at, align_of::<u32>(), 4, l.index)?;
         let (conn_idx, at) = part(at, align_of::<u32>(), 4, l.index)?;
         let (tok_idx, at) = part(at, align_of::<u32>(), 4, l.index)?;
+        let (sub_an, at) = part(
+            at,
+            align_of::<SubflowAnalysis>(),
+            size_of::<SubflowAnalysis>(),
+            l.slots,
+        )?;
+        let (conn_an, at) = part(
+            at,
+            align_of::<ConnAnalysis>(),
+            size_of::<ConnAnalysis>(),
+            l.slots,
+        )?;
         let align = align_of::<Header>()
             .max(align_of::<SubSlot>())
             .max(align_of::<ConnSlot>())
-            .max(align_of::<TokSlot>());
+            .max(align_of::<TokSlot>())
+            .max(align_of::<SubflowAnalysis>())
+            .max(align_of::<ConnAnalysis>());
         let size = align_up(at, align)?;
         if size > isize::MAX as usize {
             return None;
@@ -760,6 +1053,8 @@ fn block_layout(capacity: u32) -> Result<Layout, mpd_status> {
             sub_idx,
             conn_idx,
             tok_idx,
+            sub_an,
+            conn_an,
             size,
             align,
         })
@@ -786,6 +1081,8 @@ struct Parts<'a> {
     sub_idx: &'a mut [u32],
     conn_idx: &'a mut [u32],
     tok_idx: &'a mut [u32],
+    sub_an: &'a mut [SubflowAnalysis],
+    conn_an: &'a mut [ConnAnalysis],
 }
 
 /// Checks a handle: non-null, aligned, magic, valid capacity.
@@ -841,7 +1138,8 @@ unsafe fn parts<'a>(base: *mut u8, l: &Layout) -> Parts<'a> {
     // type and its range lies inside the `l.size` bytes of the block; the
     // ranges are pairwise disjoint, so the `&mut` do not alias; every
     // element was written by `mpd_dissector_init` (header, vacant slots,
-    // zeroed indexes) and only ever modified through safe Rust since.
+    // zeroed indexes, fresh analysis entries) and only ever modified
+    // through safe Rust since.
     unsafe {
         Parts {
             hdr: &mut *base.cast::<Header>(),
@@ -851,6 +1149,8 @@ unsafe fn parts<'a>(base: *mut u8, l: &Layout) -> Parts<'a> {
             sub_idx: core::slice::from_raw_parts_mut(base.add(l.sub_idx).cast(), 2 * l.cap),
             conn_idx: core::slice::from_raw_parts_mut(base.add(l.conn_idx).cast(), 2 * l.cap),
             tok_idx: core::slice::from_raw_parts_mut(base.add(l.tok_idx).cast(), 2 * l.cap),
+            sub_an: core::slice::from_raw_parts_mut(base.add(l.sub_an).cast(), l.cap),
+            conn_an: core::slice::from_raw_parts_mut(base.add(l.conn_an).cast(), l.cap),
         }
     }
 }
@@ -880,7 +1180,7 @@ fn with_view<R>(
     let conns =
         FlowTableView::attach(conn_st, p.conns, p.conn_idx).map_err(|_| MPD_ERR_BAD_HANDLE)?;
     let toks = FlowTableView::attach(tok_st, p.toks, p.tok_idx).map_err(|_| MPD_ERR_BAD_HANDLE)?;
-    let mut v = DissectorView::new(state, subs, conns, toks);
+    let mut v = DissectorView::new(state, subs, conns, toks).with_analysis(p.sub_an, p.conn_an);
     Ok(f(&mut v, removed, n_removed, removed_dropped))
 }
 
@@ -1005,7 +1305,28 @@ fn addr_class_c(c: AddrClass) -> u8 {
         .map_or(0, |i| (i + 1) as u8)
 }
 
-fn conn_summary(id: SlotId, c: &Connection) -> mpd_conn_summary {
+fn verdict_c(v: MiddleboxVerdict) -> u8 {
+    match v {
+        MiddleboxVerdict::Mptcp => MPD_VERDICT_MPTCP,
+        MiddleboxVerdict::Mirrored(_) => MPD_VERDICT_MIRRORED,
+        MiddleboxVerdict::Stripped(_) => MPD_VERDICT_STRIPPED,
+        MiddleboxVerdict::FallbackAfterFail => MPD_VERDICT_FALLBACK_AFTER_FAIL,
+        MiddleboxVerdict::PlainTcp => MPD_VERDICT_PLAIN_TCP,
+    }
+}
+
+fn dss_reason_c(r: UnverifiableReason) -> u8 {
+    match r {
+        UnverifiableReason::Gap => MPD_DSS_REASON_GAP,
+        UnverifiableReason::Truncated => MPD_DSS_REASON_TRUNCATED,
+        UnverifiableReason::NotNegotiated => MPD_DSS_REASON_NOT_NEGOTIATED,
+        UnverifiableReason::MissingChecksum => MPD_DSS_REASON_MISSING_CHECKSUM,
+        UnverifiableReason::InfiniteMapping => MPD_DSS_REASON_INFINITE_MAPPING,
+        UnverifiableReason::OverlappingMapping => MPD_DSS_REASON_OVERLAPPING_MAPPING,
+    }
+}
+
+fn conn_summary(id: SlotId, c: &Connection, an: Option<&ConnAnalysis>) -> mpd_conn_summary {
     let (client, server) = c.endpoints();
     let end = if c.end == ConnEnd::Open {
         c.current_end()
@@ -1049,11 +1370,28 @@ fn conn_summary(id: SlotId, c: &Connection) -> mpd_conn_summary {
         mp_prio: c.mp_prio,
         mp_fail: c.mp_fail,
         addr_overflow: c.addr_overflow,
-        verdicts_reserved: [0; 4],
+        verdict: an.map_or(MPD_VERDICT_UNKNOWN, |a| verdict_c(a.verdict(c.mp_fail > 0))),
+        mirror_evidence: an.map_or(0, |a| a.mirror.0),
+        strip_evidence: an.map_or(0, |a| a.strip.0),
+        infinite_mapping: an.is_some_and(ConnAnalysis::infinite_mapping).into(),
+        dss_valid: an.map_or(0, |a| a.counters.valid),
+        dss_invalid: an.map_or(0, |a| a.counters.invalid),
+        dss_unverifiable: an.map_or(0, |a| a.counters.unverifiable),
+        dss_not_negotiated: an.map_or(0, |a| a.counters.not_negotiated),
+        tcp_checksum_errors: an.map_or(0, |a| a.tcp_checksum_errors),
+        mp_fail_flagged: an.map_or(0, |a| a.mp_fail_flagged),
+        mp_fail_not_flagged: an.map_or(0, |a| a.mp_fail_not_flagged),
+        mp_fail_echo: an.map_or(0, |a| a.mp_fail_echo),
+        _pad: 0,
     }
 }
 
-fn subflow_summary(id: SlotId, key: &FlowKey, s: &Subflow) -> mpd_subflow_summary {
+fn subflow_summary(
+    id: SlotId,
+    key: &FlowKey,
+    s: &Subflow,
+    an: Option<&SubflowAnalysis>,
+) -> mpd_subflow_summary {
     let ((src, sport), (dst, dport)) = key.endpoints(s.client_dir());
     mpd_subflow_summary {
         id: id_of(id),
@@ -1085,7 +1423,21 @@ fn subflow_summary(id: SlotId, key: &FlowKey, s: &Subflow) -> mpd_subflow_summar
         addr_id: s.addr_id(),
         hmac: s.hmac().map_or(0, hmac_c),
         has_rtt: s.rtt_us().is_some().into(),
-        _pad: [0; 3],
+        verdict: an.map_or(MPD_VERDICT_UNKNOWN, |a| {
+            verdict_c(MiddleboxVerdict::from_evidence(
+                a.handshake.mirror,
+                a.handshake.strip,
+                false,
+            ))
+        }),
+        mirror_evidence: an.map_or(0, |a| a.handshake.mirror.0),
+        strip_evidence: an.map_or(0, |a| a.handshake.strip.0),
+        dss_valid: an.map_or(0, |a| a.counters.valid),
+        dss_invalid: an.map_or(0, |a| a.counters.invalid),
+        dss_unverifiable: an.map_or(0, |a| a.counters.unverifiable),
+        dss_not_negotiated: an.map_or(0, |a| a.counters.not_negotiated),
+        tcp_checksum_errors: an.map_or(0, |a| a.tcp_checksum_errors),
+        _pad: 0,
     }
 }
 
@@ -1235,6 +1587,66 @@ fn event_c(ev: &Event, view: &DissectorView<'_>) -> mpd_event {
             e.kind = MPD_EVENT_TABLE_FULL;
             e.table = table_c(which);
         }
+        Event::Mapping {
+            conn,
+            subflow,
+            sender,
+            dsn,
+            data_len,
+            verdict,
+            tcp_verified,
+        } => {
+            e.kind = MPD_EVENT_MAPPING;
+            set_conn(&mut e, conn);
+            e.subflow_id = id_of(subflow.0);
+            e.role = role_c(sender);
+            e.value = dsn;
+            e.data_len = data_len;
+            e.tcp_verified = tcp_verified.into();
+            (e.reason, e.dss_reason) = match verdict {
+                DssVerdict::Valid => (MPD_DSS_VALID, 0),
+                DssVerdict::Invalid => (MPD_DSS_INVALID, 0),
+                DssVerdict::Unverifiable(r) => (MPD_DSS_UNVERIFIABLE, dss_reason_c(r)),
+            };
+        }
+        Event::TcpChecksumBad { subflow } => {
+            e.kind = MPD_EVENT_TCP_CHECKSUM_BAD;
+            e.subflow_id = id_of(subflow.0);
+        }
+        Event::Mirrored {
+            subflow,
+            conn,
+            evidence,
+        } => {
+            e.kind = MPD_EVENT_MIRRORED;
+            e.subflow_id = id_of(subflow.0);
+            if let Some(c) = conn {
+                set_conn(&mut e, c);
+            }
+            e.evidence = evidence.0;
+        }
+        Event::Stripped {
+            subflow,
+            conn,
+            evidence,
+        } => {
+            e.kind = MPD_EVENT_STRIPPED;
+            e.subflow_id = id_of(subflow.0);
+            if let Some(c) = conn {
+                set_conn(&mut e, c);
+            }
+            e.evidence = evidence.0;
+        }
+        Event::MpFailMatched { conn, dsn, result } => {
+            e.kind = MPD_EVENT_MP_FAIL_MATCHED;
+            set_conn(&mut e, conn);
+            e.value = dsn;
+            e.reason = match result {
+                MpFailMatch::Flagged => MPD_MP_FAIL_FLAGGED,
+                MpFailMatch::NotFlagged => MPD_MP_FAIL_NOT_FLAGGED,
+                MpFailMatch::Echo => MPD_MP_FAIL_ECHO,
+            };
+        }
     }
     e
 }
@@ -1261,6 +1673,11 @@ fn stats_c(s: DissectorStats, removed_dropped: u64) -> mpd_stats {
         token_collisions: s.token_collisions,
         events_dropped: s.events_dropped,
         removed_dropped,
+        dss_valid: s.dss_valid,
+        dss_invalid: s.dss_invalid,
+        dss_unverifiable: s.dss_unverifiable,
+        dss_not_negotiated: s.dss_not_negotiated,
+        tcp_checksum_bad: s.tcp_checksum_bad,
     }
 }
 
@@ -1304,7 +1721,8 @@ pub unsafe extern "C" fn mpd_dissector_size(
 /// 16-byte hash `seed` (use random bytes: it keys the flow tables' hash),
 /// and writes its handle (a pointer into `mem`) to `*out`. Any previous
 /// content of `mem` is overwritten; re-initialising a block is allowed
-/// (handles to it then see the new, empty dissector).
+/// (handles to it then see the new, empty dissector). Uses the default
+/// options (see [`mpd_dissector_init_ex`]).
 ///
 /// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
 /// `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.
@@ -1321,6 +1739,30 @@ pub unsafe extern "C" fn mpd_dissector_init(
     seed: *const u8,
     out: *mut *mut mpd_dissector,
 ) -> mpd_status {
+    // SAFETY: forwarded caller promises; null options are the defaults.
+    unsafe { mpd_dissector_init_ex(mem, mem_len, capacity, seed, core::ptr::null(), out) }
+}
+
+/// [`mpd_dissector_init`] with options (`opts` null: the defaults, as an
+/// all-zero [`mpd_options`]). The options stay with the dissector across
+/// [`mpd_reset`].
+///
+/// Returns what `mpd_dissector_init` returns, and `MPD_ERR_MISALIGNED` for
+/// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1 or a
+/// non-zero reserved byte.
+///
+/// # Safety
+/// As for [`mpd_dissector_init`]; `opts`, if non-null and aligned, must be
+/// readable.
+#[no_mangle]
+pub unsafe extern "C" fn mpd_dissector_init_ex(
+    mem: *mut core::ffi::c_void,
+    mem_len: usize,
+    capacity: u32,
+    seed: *const u8,
+    opts: *const mpd_options,
+    out: *mut *mut mpd_dissector,
+) -> mpd_status {
     guard(core::ptr::null_mut(), || {
         if mem.is_null() || seed.is_null() {
             return MPD_ERR_NULL;
@@ -1328,6 +1770,22 @@ pub unsafe extern "C" fn mpd_dissector_init(
         if let Err(e) = check_out(out) {
             return e;
         }
+        let o = if opts.is_null() {
+            mpd_options::default()
+        } else if !opts.is_aligned() {
+            return MPD_ERR_MISALIGNED;
+        } else {
+            // SAFETY: non-null, aligned, readable per the caller.
+            unsafe { opts.read() }
+        };
+        if o.verify_tcp_checksum > 1 || o.dss_all_events > 1 || o._reserved != [0; 6] {
+            return MPD_ERR_BAD_OPTIONS;
+        }
+        let config = DissectorConfig {
+            verify_tcp_checksum: o.verify_tcp_checksum == 1,
+            dss_all_events: o.dss_all_events == 1,
+            ..DissectorConfig::default()
+        };
         let l = match block_layout(capacity) {
             Ok(l) => l,
             Err(e) => return e,
@@ -1354,7 +1812,7 @@ pub unsafe extern "C" fn mpd_dissector_init(
                 poisoned: false,
                 n_removed: 0,
                 removed_dropped: 0,
-                state: DissectorState::new(DissectorConfig::default()),
+                state: DissectorState::new(config),
                 sub_st: TableState::new(),
                 conn_st: TableState::new(),
                 tok_st: TableState::new(),
@@ -1373,6 +1831,14 @@ pub unsafe extern "C" fn mpd_dissector_init(
                     .cast::<TokSlot>()
                     .add(i)
                     .write(Slot::VACANT);
+                base.add(l.sub_an)
+                    .cast::<SubflowAnalysis>()
+                    .add(i)
+                    .write(SubflowAnalysis::new());
+                base.add(l.conn_an)
+                    .cast::<ConnAnalysis>()
+                    .add(i)
+                    .write(ConnAnalysis::new());
             }
             base.add(l.sub_idx).write_bytes(0, 4 * 2 * l.cap);
             base.add(l.conn_idx).write_bytes(0, 4 * 2 * l.cap);
@@ -1471,6 +1937,11 @@ pub unsafe extern "C" fn mpd_dissect(
                 (Ok(_), Some(s)) if s.mptcp => MPD_KIND_MPTCP,
                 (Ok(_), Some(_)) => MPD_KIND_TCP,
             };
+            if let Ok(f) = &d.frame {
+                let (sp, dp) = d.segment.map_or((0, 0), |s| (s.src_port, s.dst_port));
+                r.src = mpd_endpoint::new(f.src(), sp);
+                r.dst = mpd_endpoint::new(f.dst(), dp);
+            }
             if let Some(s) = d.segment {
                 r.src_port = s.src_port;
                 r.dst_port = s.dst_port;
@@ -1543,7 +2014,7 @@ pub unsafe extern "C" fn mpd_removed_get(
                 table: MPD_TABLE_CONNECTION,
                 cause: cause_c(cause),
                 conn: {
-                    let mut s = conn_summary(id.slot, &conn);
+                    let mut s = conn_summary(id.slot, &conn, None);
                     s.end = end_c(conn.end);
                     s
                 },
@@ -1557,7 +2028,7 @@ pub unsafe extern "C" fn mpd_removed_get(
             }) => mpd_removed {
                 table: MPD_TABLE_SUBFLOW,
                 cause: cause_c(cause),
-                subflow: subflow_summary(id.0, &key, &subflow),
+                subflow: subflow_summary(id.0, &key, &subflow, None),
                 ..mpd_removed::default()
             },
             None => return MPD_ERR_NOT_FOUND,
@@ -1605,7 +2076,8 @@ pub unsafe extern "C" fn mpd_conn_get(
         let r = unsafe {
             read(h, |v, _| {
                 let id = slot_of(conn_id)?;
-                v.connection(id).map(|c| conn_summary(id, c))
+                v.connection(id)
+                    .map(|c| conn_summary(id, c, v.conn_analysis(id)))
             })
         };
         match r {
@@ -1636,7 +2108,8 @@ pub unsafe extern "C" fn mpd_subflow_get(
         let r = unsafe {
             read(h, |v, _| {
                 let id = slot_of(subflow_id)?;
-                v.subflow(id).map(|(k, s)| subflow_summary(id, k, s))
+                v.subflow(id)
+                    .map(|(k, s)| subflow_summary(id, k, s, v.subflow_analysis(id)))
             })
         };
         match r {
@@ -1672,7 +2145,7 @@ pub unsafe extern "C" fn mpd_conn_next(
             read(h, |v, _| {
                 v.connections()
                     .find(|(id, _)| id.slot.index() >= from)
-                    .map(|(id, c)| conn_summary(id.slot, c))
+                    .map(|(id, c)| conn_summary(id.slot, c, v.conn_analysis(id.slot)))
             })
         };
         match r {
@@ -1709,7 +2182,7 @@ pub unsafe extern "C" fn mpd_subflow_next(
             read(h, |v, _| {
                 v.subflows()
                     .find(|(id, _, _)| id.0.index() >= from)
-                    .map(|(id, k, s)| subflow_summary(id.0, k, s))
+                    .map(|(id, k, s)| subflow_summary(id.0, k, s, v.subflow_analysis(id.0)))
             })
         };
         match r {

@@ -104,6 +104,7 @@ fn status_numbers_are_pinned() {
         (MPD_ERR_BAD_HANDLE, 8, "MPD_ERR_BAD_HANDLE"),
         (MPD_ERR_POISONED, 9, "MPD_ERR_POISONED"),
         (MPD_ERR_BAD_LENGTH, 10, "MPD_ERR_BAD_LENGTH"),
+        (MPD_ERR_BAD_OPTIONS, 11, "MPD_ERR_BAD_OPTIONS"),
     ];
     for (c, n, name) in pinned {
         assert_eq!(c, n, "{name}");
@@ -112,7 +113,7 @@ fn status_numbers_are_pinned() {
         assert_eq!(s.to_str().unwrap(), name);
     }
     // SAFETY: as above.
-    let s = unsafe { CStr::from_ptr(mpd_status_str(11)) };
+    let s = unsafe { CStr::from_ptr(mpd_status_str(12)) };
     assert_eq!(s.to_str().unwrap(), "MPD_ERR_UNKNOWN");
     // SAFETY: as above.
     let s = unsafe { CStr::from_ptr(mpd_status_str(-1)) };
@@ -139,10 +140,16 @@ fn event_and_kind_numbers_are_pinned() {
             MPD_EVENT_TOKEN_COLLISION,
             MPD_EVENT_SUBFLOW_CLOSED,
             MPD_EVENT_EVICTED,
-            MPD_EVENT_TABLE_FULL
+            MPD_EVENT_TABLE_FULL,
+            MPD_EVENT_MAPPING,
+            MPD_EVENT_TCP_CHECKSUM_BAD,
+            MPD_EVENT_MIRRORED,
+            MPD_EVENT_STRIPPED,
+            MPD_EVENT_MP_FAIL_MATCHED,
         ],
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]
     );
+    assert_eq!(MPD_ABI_VERSION, 2);
     assert_eq!(
         [
             MPD_KIND_NOT_IP,
@@ -171,8 +178,9 @@ fn sizes_grow_linearly_and_bad_capacities_are_refused() {
     assert!(a.is_power_of_two());
     let (_, s2k, _) = size(2048);
     let per_entry = (s2k - s1k) / 1024;
-    // Subflow slot + connection slot + token slot + 3 × 8 index bytes.
-    assert!(per_entry > 300 && per_entry < 1024, "{per_entry}");
+    // Subflow slot 128 + connection slot 256 + token slot 48 + 3 × 8 index
+    // bytes + the analysis side arrays (80 + 80): README's number.
+    assert_eq!(per_entry, 616);
     println!("bytes per capacity entry: {per_entry}; 1024 → {s1k}");
     // SAFETY: null out pointers are reported.
     assert_eq!(
@@ -418,4 +426,303 @@ fn small_table_reports_removals() {
         }
     }
     assert!(removed > 0);
+}
+
+fn cstr(p: *const std::ffi::c_char) -> &'static str {
+    // SAFETY: the library returns static NUL-terminated strings.
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap()
+}
+
+#[test]
+fn analysis_numbers_are_pinned() {
+    use mptcp_dissect::analysis::{MirrorEvidence, StripEvidence};
+    assert_eq!(
+        [MPD_DSS_VALID, MPD_DSS_INVALID, MPD_DSS_UNVERIFIABLE],
+        [1, 2, 3]
+    );
+    assert_eq!(
+        [
+            MPD_DSS_REASON_GAP,
+            MPD_DSS_REASON_TRUNCATED,
+            MPD_DSS_REASON_NOT_NEGOTIATED,
+            MPD_DSS_REASON_MISSING_CHECKSUM,
+            MPD_DSS_REASON_INFINITE_MAPPING,
+            MPD_DSS_REASON_OVERLAPPING_MAPPING,
+        ],
+        [1, 2, 3, 4, 5, 6]
+    );
+    let reasons = [
+        "gap",
+        "truncated",
+        "not_negotiated",
+        "missing_checksum",
+        "infinite_mapping",
+        "overlapping_mapping",
+    ];
+    for (i, n) in reasons.iter().enumerate() {
+        assert_eq!(cstr(mpd_dss_reason_str(i as u8 + 1)), *n);
+    }
+    assert_eq!(cstr(mpd_dss_reason_str(0)), "unknown");
+    assert_eq!(cstr(mpd_dss_reason_str(7)), "unknown");
+    assert_eq!(
+        [
+            MPD_VERDICT_UNKNOWN,
+            MPD_VERDICT_MPTCP,
+            MPD_VERDICT_MIRRORED,
+            MPD_VERDICT_STRIPPED,
+            MPD_VERDICT_FALLBACK_AFTER_FAIL,
+            MPD_VERDICT_PLAIN_TCP,
+        ],
+        [0, 1, 2, 3, 4, 5]
+    );
+    let verdicts = [
+        "unknown",
+        "mptcp",
+        "mirrored",
+        "stripped",
+        "fallback_after_fail",
+        "plain_tcp",
+        "unknown",
+    ];
+    for (i, n) in verdicts.iter().enumerate() {
+        assert_eq!(cstr(mpd_verdict_str(i as u8)), *n);
+    }
+    // Evidence bits are the core's, names as `mpdissect conns` prints them.
+    let mirror = [
+        MPD_MIRROR_V0_KEY_ECHO,
+        MPD_MIRROR_V1_KEYLESS,
+        MPD_MIRROR_JOIN_SYN_ECHO,
+        MPD_MIRROR_OPTIONS_ECHO,
+    ];
+    assert_eq!(mirror, [1, 2, 4, 8]);
+    for (b, (e, name)) in mirror.iter().zip(MirrorEvidence::ALL) {
+        assert_eq!(*b, e.0);
+        assert_eq!(cstr(mpd_mirror_evidence_str(*b)), name);
+    }
+    let strip = [
+        MPD_STRIP_SYNACK,
+        MPD_STRIP_THIRD_ACK,
+        MPD_STRIP_FIRST_DATA,
+        MPD_STRIP_JOIN_SYNACK,
+    ];
+    assert_eq!(strip, [1, 2, 4, 8]);
+    for (b, (e, name)) in strip.iter().zip(StripEvidence::ALL) {
+        assert_eq!(*b, e.0);
+        assert_eq!(cstr(mpd_strip_evidence_str(*b)), name);
+    }
+    assert_eq!(cstr(mpd_mirror_evidence_str(3)), "unknown");
+    assert_eq!(cstr(mpd_strip_evidence_str(0)), "unknown");
+    assert_eq!(
+        [
+            MPD_MP_FAIL_FLAGGED,
+            MPD_MP_FAIL_NOT_FLAGGED,
+            MPD_MP_FAIL_ECHO
+        ],
+        [1, 2, 3]
+    );
+}
+
+#[test]
+fn struct_layouts_are_pinned() {
+    use std::mem::{align_of, size_of};
+    assert_eq!(
+        (size_of::<mpd_endpoint>(), align_of::<mpd_endpoint>()),
+        (20, 2)
+    );
+    assert_eq!((size_of::<mpd_event>(), align_of::<mpd_event>()), (80, 8));
+    assert_eq!(size_of::<mpd_result>(), 56 + 8 * 80 + 40);
+    assert_eq!(size_of::<mpd_conn_summary>(), 192);
+    assert_eq!(size_of::<mpd_subflow_summary>(), 120);
+    assert_eq!(size_of::<mpd_stats>(), 25 * 8);
+    assert_eq!(
+        (size_of::<mpd_options>(), align_of::<mpd_options>()),
+        (8, 1)
+    );
+}
+
+/// A dissector initialised with options.
+fn new_dissector_ex(cap: u32, o: &mpd_options) -> Mem {
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: valid out pointers.
+    assert_eq!(
+        unsafe { mpd_dissector_size(cap, &mut size, &mut align) },
+        MPD_OK
+    );
+    let mut buf = vec![0u64; size.div_ceil(8)];
+    let mut h = null_mut();
+    // SAFETY: buffer of `size` bytes, aligned to 8 ≥ align.
+    let s = unsafe {
+        mpd_dissector_init_ex(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), o, &mut h)
+    };
+    assert_eq!(s, MPD_OK);
+    Mem { buf, h }
+}
+
+#[test]
+fn init_ex_checks_options() {
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: valid out pointers.
+    unsafe { mpd_dissector_size(16, &mut size, &mut align) };
+    let mut buf = vec![0u64; size / 8 + 2];
+    let base: *mut u8 = buf.as_mut_ptr().cast();
+    let mut h = null_mut();
+    let bad = [
+        mpd_options {
+            verify_tcp_checksum: 2,
+            ..Default::default()
+        },
+        mpd_options {
+            dss_all_events: 7,
+            ..Default::default()
+        },
+        mpd_options {
+            _reserved: [0, 0, 0, 1, 0, 0],
+            ..Default::default()
+        },
+    ];
+    let opts_bytes = [0u8; 16];
+    // SAFETY: every pointer below is null or valid.
+    unsafe {
+        for o in &bad {
+            assert_eq!(
+                mpd_dissector_init_ex(base.cast(), size, 16, SEED.as_ptr(), o, &mut h),
+                MPD_ERR_BAD_OPTIONS
+            );
+        }
+        // mpd_options has alignment 1: any address is aligned.
+        assert_eq!(
+            mpd_dissector_init_ex(
+                base.cast(),
+                size,
+                16,
+                SEED.as_ptr(),
+                opts_bytes.as_ptr().add(1).cast(),
+                &mut h
+            ),
+            MPD_OK
+        );
+        assert_eq!(
+            mpd_dissector_init_ex(base.cast(), size, 16, SEED.as_ptr(), null(), &mut h),
+            MPD_OK
+        );
+    }
+}
+
+/// Per fixture: the mapping events (with `dss_all_events`) sum to the
+/// stats counters and to the live connections' summary counters, every
+/// new event kind carries its documented fields.
+#[test]
+fn analysis_events_and_counters_agree() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let mut total_mappings = 0;
+    let mut verdicts_seen = 0u32;
+    for f in [
+        "linux/v1-csum-on.pcap",
+        "linux/v1-csum-off.pcap",
+        "linux/v1-mpfail.pcap",
+        "crafted/v0-handshake.pcap",
+        "public/tcpdump_mptcp-v1.pcap",
+    ] {
+        let (link, frames) = read_pcap(&format!("{root}{f}"));
+        let o = mpd_options {
+            verify_tcp_checksum: 1,
+            dss_all_events: 1,
+            ..Default::default()
+        };
+        let m = new_dissector_ex(4096, &o);
+        let mut r = zero_result();
+        let mut ev = [0u64; 4];
+        let mut bad_tcp = 0u64;
+        let before = allocs();
+        for (now, fr) in &frames {
+            // SAFETY: valid pointers.
+            unsafe {
+                assert_eq!(
+                    mpd_dissect(m.h, fr.as_ptr(), fr.len(), link, *now, &mut r),
+                    MPD_OK
+                );
+            }
+            assert_eq!(r.events_dropped, 0, "{f}");
+            if r.kind >= MPD_KIND_TCP {
+                assert!(r.src.family == 4 || r.src.family == 6);
+                assert_eq!(r.src.port, r.src_port);
+                assert_eq!(r.dst.port, r.dst_port);
+            }
+            for e in &r.events[..r.n_events as usize] {
+                match e.kind {
+                    MPD_EVENT_MAPPING => {
+                        assert!(e.conn_id != 0 && e.subflow_id != 0 && e.role != 0);
+                        let i = match (e.reason, e.dss_reason) {
+                            (MPD_DSS_VALID, 0) => 0,
+                            (MPD_DSS_INVALID, 0) => 1,
+                            (MPD_DSS_UNVERIFIABLE, MPD_DSS_REASON_NOT_NEGOTIATED) => 3,
+                            (MPD_DSS_UNVERIFIABLE, 1..=6) => 2,
+                            x => panic!("{f}: mapping {x:?}"),
+                        };
+                        ev[i] += 1;
+                    }
+                    MPD_EVENT_TCP_CHECKSUM_BAD => {
+                        assert!(e.subflow_id != 0);
+                        bad_tcp += 1;
+                    }
+                    MPD_EVENT_MIRRORED | MPD_EVENT_STRIPPED => {
+                        assert!(e.subflow_id != 0 && e.evidence != 0 && e.evidence < 16);
+                    }
+                    MPD_EVENT_MP_FAIL_MATCHED => {
+                        assert!(e.conn_id != 0 && (1..=3).contains(&e.reason));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut st = mpd_stats::default();
+        let mut c = mpd_conn_summary::default();
+        let mut s = mpd_subflow_summary::default();
+        let mut sums = [0u64; 4];
+        let mut sub_sums = [0u64; 4];
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+            let mut cur = 0;
+            while mpd_conn_next(m.h, &mut cur, &mut c) == MPD_OK {
+                assert_ne!(c.verdict, MPD_VERDICT_UNKNOWN, "{f}");
+                verdicts_seen |= 1 << c.verdict;
+                for (x, v) in sums.iter_mut().zip([
+                    c.dss_valid,
+                    c.dss_invalid,
+                    c.dss_unverifiable,
+                    c.dss_not_negotiated,
+                ]) {
+                    *x += u64::from(v);
+                }
+            }
+            cur = 0;
+            while mpd_subflow_next(m.h, &mut cur, &mut s) == MPD_OK {
+                assert_ne!(s.verdict, MPD_VERDICT_UNKNOWN, "{f}");
+                for (x, v) in sub_sums.iter_mut().zip([
+                    s.dss_valid,
+                    s.dss_invalid,
+                    s.dss_unverifiable,
+                    s.dss_not_negotiated,
+                ]) {
+                    *x += u64::from(v);
+                }
+            }
+        }
+        assert_eq!(allocs(), before, "{f}: the C ABI allocated");
+        let stats = [
+            st.dss_valid,
+            st.dss_invalid,
+            st.dss_unverifiable,
+            st.dss_not_negotiated,
+        ];
+        assert_eq!(ev, stats, "{f}: events vs stats");
+        // Nothing was evicted (capacity 4096): the live entries hold it all.
+        assert_eq!(sums, stats, "{f}: connection summaries vs stats");
+        assert_eq!(sub_sums, stats, "{f}: subflow summaries vs stats");
+        assert_eq!(bad_tcp, st.tcp_checksum_bad, "{f}");
+        total_mappings += ev.iter().sum::<u64>();
+    }
+    assert!(total_mappings > 0);
+    assert_ne!(verdicts_seen & (1 << MPD_VERDICT_MPTCP), 0);
 }

@@ -8,12 +8,28 @@
 //! ADD_ADDR lists are accumulated from events, so they are complete even past
 //! the core's bounded per-connection set; connections and subflows removed
 //! from the tables during the run are kept from the removal callback.
+//!
+//! Middlebox analysis (DSS mapping verdicts, TCP checksum errors, mirroring
+//! and stripping evidence, MP_FAIL correlation) is accumulated from the
+//! dissector's events (all mapping verdicts are requested), so it survives
+//! eviction too. TCP checksums are verified (captures are assumed to be
+//! taken without offload; a capture taken on a sender with TSO/GSO has
+//! partial checksums in every segment and shows up as
+//! `tcp_checksum_errors` on every segment, while DSS verdicts are still
+//! given from the mappings). Handshakes that never became a connection
+//! (mirrored, stripped) and TCP connections that never offered MPTCP are
+//! reported as objects with `"id": null`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use mptcp_dissect::analysis::MpFailMatch;
+use mptcp_dissect::analysis::{
+    ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, StripEvidence, SubflowAnalysis,
+    UnverifiableReason,
+};
 use mptcp_dissect::dissector::{DissectorConfig, DissectorState, DissectorView, Event, Gone};
 use mptcp_dissect::flow::{
     ConnEnd, Connection, FlowKey, FlowTableView, HmacVerdict, Role, Slot, SlotId, Subflow,
@@ -21,6 +37,7 @@ use mptcp_dissect::flow::{
 };
 use mptcp_dissect::wire::frame::LinkType;
 use mptcp_dissect::wire::mptcp::Version;
+use mptcp_dissect::wire::tcp::TcpFlags;
 use serde_json::{json, Value};
 
 use crate::capture;
@@ -35,6 +52,92 @@ pub struct Record {
     pub subflows: BTreeMap<u64, (FlowKey, Subflow)>,
     /// ADD_ADDR advertisements (non-echo), in order.
     pub add_addr: Vec<Value>,
+    /// Middlebox analysis, from events.
+    pub an: Analysis,
+}
+
+/// Middlebox analysis of one connection (or handshake), from events.
+#[derive(Default, Clone)]
+pub struct Analysis {
+    /// Mapping verdicts: valid, invalid, unverifiable, not negotiated.
+    pub valid: u64,
+    /// Invalid mappings.
+    pub invalid: u64,
+    /// Unverifiable mappings (not counting not negotiated).
+    pub unverifiable: u64,
+    /// Mappings without checksum (not negotiated).
+    pub not_negotiated: u64,
+    /// Unverifiable reasons.
+    pub reasons: BTreeMap<&'static str, u64>,
+    /// DSNs of invalid mappings.
+    pub invalid_dsns: Vec<u64>,
+    /// Invalid mappings all of whose segments had a verified TCP checksum.
+    pub invalid_tcp_verified: u64,
+    /// MP_FAIL DSNs and their correlation.
+    pub mp_fail: Vec<(u64, Option<MpFailMatch>)>,
+    /// Segments with a bad TCP checksum.
+    pub tcp_checksum_errors: u64,
+    /// Mirroring evidence.
+    pub mirror: MirrorEvidence,
+    /// Stripping evidence.
+    pub strip: StripEvidence,
+    /// An infinite mapping was seen.
+    pub infinite: bool,
+    /// Third-ACK key mismatches.
+    pub key_mismatch: u64,
+}
+
+impl Analysis {
+    fn mapping(&mut self, dsn: u64, verdict: DssVerdict, tcp_verified: bool) {
+        match verdict {
+            DssVerdict::Valid => self.valid += 1,
+            DssVerdict::Invalid => {
+                self.invalid += 1;
+                self.invalid_dsns.push(dsn);
+                if tcp_verified {
+                    self.invalid_tcp_verified += 1;
+                }
+            }
+            DssVerdict::Unverifiable(UnverifiableReason::NotNegotiated) => self.not_negotiated += 1,
+            DssVerdict::Unverifiable(r) => {
+                self.unverifiable += 1;
+                if r == UnverifiableReason::InfiniteMapping {
+                    self.infinite = true;
+                }
+                *self.reasons.entry(reason_str(r)).or_default() += 1;
+            }
+        }
+    }
+
+    /// The verdict (`mp_fail`: the connection saw MP_FAIL).
+    pub fn verdict(&self, mp_fail: bool) -> MiddleboxVerdict {
+        MiddleboxVerdict::from_evidence(self.mirror, self.strip, mp_fail || self.infinite)
+    }
+}
+
+fn reason_str(r: UnverifiableReason) -> &'static str {
+    match r {
+        UnverifiableReason::Gap => "gap",
+        UnverifiableReason::Truncated => "truncated",
+        UnverifiableReason::NotNegotiated => "not_negotiated",
+        UnverifiableReason::MissingChecksum => "missing_checksum",
+        UnverifiableReason::InfiniteMapping => "infinite_mapping",
+        UnverifiableReason::OverlappingMapping => "overlapping_mapping",
+    }
+}
+
+/// A handshake that is not (yet) a connection: mirrored, stripped, or a
+/// TCP connection that never offered MPTCP.
+#[derive(Clone)]
+pub struct Handshake {
+    /// Client endpoint.
+    pub client: SocketAddr,
+    /// Server endpoint.
+    pub server: SocketAddr,
+    /// MPTCP was offered in the SYN.
+    pub offered: bool,
+    /// Analysis (evidence only).
+    pub an: Analysis,
 }
 
 /// Memory for a [`DissectorView`] with `cap` subflows and connections.
@@ -49,6 +152,8 @@ pub struct Memory {
     tok_st: TableState,
     toks: Vec<Slot<u32, SlotId>>,
     tok_idx: Vec<u32>,
+    sub_an: Vec<SubflowAnalysis>,
+    conn_an: Vec<ConnAnalysis>,
 }
 
 impl Memory {
@@ -56,7 +161,11 @@ impl Memory {
     pub fn new(cap: usize) -> Memory {
         let cap = cap.max(1).next_power_of_two();
         Memory {
-            st: DissectorState::new(DissectorConfig::default()),
+            st: DissectorState::new(DissectorConfig {
+                verify_tcp_checksum: true,
+                dss_all_events: true,
+                ..DissectorConfig::default()
+            }),
             sub_st: TableState::new(),
             subs: vec![Slot::new(); cap],
             sub_idx: vec![0; 2 * cap],
@@ -66,6 +175,8 @@ impl Memory {
             tok_st: TableState::new(),
             toks: vec![Slot::new(); cap],
             tok_idx: vec![0; 2 * cap],
+            sub_an: vec![SubflowAnalysis::new(); cap],
+            conn_an: vec![ConnAnalysis::new(); cap],
         }
     }
 
@@ -82,11 +193,30 @@ impl Memory {
         let toks = FlowTableView::new(&mut self.tok_st, &mut self.toks, &mut self.tok_idx, s3)
             .expect("power-of-two capacity");
         DissectorView::new(&mut self.st, subs, conns, toks)
+            .with_analysis(&mut self.sub_an, &mut self.conn_an)
     }
 }
 
+/// Everything `conns` reports.
+#[derive(Default)]
+pub struct Report {
+    /// Connections by id.
+    pub conns: BTreeMap<u32, Record>,
+    /// Handshakes without a connection, by subflow slot bits (MPTCP
+    /// offered) or by 4-tuple (plain TCP).
+    pub handshakes: BTreeMap<String, Handshake>,
+}
+
 /// Runs the dissector over `path`; returns the records by connection id.
+#[allow(dead_code)] // kept for the report command
 pub fn collect(path: &Path, capacity: usize) -> Result<BTreeMap<u32, Record>, Error> {
+    Ok(collect_all(path, capacity)?.conns)
+}
+
+/// Runs the dissector over `path`; returns connections and handshakes.
+pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
+    let mut handshakes: BTreeMap<String, Handshake> = BTreeMap::new();
+    let mut tcp_bad_pending: BTreeMap<u64, u64> = BTreeMap::new();
     let mut mem = Memory::new(capacity);
     let mut d = mem.init(*b"mpdissect-conns!");
     let mut recs: BTreeMap<u32, Record> = BTreeMap::new();
@@ -99,8 +229,95 @@ pub fn collect(path: &Path, capacity: usize) -> Result<BTreeMap<u32, Record>, Er
         };
         let now = (pkt.ts * 1e9) as u64;
         let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
+        // Endpoints of this segment's subflow as (client, server).
+        let ends = match (&dis.frame, dis.segment) {
+            (Ok(f), Some(seg)) => {
+                let src = SocketAddr::new(f.src(), seg.src_port);
+                let dst = SocketAddr::new(f.dst(), seg.dst_port);
+                Some(if dis.role == Some(Role::S2c) {
+                    (dst, src)
+                } else {
+                    (src, dst)
+                })
+            }
+            _ => None,
+        };
+        // A TCP SYN that offered no MPTCP: plain TCP.
+        if let (Some(seg), None, Some((c, s))) = (dis.segment, dis.subflow, ends) {
+            if seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK) && !seg.mptcp
+            {
+                handshakes
+                    .entry(format!("plain {c} {s}"))
+                    .or_insert_with(|| Handshake {
+                        client: c,
+                        server: s,
+                        offered: false,
+                        an: Analysis::default(),
+                    });
+            }
+        }
+        if let (Some(c), Some(sid)) = (dis.conn, dis.subflow) {
+            if let Some(n) = tcp_bad_pending.remove(&sid.0.to_bits()) {
+                recs.entry(c.serial).or_default().an.tcp_checksum_errors += n;
+            }
+        }
         for e in dis.events.iter() {
             match *e {
+                Event::Mapping {
+                    conn,
+                    dsn,
+                    verdict,
+                    tcp_verified,
+                    ..
+                } => recs
+                    .entry(conn.serial)
+                    .or_default()
+                    .an
+                    .mapping(dsn, verdict, tcp_verified),
+                Event::TcpChecksumBad { subflow } => match dis.conn {
+                    Some(c) => recs.entry(c.serial).or_default().an.tcp_checksum_errors += 1,
+                    // Before its connection exists (SYN, SYN/ACK): kept by
+                    // subflow until it has one (or is a handshake only).
+                    None => *tcp_bad_pending.entry(subflow.0.to_bits()).or_default() += 1,
+                },
+                Event::MpFail { conn, dsn } => {
+                    recs.entry(conn.serial)
+                        .or_default()
+                        .an
+                        .mp_fail
+                        .push((dsn, None));
+                }
+                Event::MpFailMatched { conn, dsn, result } => {
+                    let r = recs.entry(conn.serial).or_default();
+                    if let Some(m) = r.an.mp_fail.iter_mut().rev().find(|m| m.0 == dsn) {
+                        m.1 = Some(result);
+                    }
+                }
+                Event::KeyMismatch { conn } => {
+                    recs.entry(conn.serial).or_default().an.key_mismatch += 1;
+                }
+                Event::Mirrored {
+                    subflow,
+                    conn,
+                    evidence,
+                } => {
+                    let an = match conn {
+                        Some(c) => &mut recs.entry(c.serial).or_default().an,
+                        None => &mut hs_entry(&mut handshakes, subflow.0.to_bits(), ends).an,
+                    };
+                    an.mirror = an.mirror.union(evidence);
+                }
+                Event::Stripped {
+                    subflow,
+                    conn,
+                    evidence,
+                } => {
+                    let an = match conn {
+                        Some(c) => &mut recs.entry(c.serial).or_default().an,
+                        None => &mut hs_entry(&mut handshakes, subflow.0.to_bits(), ends).an,
+                    };
+                    an.strip = an.strip.union(evidence);
+                }
                 Event::NewConnection { conn } => {
                     serial_of.insert(conn.slot.to_bits(), conn.serial);
                     recs.entry(conn.serial).or_default();
@@ -156,18 +373,95 @@ pub fn collect(path: &Path, capacity: usize) -> Result<BTreeMap<u32, Record>, Er
                 .insert(id.0.to_bits(), (*key, *s));
         }
     }
-    Ok(recs)
+    for (sub, n) in tcp_bad_pending {
+        if let Some(h) = handshakes.get_mut(&format!("subflow {sub}")) {
+            h.an.tcp_checksum_errors += n;
+        }
+    }
+    Ok(Report {
+        conns: recs,
+        handshakes,
+    })
+}
+
+fn hs_entry(
+    handshakes: &mut BTreeMap<String, Handshake>,
+    sub: u64,
+    ends: Option<(SocketAddr, SocketAddr)>,
+) -> &mut Handshake {
+    let (c, s) = ends.unwrap_or((
+        SocketAddr::from(([0, 0, 0, 0], 0)),
+        SocketAddr::from(([0, 0, 0, 0], 0)),
+    ));
+    handshakes
+        .entry(format!("subflow {sub}"))
+        .or_insert_with(|| Handshake {
+            client: c,
+            server: s,
+            offered: true,
+            an: Analysis::default(),
+        })
 }
 
 /// Run `conns` over `path`, writing one JSON line per connection to `out`.
 pub fn run(path: &Path, capacity: usize, out: &mut impl Write) -> Result<(), Error> {
-    let recs = collect(path, capacity)?;
-    for (id, r) in &recs {
+    let rep = collect_all(path, capacity)?;
+    for (id, r) in &rep.conns {
         if let Some(v) = to_json(*id, r) {
             writeln!(out, "{}", serde_json::to_string(&v).unwrap_or_default())?;
         }
     }
+    for h in rep.handshakes.values() {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&handshake_json(h)).unwrap_or_default()
+        )?;
+    }
     Ok(())
+}
+
+/// The JSON object of a handshake without a connection.
+pub fn handshake_json(h: &Handshake) -> Value {
+    let verdict = if h.offered {
+        h.an.verdict(false)
+    } else {
+        MiddleboxVerdict::PlainTcp
+    };
+    json!({
+        "id": null,
+        "client": h.client.to_string(),
+        "server": h.server.to_string(),
+        "verdict": verdict.name(),
+        "mirror_evidence": mirror_names(h.an.mirror),
+        "strip_evidence": strip_names(h.an.strip),
+        "tcp_checksum_errors": h.an.tcp_checksum_errors,
+    })
+}
+
+fn mirror_names(e: MirrorEvidence) -> Vec<&'static str> {
+    MirrorEvidence::ALL
+        .iter()
+        .filter(|(b, _)| e.contains(*b))
+        .map(|(_, n)| *n)
+        .collect()
+}
+
+fn strip_names(e: StripEvidence) -> Vec<&'static str> {
+    StripEvidence::ALL
+        .iter()
+        .filter(|(b, _)| e.contains(*b))
+        .map(|(_, n)| *n)
+        .collect()
+}
+
+fn fail_str(m: Option<MpFailMatch>) -> &'static str {
+    match m {
+        Some(MpFailMatch::Flagged) => "flagged",
+        Some(MpFailMatch::NotFlagged) => "not_flagged",
+        Some(MpFailMatch::Echo) => "echo",
+        None => "unknown",
+    }
 }
 
 fn hmac_str(h: Option<HmacVerdict>) -> Value {
@@ -252,5 +546,21 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
         "reinjected_c2s": c.dir(Role::C2s).reinjected,
         "reinjected_s2c": c.dir(Role::S2c).reinjected,
         "end": end_str(end),
+        "verdict": r.an.verdict(c.mp_fail > 0).name(),
+        "mirror_evidence": mirror_names(r.an.mirror),
+        "strip_evidence": strip_names(r.an.strip),
+        "dss": {
+            "valid": r.an.valid,
+            "invalid": r.an.invalid,
+            "unverifiable": r.an.unverifiable,
+            "not_negotiated": r.an.not_negotiated,
+        },
+        "dss_unverifiable_reasons": r.an.reasons,
+        "invalid_dsns": r.an.invalid_dsns,
+        "invalid_tcp_verified": r.an.invalid_tcp_verified,
+        "mp_fail_dsns": r.an.mp_fail.iter().map(|m| m.0).collect::<Vec<_>>(),
+        "mp_fail_match": r.an.mp_fail.iter().map(|m| fail_str(m.1)).collect::<Vec<_>>(),
+        "tcp_checksum_errors": r.an.tcp_checksum_errors,
+        "key_mismatch": r.an.key_mismatch,
     }))
 }
