@@ -22,8 +22,9 @@
 //! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
 //!
 //! With the middlebox analysis ([`crate::analysis`]: side arrays of
-//! [`SubflowAnalysis`] (80 bytes) and [`ConnAnalysis`] (80 bytes) indexed
-//! by slot): **216 bytes per subflow** and **400 bytes per connection**.
+//! [`SubflowAnalysis`] (128 bytes, of which 48 are the TCP-timestamp RTT
+//! samples) and [`ConnAnalysis`] (80 bytes) indexed by slot): **264 bytes
+//! per subflow** and **400 bytes per connection**.
 //! The owned [`Dissector`] always has them; a [`DissectorView`] has them
 //! after [`DissectorView::with_analysis`].
 //!
@@ -41,6 +42,12 @@
 //! [`Event::Stripped`] and counters (per subflow, connection and global).
 //! A segment with a bad TCP checksum brings its DSS mapping but not its
 //! bytes, so it cannot cause a false DSS failure.
+//!
+//! Every segment of a tracked subflow (linked or not, fallback included)
+//! carrying a Timestamps option feeds the subflow's TCP-timestamp RTT
+//! samples ([`crate::flow::ts_rtt`]: one outstanding TSval per direction,
+//! O(1)), except a segment with a bad TCP checksum, whose option bytes are
+//! not trusted. Read them with [`DissectorView::subflow_ts_rtt`].
 //!
 //! # What is tracked
 //!
@@ -121,8 +128,8 @@ use crate::checksum::{verify_tcp, TcpChecksum};
 use crate::crypto::{self, AddAddrTruncation};
 use crate::flow::{
     ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
-    HmacVerdict, InsertError, PerClass, Removed, Role, SlotId, Subflow, SubflowEnd, SubflowKind,
-    SubflowState,
+    HmacVerdict, InsertError, PerClass, Removed, Role, RttStats, SlotId, Subflow, SubflowEnd,
+    SubflowKind, SubflowState, TsSegment,
 };
 use crate::wire::frame::{parse_frame, Frame, FrameError, LinkType, Transport};
 use crate::wire::mptcp::{
@@ -671,6 +678,8 @@ struct Opts<'f> {
     fail: Option<MpFail>,
     fastclose: bool,
     tcprst: Option<MpTcpRst>,
+    /// The Timestamps option (TSval, TSecr).
+    ts: Option<(u32, u32)>,
     mptcp: bool,
     errors: u8,
 }
@@ -713,6 +722,9 @@ fn scan<'f>(tcp: &TcpPacket<&'f [u8]>) -> Opts<'f> {
                     }
                     MptcpOption::Experimental(_) | MptcpOption::Unknown { .. } => {}
                 }
+            }
+            Ok(TcpOption::Timestamps { tsval, tsecr }) => {
+                o.ts.get_or_insert((tsval, tsecr));
             }
             Ok(_) => {}
             Err(e) => {
@@ -839,6 +851,14 @@ impl<'a> DissectorView<'a> {
             return None;
         }
         self.conn_an.get(id.index() as usize)
+    }
+
+    /// The TCP-timestamp RTT samples of a live subflow's segments sent by
+    /// `role` (subflow roles: the sender whose segments were timed); `None`
+    /// without analysis memory or samples. See [`crate::flow::ts_rtt`].
+    #[must_use]
+    pub fn subflow_ts_rtt(&self, id: SlotId, role: Role) -> Option<RttStats> {
+        self.subflow_analysis(id)?.ts_rtt(role)
     }
 
     /// The middlebox verdict of a live connection.
@@ -1238,6 +1258,21 @@ impl<'a> DissectorView<'a> {
             ev.push(Event::TcpChecksumBad {
                 subflow: SubflowId(sid),
             });
+        }
+        if let (Some((tsval, tsecr)), false) = (opts.ts, tcp_ok == Some(false)) {
+            if let Some(a) = self.sub_an.get_mut(ai) {
+                let fin = flags.contains(TcpFlags::FIN);
+                a.ts.on_segment(
+                    &TsSegment {
+                        role,
+                        tsval,
+                        tsecr,
+                        ack: ackf,
+                        timed: wire_payload > 0 || syn || fin,
+                    },
+                    now,
+                );
+            }
         }
         if sig.data_without_dss {
             if let Some(a) = self.sub_an.get_mut(ai) {
@@ -2087,6 +2122,12 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     pub fn subflow_analysis(&self, id: SlotId) -> Option<&SubflowAnalysis> {
         self.subflows.get(id)?;
         self.sub_an.get(id.index() as usize)
+    }
+
+    /// See [`DissectorView::subflow_ts_rtt`].
+    #[must_use]
+    pub fn subflow_ts_rtt(&self, id: SlotId, role: Role) -> Option<RttStats> {
+        self.subflow_analysis(id)?.ts_rtt(role)
     }
 
     /// See [`DissectorView::conn_analysis`].
@@ -3130,6 +3171,96 @@ mod tests {
         let mut d = dis();
         let conn = handshake(&mut d, Version::V0);
         assert_eq!(d.verdict(conn.slot), Some(MiddleboxVerdict::Mptcp));
+    }
+
+    /// `p` (from [`pkt`]) with NOP NOP Timestamps inserted first.
+    fn with_ts(mut p: Vec<u8>, tsval: u32, tsecr: u32) -> Vec<u8> {
+        let mut o = std::vec![1, 1, 8, 10];
+        o.extend_from_slice(&tsval.to_be_bytes());
+        o.extend_from_slice(&tsecr.to_be_bytes());
+        p.splice(40..40, o);
+        let total = p.len();
+        p[2] = (total >> 8) as u8;
+        p[3] = total as u8;
+        p[32] += 3 << 4;
+        p
+    }
+
+    #[test]
+    fn ts_rtt_samples_through_the_engine() {
+        let d = &mut dis();
+        // Handshake with timestamps: SYN TSval 100 at 0, SYN/ACK echoes it
+        // at 1 ms (c2s sample 1 ms), third ACK echoes the SYN/ACK's 7000 at
+        // 2 ms (s2c sample 1 ms).
+        let p = pkt(
+            A,
+            1000,
+            B,
+            80,
+            100,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        let r = go(d, with_ts(p, 100, 0), 0);
+        let sid = r.subflow.unwrap().0;
+        let o = [cap(Version::V1, Some(KB), None)];
+        go(
+            d,
+            with_ts(pkt(B, 80, A, 1000, 500, 101, synack(), &o, 0), 7000, 100),
+            MS,
+        );
+        let o = [cap(Version::V1, Some(KA), Some(KB))];
+        go(
+            d,
+            with_ts(pkt(A, 1000, B, 80, 101, 501, ACK, &o, 0), 101, 7000),
+            2 * MS,
+        );
+        let one = |min_us, avg_us, samples| {
+            Some(RttStats {
+                min_us,
+                avg_us,
+                samples,
+            })
+        };
+        assert_eq!(d.subflow_ts_rtt(sid, Role::C2s), one(1000, 1000, 1));
+        assert_eq!(d.subflow_ts_rtt(sid, Role::S2c), one(1000, 1000, 1));
+        // Data A→B TSval 200 at 10 ms, B's ACK echoes it at 15 ms: 5 ms.
+        let data =
+            |seq, tsval, tsecr| with_ts(pkt(A, 1000, B, 80, seq, 501, ACK, &[], 100), tsval, tsecr);
+        let ack =
+            |ackn, tsval, tsecr| with_ts(pkt(B, 80, A, 1000, 501, ackn, ACK, &[], 0), tsval, tsecr);
+        go(d, data(101, 200, 7000), 10 * MS);
+        go(d, ack(201, 7010, 200), 15 * MS);
+        assert_eq!(d.subflow_ts_rtt(sid, Role::C2s), one(1000, 3000, 2));
+        // Retransmission with the same TSval at 20 ms, echoed at 21 ms: not
+        // a sample.
+        go(d, data(101, 200, 7010), 20 * MS);
+        go(d, ack(201, 7020, 200), 21 * MS);
+        assert_eq!(d.subflow_ts_rtt(sid, Role::C2s), one(1000, 3000, 2));
+        // B's pure ACKs were not timed.
+        assert_eq!(d.subflow_ts_rtt(sid, Role::S2c), one(1000, 1000, 1));
+        // New TSval: 3 ms.
+        go(d, data(201, 230, 7020), 30 * MS);
+        go(d, ack(301, 7030, 230), 33 * MS);
+        assert_eq!(d.subflow_ts_rtt(sid, Role::C2s), one(1000, 3000, 3));
+        assert_eq!(
+            d.subflow_analysis(sid).unwrap().ts_rtt(Role::C2s),
+            one(1000, 3000, 3)
+        );
+    }
+
+    #[test]
+    fn no_timestamps_no_samples() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let sid = d.subflows().next().unwrap().0 .0;
+        go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &[], 100), 3 * MS);
+        go(d, pkt(B, 80, A, 1000, 501, 201, ACK, &[], 0), 4 * MS);
+        assert!(d.connection(conn.slot).is_some());
+        assert_eq!(d.subflow_ts_rtt(sid, Role::C2s), None);
+        assert_eq!(d.subflow_ts_rtt(sid, Role::S2c), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Middlebox-interference analysis: DSS checksum validation ([`dss`]),
 //! mirroring and stripping verdicts ([`mirror`]), TCP checksum error
-//! counts and the MP_FAIL correlation, kept in side arrays next to the flow
-//! tables.
+//! counts and the MP_FAIL correlation, plus the per-subflow TCP-timestamp
+//! RTT samples ([`TsRtt`], whose rule lives in [`crate::flow::ts_rtt`]),
+//! kept in side arrays next to the flow tables.
 //!
 //! This module owns the analysis state values and their bookkeeping: a
 //! [`SubflowAnalysis`] per subflow slot and a [`ConnAnalysis`] per
@@ -21,9 +22,10 @@
 //!
 //! # Memory
 //!
-//! * [`SubflowAnalysis`]: **80 bytes** = DSS state 2 × 24 + mapping
-//!   counters 16 + TCP checksum errors 4 + handshake 12. A subflow of
-//!   capacity costs 128 (slot) + 8 (index) + 80 = **216 bytes**.
+//! * [`SubflowAnalysis`]: **128 bytes** = DSS state 2 × 24 + mapping
+//!   counters 16 + TCP checksum errors 4 + handshake 12 + TCP-timestamp
+//!   RTT samples 48 ([`TsRtt`]). A subflow of capacity costs 128 (slot) +
+//!   8 (index) + 128 = **264 bytes**.
 //! * [`ConnAnalysis`]: **80 bytes** (alignment 4) = counters 16 + TCP
 //!   checksum errors 4 + MP_FAIL correlation 3 × 2 + evidence and flags 4 +
 //!   the last [`INVALID_RING`] = 4 invalid mappings (DSN halves, length,
@@ -49,7 +51,7 @@ pub mod mirror;
 pub use dss::{DssDir, DssVerdict, UnverifiableReason};
 pub use mirror::{Handshake, MiddleboxVerdict, MirrorEvidence, StripEvidence};
 
-use crate::flow::Role;
+use crate::flow::{Role, RttStats, TsRtt};
 
 /// Invalid mappings remembered per connection for MP_FAIL correlation.
 pub const INVALID_RING: usize = 4;
@@ -96,6 +98,8 @@ pub struct SubflowAnalysis {
     pub tcp_checksum_errors: u32,
     /// The handshake's mirroring/stripping evidence.
     pub handshake: Handshake,
+    /// TCP-timestamp RTT samples, both directions.
+    pub ts: TsRtt,
 }
 
 impl SubflowAnalysis {
@@ -112,7 +116,16 @@ impl SubflowAnalysis {
             },
             tcp_checksum_errors: 0,
             handshake: Handshake::new(),
+            ts: TsRtt::new(),
         }
+    }
+
+    /// TCP-timestamp RTT samples of the segments sent by `role` (subflow
+    /// roles), timed from the capture point until the peer's echo; `None`
+    /// without samples (see [`crate::flow::ts_rtt`] for the rule).
+    #[must_use]
+    pub fn ts_rtt(&self, role: Role) -> Option<RttStats> {
+        self.ts.stats(role)
     }
 }
 
@@ -237,7 +250,7 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(core::mem::size_of::<SubflowAnalysis>(), 80);
+        assert_eq!(core::mem::size_of::<SubflowAnalysis>(), 128);
         assert_eq!(core::mem::size_of::<ConnAnalysis>(), 80);
     }
 

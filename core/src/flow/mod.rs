@@ -15,12 +15,15 @@
 //! * [`subflow`] — [`Subflow`], the per-subflow value of the subflow table.
 //! * [`conn`] — [`Connection`], the per-connection value of the connection
 //!   table (keyed by the server token) and of its client-token alias table.
+//! * [`ts_rtt`] — [`TsRtt`], the TCP-timestamp RTT samples of one subflow
+//!   (kept in the subflow's analysis side-array entry, not in its slot).
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub mod conn;
 pub mod key;
 pub mod subflow;
 pub mod table;
+pub mod ts_rtt;
 
 pub use conn::{AddrEntry, ConnEnd, Connection, DataDir, ADDR_SLOTS};
 pub use key::{Direction, FlowKey, FLOW_KEY_LEN};
@@ -29,3 +32,4 @@ pub use table::{
     layout, EvictClass, EvictPolicy, Expired, FlowTable, FlowTableView, InsertError, Inserted,
     PerClass, Removed, Slot, SlotId, TableError, TableLayout, TableState, TableStats, MAX_CAPACITY,
 };
+pub use ts_rtt::{RttStats, TsRtt, TsSegment};

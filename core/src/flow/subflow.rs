@@ -24,10 +24,12 @@
 //!
 //! # Deviations from the design notes
 //!
-//! * **No TCP-timestamp RTT samples.** One outstanding TSval and its time per
-//!   direction plus min/sum/count need ≥ 24 more bytes, which do not fit the
-//!   128-byte slot. The handshake RTT is kept; timestamp RTT is left to a
-//!   later side table indexed by [`SlotId::index`](crate::flow::SlotId).
+//! * **TCP-timestamp RTT samples are not in the slot.** One outstanding
+//!   TSval and its time per direction plus min/sum/count need more bytes
+//!   than the 128-byte slot has. The handshake RTT is kept here; timestamp
+//!   RTT samples ([`TsRtt`](crate::flow::TsRtt), 48 bytes) live in the
+//!   subflow's analysis side-array entry
+//!   ([`SubflowAnalysis::ts_rtt`](crate::analysis::SubflowAnalysis::ts_rtt)).
 //! * `bytes` counts every payload byte seen (retransmissions included);
 //!   unique bytes are the advance of the highest sequence end.
 //! * The handshake RTT is SYN → third ACK as seen by the capture point, or

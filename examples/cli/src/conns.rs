@@ -19,6 +19,11 @@
 //! given from the mappings). Handshakes that never became a connection
 //! (mirrored, stripped) and TCP connections that never offered MPTCP are
 //! reported as objects with `"id": null`.
+//!
+//! TCP-timestamp RTT samples are read from the dissector's per-subflow
+//! analysis state after every packet of the subflow (the only packets that
+//! change them), so the last reading survives the subflow's removal (the
+//! removal callback carries the subflow, not its analysis entry).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -33,7 +38,7 @@ use mptcp_dissect::analysis::{
 use mptcp_dissect::dissector::{DissectorConfig, DissectorState, DissectorView, Event, Gone};
 use mptcp_dissect::flow::{
     ConnEnd, Connection, FlowKey, FlowTableView, HmacVerdict, Role, Slot, SlotId, Subflow,
-    SubflowEnd, SubflowKind, TableState,
+    SubflowEnd, SubflowKind, TableState, TsRtt,
 };
 use mptcp_dissect::wire::frame::LinkType;
 use mptcp_dissect::wire::mptcp::Version;
@@ -54,6 +59,8 @@ pub struct Record {
     pub add_addr: Vec<Value>,
     /// Middlebox analysis, from events.
     pub an: Analysis,
+    /// TCP-timestamp RTT samples by subflow slot bits (last reading).
+    pub ts: BTreeMap<u64, TsRtt>,
 }
 
 /// Middlebox analysis of one connection (or handshake), from events.
@@ -223,12 +230,17 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     // Connection slot bits → serial, for subflows that outlive the lookup.
     let mut serial_of: BTreeMap<u64, u32> = BTreeMap::new();
     let mut gone: Vec<Gone> = Vec::new();
+    // Subflow slot bits → its TCP-timestamp RTT samples (last reading).
+    let mut ts_of: BTreeMap<u64, TsRtt> = BTreeMap::new();
     capture::for_each_packet(path, |pkt| {
         let Some(link) = LinkType::from_pcap(pkt.linktype) else {
             return;
         };
         let now = (pkt.ts * 1e9) as u64;
         let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
+        if let Some(a) = dis.subflow.and_then(|s| d.subflow_analysis(s.0)) {
+            ts_of.insert(dis.subflow.map_or(0, |s| s.0.to_bits()), a.ts);
+        }
         // Endpoints of this segment's subflow as (client, server).
         let ends = match (&dis.frame, dis.segment) {
             (Ok(f), Some(seg)) => {
@@ -373,6 +385,13 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
                 .insert(id.0.to_bits(), (*key, *s));
         }
     }
+    for r in recs.values_mut() {
+        for bits in r.subflows.keys() {
+            if let Some(t) = ts_of.get(bits) {
+                r.ts.insert(*bits, *t);
+            }
+        }
+    }
     for (sub, n) in tcp_bad_pending {
         if let Some(h) = handshakes.get_mut(&format!("subflow {sub}")) {
             h.an.tcp_checksum_errors += n;
@@ -493,9 +512,12 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
     let (client, server) = c.endpoints();
     let subflows: Vec<Value> = r
         .subflows
-        .values()
-        .map(|(key, s)| {
+        .iter()
+        .map(|(bits, (key, s))| {
             let ((src, sport), (dst, dport)) = key.endpoints(s.client_dir());
+            let ts = |role: Role| r.ts.get(bits).and_then(|t| t.stats(role));
+            let (tc, tsc) = (ts(Role::C2s), ts(Role::S2c));
+            let ms = |v: Option<u32>| v.map(|u| f64::from(u) / 1000.0);
             json!({
                 "src": src.to_string(),
                 "dst": dst.to_string(),
@@ -509,6 +531,12 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
                 "bytes_c2s": s.bytes(Role::C2s),
                 "bytes_s2c": s.bytes(Role::S2c),
                 "rtt_ms": s.rtt_us().map(|u| f64::from(u) / 1000.0),
+                "ts_rtt_min_ms_c2s": ms(tc.map(|t| t.min_us)),
+                "ts_rtt_avg_ms_c2s": ms(tc.map(|t| t.avg_us)),
+                "ts_rtt_samples_c2s": tc.map(|t| t.samples),
+                "ts_rtt_min_ms_s2c": ms(tsc.map(|t| t.min_us)),
+                "ts_rtt_avg_ms_s2c": ms(tsc.map(|t| t.avg_us)),
+                "ts_rtt_samples_s2c": tsc.map(|t| t.samples),
                 "hmac": hmac_str(s.hmac()),
                 "end": match s.end() {
                     SubflowEnd::Open => "open",
