@@ -581,6 +581,14 @@ typedef struct mpd_subflow_summary {
   uint32_t dss_not_negotiated;
   // Segments with a wrong TCP checksum.
   uint32_t tcp_checksum_errors;
+  // TCP-timestamp RTT samples of the data each side sent, index 0 for
+  // client → server and 1 for server → client: the smallest sample, µs
+  // (0 with no samples; zero for an entry read with [`mpd_removed_get`]).
+  uint32_t ts_rtt_min_us[2];
+  // The mean of those samples, µs (rounded down).
+  uint32_t ts_rtt_avg_us[2];
+  // How many samples (0: none).
+  uint32_t ts_rtt_samples[2];
   // Zero.
   uint32_t _pad;
 } mpd_subflow_summary;

@@ -85,6 +85,40 @@ static struct {
 } *serial_of;
 static size_t n_serial, cap_serial;
 
+/* TCP-timestamp RTT statistics per subflow id, as last read after one of
+ * its packets (a removed subflow's summary has none, so they are kept here,
+ * as `mpdissect conns` keeps them). */
+static struct ts_entry {
+    uint64_t sub;
+    uint32_t min_us[2], avg_us[2], samples[2];
+} *ts_cache;
+static size_t n_ts, cap_ts;
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem);
+
+static struct ts_entry *ts_find(uint64_t sub)
+{
+    for (size_t i = 0; i < n_ts; i++)
+        if (ts_cache[i].sub == sub)
+            return &ts_cache[i];
+    return NULL;
+}
+
+static void ts_note(const mpd_subflow_summary *s)
+{
+    struct ts_entry *e = ts_find(s->id);
+    if (!e) {
+        if (!s->ts_rtt_samples[0] && !s->ts_rtt_samples[1])
+            return;
+        ts_cache = grow(ts_cache, &cap_ts, n_ts + 1, sizeof *ts_cache);
+        e = &ts_cache[n_ts++];
+        e->sub = s->id;
+    }
+    memcpy(e->min_us, s->ts_rtt_min_us, sizeof e->min_us);
+    memcpy(e->avg_us, s->ts_rtt_avg_us, sizeof e->avg_us);
+    memcpy(e->samples, s->ts_rtt_samples, sizeof e->samples);
+}
+
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -320,6 +354,19 @@ static void print_record(uint32_t serial, struct record *r)
             printf("\"rtt_ms\":%.17g,", (double)s->rtt_us / 1000.0);
         else
             printf("\"rtt_ms\":null,");
+        const struct ts_entry *t = ts_find(s->id);
+        static const char *const dir[2] = {"c2s", "s2c"};
+        for (int k = 0; k < 2; k++) {
+            if (t && t->samples[k])
+                printf("\"ts_rtt_min_ms_%s\":%.17g,\"ts_rtt_avg_ms_%s\":%.17g,"
+                       "\"ts_rtt_samples_%s\":%" PRIu32 ",",
+                       dir[k], (double)t->min_us[k] / 1000.0, dir[k],
+                       (double)t->avg_us[k] / 1000.0, dir[k], t->samples[k]);
+            else
+                printf("\"ts_rtt_min_ms_%s\":null,\"ts_rtt_avg_ms_%s\":null,"
+                       "\"ts_rtt_samples_%s\":null,",
+                       dir[k], dir[k], dir[k]);
+        }
         printf("\"hmac\":%s,\"end\":\"%s\"}", hmac_str(s->hmac),
                s->end == MPD_SUBFLOW_FIN ? "fin" : s->end == MPD_SUBFLOW_RST ? "rst" : "open");
     }
@@ -453,6 +500,11 @@ int main(int argc, char **argv)
         if (s == MPD_ERR_BAD_LINKTYPE)
             continue; /* as the CLI: frames of unsupported links are skipped */
         check(s, "mpd_dissect");
+        if (res.subflow_id) {
+            mpd_subflow_summary ss;
+            if (mpd_subflow_get(d, res.subflow_id, &ss) == MPD_OK)
+                ts_note(&ss);
+        }
         /* Endpoints of this segment's subflow as (client, server). */
         int has_ends = res.kind == MPD_KIND_TCP || res.kind == MPD_KIND_MPTCP;
         const mpd_endpoint *cli = res.role == MPD_ROLE_S2C ? &res.dst : &res.src;
@@ -578,6 +630,7 @@ int main(int argc, char **argv)
     free(hss);
     free(pending);
     free(recs);
+    free(ts_cache);
     free(serial_of);
     free(mem);
     pcap_close(p);

@@ -21,8 +21,8 @@
 //! the three [`TableState`]s, the removal buffer), the three slot arrays,
 //! the three index arrays and the two analysis side arrays
 //! ([`SubflowAnalysis`] per subflow slot, [`ConnAnalysis`] per connection
-//! slot, 80 bytes each), each at its natural alignment: 616 bytes per unit
-//! of capacity. Every call
+//! slot; 128 and 80 bytes), each at its natural alignment: 664 bytes per
+//! unit of capacity. Every call
 //! re-attaches the tables ([`FlowTableView::attach`]) over that memory: O(1),
 //! no copy.
 //!
@@ -82,7 +82,8 @@ use mptcp_dissect::dissector::{
 };
 use mptcp_dissect::flow::{
     layout, ConnEnd, Connection, Direction, EvictClass, FlowKey, FlowTableView, HmacVerdict, Role,
-    Slot, SlotId, Subflow, SubflowEnd, SubflowKind, SubflowState, TableState, MAX_CAPACITY,
+    RttStats, Slot, SlotId, Subflow, SubflowEnd, SubflowKind, SubflowState, TableState,
+    MAX_CAPACITY,
 };
 use mptcp_dissect::wire::frame::{parse_frame, LinkType, Transport};
 use mptcp_dissect::wire::mptcp::{MpJoin, MptcpOption, Version};
@@ -837,6 +838,14 @@ pub struct mpd_subflow_summary {
     pub dss_not_negotiated: u32,
     /// Segments with a wrong TCP checksum.
     pub tcp_checksum_errors: u32,
+    /// TCP-timestamp RTT samples of the data each side sent, index 0 for
+    /// client → server and 1 for server → client: the smallest sample, µs
+    /// (0 with no samples; zero for an entry read with [`mpd_removed_get`]).
+    pub ts_rtt_min_us: [u32; 2],
+    /// The mean of those samples, µs (rounded down).
+    pub ts_rtt_avg_us: [u32; 2],
+    /// How many samples (0: none).
+    pub ts_rtt_samples: [u32; 2],
     /// Zero.
     pub _pad: u32,
 }
@@ -1386,6 +1395,11 @@ fn conn_summary(id: SlotId, c: &Connection, an: Option<&ConnAnalysis>) -> mpd_co
     }
 }
 
+/// One TCP-timestamp RTT statistic per direction (client → server first).
+fn ts_rtt(an: Option<&SubflowAnalysis>, f: impl Fn(RttStats) -> u32) -> [u32; 2] {
+    [Role::C2s, Role::S2c].map(|r| an.and_then(|a| a.ts_rtt(r)).map_or(0, &f))
+}
+
 fn subflow_summary(
     id: SlotId,
     key: &FlowKey,
@@ -1437,6 +1451,9 @@ fn subflow_summary(
         dss_unverifiable: an.map_or(0, |a| a.counters.unverifiable),
         dss_not_negotiated: an.map_or(0, |a| a.counters.not_negotiated),
         tcp_checksum_errors: an.map_or(0, |a| a.tcp_checksum_errors),
+        ts_rtt_min_us: ts_rtt(an, |t| t.min_us),
+        ts_rtt_avg_us: ts_rtt(an, |t| t.avg_us),
+        ts_rtt_samples: ts_rtt(an, |t| t.samples),
         _pad: 0,
     }
 }
