@@ -54,13 +54,21 @@ impl Capture {
 }
 
 /// Reads a classic (libpcap) file, either byte order, µs or ns timestamps.
+///
+/// # Panics
+/// If the file cannot be read or is not a classic pcap file.
 pub fn read_pcap(path: &Path) -> Capture {
+    try_read_pcap(path).unwrap_or_else(|| panic!("{}: not a classic pcap file", path.display()))
+}
+
+/// [`read_pcap`], `None` for a file that is not classic pcap (pcapng).
+pub fn try_read_pcap(path: &Path) -> Option<Capture> {
     let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let magic = u32::from_le_bytes(data[0..4].try_into().unwrap());
+    let magic = u32::from_le_bytes(data.get(0..4)?.try_into().ok()?);
     let le = match magic {
         0xa1b2_c3d4 | 0xa1b2_3c4d => true,
         0xd4c3_b2a1 | 0x4d3c_b2a1 => false,
-        _ => panic!("{}: not a classic pcap file", path.display()),
+        _ => return None,
     };
     let u32_at = |o: usize| {
         let b: [u8; 4] = data[o..o + 4].try_into().unwrap();
@@ -76,14 +84,14 @@ pub fn read_pcap(path: &Path) -> Capture {
     while off + 16 <= data.len() {
         let incl = u32_at(off + 8) as usize;
         let start = off + 16;
-        frames.push(data[start..start + incl].to_vec());
+        frames.push(data.get(start..start + incl)?.to_vec());
         off = start + incl;
     }
-    Capture {
-        name: path.file_name().unwrap().to_string_lossy().into_owned(),
+    Some(Capture {
+        name: path.file_name()?.to_string_lossy().into_owned(),
         linktype,
         frames,
-    }
+    })
 }
 
 /// `fixtures/` of the repository.
@@ -105,8 +113,8 @@ pub fn linux_stories() -> Vec<Capture> {
     names.iter().map(|p| read_pcap(p)).collect()
 }
 
-/// Every capture of `fixtures/` that is classic pcap (linux, public,
-/// crafted).
+/// Every capture of `fixtures/{linux,public,crafted}` that is classic pcap
+/// (the snap-length copy is pcapng and skipped).
 pub fn all_captures() -> Vec<Capture> {
     let mut out = Vec::new();
     for dir in ["linux", "public", "crafted"] {
@@ -116,7 +124,7 @@ pub fn all_captures() -> Vec<Capture> {
             .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
             .collect();
         names.sort();
-        out.extend(names.iter().map(|p| read_pcap(p)));
+        out.extend(names.iter().filter_map(|p| try_read_pcap(p)));
     }
     out
 }
@@ -836,5 +844,83 @@ impl<'s> Stream<'s> {
         slot.pos += 1;
         self.packets += 1;
         story.link
+    }
+}
+
+/// The memory of a dissector of any size on the heap (a
+/// [`mptcp_dissect::dissector::Dissector`] of 2²⁰ subflows is far too
+/// large for a stack), used through a
+/// [`mptcp_dissect::dissector::DissectorView`] like the C ABI does.
+#[derive(Debug)]
+pub struct DissectorMem {
+    st: mptcp_dissect::dissector::DissectorState,
+    sub: TableMem<mptcp_dissect::flow::FlowKey, mptcp_dissect::flow::Subflow>,
+    conn: TableMem<u32, mptcp_dissect::flow::Connection>,
+    tok: TableMem<u32, mptcp_dissect::flow::SlotId>,
+}
+
+/// The memory of one flow table: state, slots, index.
+#[derive(Debug)]
+pub struct TableMem<K, V> {
+    /// Table state.
+    pub st: mptcp_dissect::flow::TableState,
+    /// Slots.
+    pub slots: Vec<mptcp_dissect::flow::Slot<K, V>>,
+    /// Index.
+    pub index: Vec<u32>,
+}
+
+impl<K: Clone, V: Clone> TableMem<K, V> {
+    /// An initialised, empty table of `capacity` (a power of two).
+    pub fn new(capacity: usize, seed: [u8; 16]) -> Self {
+        use mptcp_dissect::flow::{layout, FlowTableView, Slot, TableState};
+        let l = layout(capacity).expect("power of two");
+        let mut t = TableMem {
+            st: TableState::new(),
+            slots: vec![Slot::new(); l.slots],
+            index: vec![0; l.index],
+        };
+        FlowTableView::new(&mut t.st, &mut t.slots, &mut t.index, seed).expect("layout");
+        t
+    }
+
+    /// The table.
+    pub fn view(&mut self) -> mptcp_dissect::flow::FlowTableView<'_, K, V> {
+        mptcp_dissect::flow::FlowTableView::attach(&mut self.st, &mut self.slots, &mut self.index)
+            .expect("initialised")
+    }
+
+    /// Bytes of slot and index memory.
+    pub fn bytes(&self) -> usize {
+        self.slots.len() * std::mem::size_of::<mptcp_dissect::flow::Slot<K, V>>()
+            + self.index.len() * 4
+    }
+}
+
+impl DissectorMem {
+    /// A dissector with `subflows` subflow slots and `conns` connection (and
+    /// token) slots, default configuration.
+    pub fn new(subflows: usize, conns: usize) -> Self {
+        DissectorMem {
+            st: mptcp_dissect::dissector::DissectorState::new(Default::default()),
+            sub: TableMem::new(subflows, [1; 16]),
+            conn: TableMem::new(conns, [2; 16]),
+            tok: TableMem::new(conns, [3; 16]),
+        }
+    }
+
+    /// The dissector.
+    pub fn view(&mut self) -> mptcp_dissect::dissector::DissectorView<'_> {
+        mptcp_dissect::dissector::DissectorView::new(
+            &mut self.st,
+            self.sub.view(),
+            self.conn.view(),
+            self.tok.view(),
+        )
+    }
+
+    /// Bytes of table memory.
+    pub fn bytes(&self) -> usize {
+        self.sub.bytes() + self.conn.bytes() + self.tok.bytes()
     }
 }
