@@ -48,6 +48,19 @@ pub enum Error<E> {
     BadHeader(u16),
 }
 
+impl<E> Error<E> {
+    /// The error without the SPI driver's payload (for logging when that
+    /// type has no `defmt::Format`).
+    pub fn erased(&self) -> Error<()> {
+        match *self {
+            Error::Spi(_) => Error::Spi(()),
+            Error::Version(v) => Error::Version(v),
+            Error::NotMacraw(s) => Error::NotMacraw(s),
+            Error::BadHeader(h) => Error::BadHeader(h),
+        }
+    }
+}
+
 impl<E> From<E> for Error<E> {
     fn from(e: E) -> Self {
         Error::Spi(e)
