@@ -688,7 +688,7 @@ impl Story {
                     if let Some(c) = csum {
                         let after = &out[at..at + before.len()];
                         let mut hc = u16::from_be_bytes([out[c], out[c + 1]]);
-                        hc = update_checksum(hc, &before, &after.to_vec());
+                        hc = update_checksum(hc, &before, after);
                         out[c..c + 2].copy_from_slice(&hc.to_be_bytes());
                     }
                 }

@@ -122,7 +122,11 @@ fn main() -> ! {
     if let Err(e) = init(&mut w5500) {
         defmt::panic!("W5500 init: {}", e.erased());
     }
-    defmt::info!("W5500 in MACRAW; dissector {} subflows / {} connections", S, C);
+    defmt::info!(
+        "W5500 in MACRAW; dissector {} subflows / {} connections",
+        S,
+        C
+    );
 
     let [s0, s1, s2] = seeds;
     let sub = FlowTableView::new(SUB_ST.take(), SUB_SLOTS.take(), SUB_INDEX.take(), s0);

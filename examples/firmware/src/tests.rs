@@ -73,8 +73,16 @@ fn recv_expectations(e: &mut Vec<T<u8>>, ptr: u16, frame: &[u8], fits: bool) -> 
 fn read_pcap(name: &str) -> Vec<Vec<u8>> {
     let path = std::format!("{}/../../fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let data = std::fs::read(&path).expect("fixture");
-    assert_eq!(&data[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian µs pcap");
-    assert_eq!(u32::from_le_bytes(data[20..24].try_into().unwrap()), 1, "Ethernet");
+    assert_eq!(
+        &data[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian µs pcap"
+    );
+    assert_eq!(
+        u32::from_le_bytes(data[20..24].try_into().unwrap()),
+        1,
+        "Ethernet"
+    );
     let mut out = Vec::new();
     let mut off = 24;
     while off + 16 <= data.len() {
@@ -158,8 +166,10 @@ fn frame_loop_over_fixtures() {
         let mut got = Vec::new();
         let mut n = 0u64;
         loop {
-            let r = poll(&mut w, &mut view, &mut buf, n * 1_000_000, |v, _| got.push(*v))
-                .expect("poll");
+            let r = poll(&mut w, &mut view, &mut buf, n * 1_000_000, |v, _| {
+                got.push(*v)
+            })
+            .expect("poll");
             if r == Recv::Empty {
                 break;
             }
@@ -172,7 +182,10 @@ fn frame_loop_over_fixtures() {
             assert!(got.iter().filter(|v| v.class == Class::Mptcp).count() > frames.len() / 2);
             assert!(got.iter().any(|v| v.conn.is_some()), "{name}: a connection");
         } else {
-            assert!(got.iter().any(|v| v.option_errors > 0), "{name}: option errors");
+            assert!(
+                got.iter().any(|v| v.option_errors > 0),
+                "{name}: option errors"
+            );
         }
     }
 }
