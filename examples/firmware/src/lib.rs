@@ -1,0 +1,208 @@
+//! The frame loop of the `mptcp-dissect` firmware image, as a library so
+//! that the host tests drive exactly the code the image runs.
+//!
+//! * [`init`] puts a WIZnet W5500 into MACRAW mode on socket 0 (all 16 KiB of
+//!   RX buffer, MAC filter off: every frame on the wire), through the
+//!   [`w5500_ll`] register driver over any embedded-hal 1.0
+//!   [`SpiDevice`](embedded_hal::spi::SpiDevice)
+//!   ([`w5500_ll::eh1::vdm::W5500`]).
+//! * [`recv_frame`] copies the next frame out of the RX ring (MACRAW prefixes
+//!   each frame with its 2-byte length, header included) and frees it.
+//! * [`poll`] = [`recv_frame`] + [`DissectorView::dissect`] + a compact
+//!   [`Verdict`], handed to a callback (the image logs it with defmt).
+//!
+//! `no_std`, no allocation, no `unsafe`: the dissector tables are
+//! caller-provided (`static` in the image, see `main.rs`).
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use mptcp_dissect::dissector::{Dissection, DissectorView};
+use mptcp_dissect::wire::frame::LinkType;
+use w5500_ll::{
+    BufferSize, Protocol, Registers, Sn, SocketCommand, SocketMode, SocketStatus, SOCKETS,
+};
+
+/// Largest frame kept: 1518 (VLAN-tagged, no FCS: MACRAW strips it) rounded
+/// up. Longer ones are dropped and counted.
+pub const MAX_FRAME: usize = 1536;
+
+/// The W5500's `VERSIONR`.
+pub const W5500_VERSION: u8 = 0x04;
+
+/// Socket used in MACRAW mode (the W5500 allows MACRAW on socket 0 only).
+pub const SOCKET: Sn = Sn::Sn0;
+
+/// A failure of the frame loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(target_os = "none", derive(defmt::Format))]
+pub enum Error<E> {
+    /// The SPI device failed.
+    Spi(E),
+    /// `VERSIONR` is not 0x04: no W5500 answering.
+    Version(u8),
+    /// Socket 0 did not enter MACRAW (its `Sn_SR`).
+    NotMacraw(u8),
+    /// A MACRAW length header below 2: the RX ring is out of sync (the
+    /// caller should re-run [`init`]).
+    BadHeader(u16),
+}
+
+impl<E> Error<E> {
+    /// The error without the SPI driver's payload (for logging when that
+    /// type has no `defmt::Format`).
+    pub fn erased(&self) -> Error<()> {
+        match *self {
+            Error::Spi(_) => Error::Spi(()),
+            Error::Version(v) => Error::Version(v),
+            Error::NotMacraw(s) => Error::NotMacraw(s),
+            Error::BadHeader(h) => Error::BadHeader(h),
+        }
+    }
+}
+
+impl<E> From<E> for Error<E> {
+    fn from(e: E) -> Self {
+        Error::Spi(e)
+    }
+}
+
+/// Brings socket 0 up in MACRAW mode with a 16 KiB RX buffer (the other
+/// sockets get none). The chip is expected fresh from a hardware reset.
+pub fn init<W: Registers>(w: &mut W) -> Result<(), Error<W::Error>> {
+    let v = w.version()?;
+    if v != W5500_VERSION {
+        return Err(Error::Version(v));
+    }
+    for sn in SOCKETS {
+        let size = if sn == SOCKET {
+            BufferSize::KB16
+        } else {
+            BufferSize::KB0
+        };
+        w.set_sn_rxbuf_size(sn, size)?;
+    }
+    // MFEN off: receive every frame (a passive monitor), not only ours.
+    w.set_sn_mr(SOCKET, SocketMode::DEFAULT.set_protocol(Protocol::Macraw))?;
+    w.set_sn_cr(SOCKET, SocketCommand::Open)?;
+    match w.sn_sr(SOCKET)? {
+        Ok(SocketStatus::Macraw) => Ok(()),
+        Ok(s) => Err(Error::NotMacraw(s as u8)),
+        Err(raw) => Err(Error::NotMacraw(raw)),
+    }
+}
+
+/// What [`recv_frame`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(target_os = "none", derive(defmt::Format))]
+pub enum Recv {
+    /// The RX ring is empty.
+    Empty,
+    /// A frame of this many bytes is at the start of the buffer.
+    Frame(usize),
+    /// A frame of this many bytes did not fit the buffer and was skipped.
+    Dropped(usize),
+}
+
+/// Takes the next frame out of socket 0's RX ring into `buf`.
+pub fn recv_frame<W: Registers>(w: &mut W, buf: &mut [u8]) -> Result<Recv, Error<W::Error>> {
+    let rsr = w.sn_rx_rsr(SOCKET)?;
+    if rsr < 2 {
+        return Ok(Recv::Empty);
+    }
+    let ptr = w.sn_rx_rd(SOCKET)?;
+    let mut hdr = [0u8; 2];
+    w.sn_rx_buf(SOCKET, ptr, &mut hdr)?;
+    let total = u16::from_be_bytes(hdr);
+    if total < 2 {
+        return Err(Error::BadHeader(total));
+    }
+    let len = usize::from(total - 2);
+    let out = match buf.get_mut(..len) {
+        Some(dst) => {
+            w.sn_rx_buf(SOCKET, ptr.wrapping_add(2), dst)?;
+            Recv::Frame(len)
+        }
+        None => Recv::Dropped(len),
+    };
+    w.set_sn_rx_rd(SOCKET, ptr.wrapping_add(total))?;
+    w.set_sn_cr(SOCKET, SocketCommand::Recv)?;
+    Ok(out)
+}
+
+/// What a frame was, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(target_os = "none", derive(defmt::Format))]
+pub enum Class {
+    /// Not IP (ARP, LLDP…).
+    NotIp,
+    /// Malformed link, IP or TCP header.
+    Malformed,
+    /// IP but not TCP (or a later fragment).
+    NotTcp,
+    /// TCP without an MPTCP option.
+    Tcp,
+    /// TCP with at least one MPTCP option.
+    Mptcp,
+}
+
+/// The compact verdict the image logs for each frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(target_os = "none", derive(defmt::Format))]
+pub struct Verdict {
+    /// Frame length.
+    pub len: u16,
+    /// What it was.
+    pub class: Class,
+    /// Public serial of its MPTCP connection.
+    pub conn: Option<u32>,
+    /// Slot of its subflow.
+    pub subflow: Option<u32>,
+    /// Events raised (see the `Dissection` for them).
+    pub events: u8,
+    /// Malformed TCP options.
+    pub option_errors: u8,
+}
+
+impl Verdict {
+    /// The verdict of a dissection of a `len`-byte frame.
+    pub fn of(len: usize, d: &Dissection<'_>) -> Self {
+        let class = match (&d.frame, &d.segment) {
+            (Err(e), _) if e.is_not_ip() => Class::NotIp,
+            (Err(_), _) => Class::Malformed,
+            (Ok(_), None) => Class::NotTcp,
+            (Ok(_), Some(s)) if s.mptcp => Class::Mptcp,
+            (Ok(_), Some(_)) => Class::Tcp,
+        };
+        Verdict {
+            len: u16::try_from(len).unwrap_or(u16::MAX),
+            class,
+            conn: d.conn.map(|c| c.serial),
+            subflow: d.subflow.map(|s| s.0.index()),
+            events: u8::try_from(d.events.len()).unwrap_or(u8::MAX),
+            option_errors: d.segment.map_or(0, |s| s.option_errors),
+        }
+    }
+}
+
+/// One turn of the frame loop: receive at most one frame, dissect it at
+/// `now`, hand the verdict and the full dissection to `on_frame`. Returns
+/// what was received.
+pub fn poll<W: Registers>(
+    w: &mut W,
+    d: &mut DissectorView<'_>,
+    buf: &mut [u8],
+    now: u64,
+    mut on_frame: impl FnMut(&Verdict, &Dissection<'_>),
+) -> Result<Recv, Error<W::Error>> {
+    let r = recv_frame(w, buf)?;
+    if let Recv::Frame(len) = r {
+        let frame = buf.get(..len).unwrap_or(&[]);
+        let dis = d.dissect(frame, LinkType::Ethernet, now);
+        on_frame(&Verdict::of(len, &dis), &dis);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests;
