@@ -64,7 +64,7 @@ pub struct Record {
 }
 
 /// Middlebox analysis of one connection (or handshake), from events.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct Analysis {
     /// Mapping verdicts: valid, invalid, unverifiable, not negotiated.
     pub valid: u64,
@@ -95,7 +95,8 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    fn mapping(&mut self, dsn: u64, verdict: DssVerdict, tcp_verified: bool) {
+    /// Counts one mapping verdict.
+    pub fn mapping(&mut self, dsn: u64, verdict: DssVerdict, tcp_verified: bool) {
         match verdict {
             DssVerdict::Valid => self.valid += 1,
             DssVerdict::Invalid => {

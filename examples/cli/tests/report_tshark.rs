@@ -664,7 +664,77 @@ fn bundled_capture_hand_counts() {
         r["middleboxes"]["fallback"]["events"]["mp_capable_not_echoed"],
         1
     );
-    // Not measured yet (core issue 4): no placeholder numbers.
-    assert!(r["middleboxes"]["dss_validation"].is_null());
-    assert!(r["middleboxes"]["verdicts"].is_null());
+    // v1-mpfail: the nft rule rewrites one payload byte once
+    // (scripts/gen-captures.sh), so exactly one mapping is invalid, and the
+    // client's MP_FAIL names it; the server's MP_FAIL answers it (echo).
+    let dv = &r["middleboxes"]["dss_validation"];
+    assert_eq!(dv["invalid"], 1);
+    assert_eq!(dv["invalid_with_valid_tcp_checksum"], 1);
+    assert_eq!(dv["mp_fail_match"]["flagged"], 1);
+    assert_eq!(dv["mp_fail_match"]["echo"], 1);
+    // Verdicts: the stripped handshake; v1-mpfail fell back after MP_FAIL;
+    // the six others are genuine MPTCP.
+    let v = &r["middleboxes"]["verdicts"];
+    assert_eq!(v["stripped"], 1);
+    assert_eq!(v["fallback_after_fail"], 1);
+    assert_eq!(v["mptcp"], 6);
+    assert_eq!(v["mirrored"], 0);
+}
+
+/// Distinct mappings (stream, sender, DSN, length) among the options tshark
+/// matches with `filter` — an independent count of what our validator must
+/// give a verdict to.
+fn tshark_mappings(path: &Path, filter: &str) -> usize {
+    let out = std::process::Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args(["-Y", filter, "-T", "fields", "-E", "occurrence=a"])
+        .args(["-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src"])
+        .args([
+            "-e",
+            "tcp.options.mptcp.rawdataseqno",
+            "-e",
+            "tcp.options.mptcp.datalvllen",
+        ])
+        .output()
+        .expect("run tshark");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: std::collections::BTreeSet<&str> = text.lines().collect();
+    rows.len()
+}
+
+#[test]
+fn dss_validation_counts_every_checksummed_mapping() {
+    if !tshark_available() {
+        return;
+    }
+    // Every mapping: DSS options with M set, and the MP_CAPABLE third ACK
+    // that carries data (22 bytes, 24 with a checksum).
+    let mappings_filter =
+        "(tcp.options.mptcp.subtype == 2 && tcp.options.mptcp.dseqnpresent.flag == 1) \
+                     || (tcp.options.mptcp.subtype == 0 && tcp.option_len >= 22)";
+    for (file, csum) in [
+        ("v1-csum-on.pcap", true),
+        ("v1-mpfail.pcap", true),
+        ("v1-lossy.pcap", true),
+        ("v1-csum-off.pcap", false),
+    ] {
+        let path = repo_root().join("fixtures/linux").join(file);
+        let r = report(&path);
+        let dv = &r["middleboxes"]["dss_validation"];
+        let n = |k: &str| dv[k].as_u64().unwrap();
+        let mappings = tshark_mappings(&path, mappings_filter);
+        let checked = n("valid") + n("invalid") + n("unverifiable");
+        if csum {
+            assert_eq!(checked as usize, mappings, "{file}: {dv}");
+            assert_eq!(n("not_negotiated"), 0, "{file}");
+        } else {
+            assert_eq!(checked, 0, "{file}");
+            assert_eq!(n("not_negotiated") as usize, mappings, "{file}: {dv}");
+        }
+        // Clean traffic: no mapping fails.
+        if file != "v1-mpfail.pcap" {
+            assert_eq!(n("invalid"), 0, "{file}");
+        }
+    }
 }

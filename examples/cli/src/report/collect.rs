@@ -27,8 +27,10 @@ use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow
 use mptcp_dissect::wire::frame::{LinkType, Transport};
 
 use crate::capture;
-use crate::conns::Memory;
+use crate::conns::{Analysis, Memory};
 use crate::Error;
+use mptcp_dissect::analysis::{MirrorEvidence, MpFailMatch, StripEvidence};
+use mptcp_dissect::wire::tcp::TcpFlags;
 
 /// Aggregates over the whole trace (what the report is computed from).
 #[derive(Debug, Default, Clone)]
@@ -131,6 +133,17 @@ pub struct Agg {
     /// Reinjected / payload bytes server → client.
     pub reinjected_s2c: Vec<f64>,
 
+    /// §3.4 DSS checksum validation, summed over connections (mapping
+    /// verdicts, as `mpdissect conns` counts them).
+    pub dss: Analysis,
+    /// MP_FAIL options whose DSN our validator had flagged / had not /
+    /// that answered the peer's MP_FAIL (`echo`).
+    pub mp_fail_match: BTreeMap<&'static str, u64>,
+    /// Middlebox verdicts: connections by verdict, plus handshakes that
+    /// never became connections (mirrored, stripped) and TCP handshakes that
+    /// never offered MPTCP (`plain_tcp`), as `mpdissect conns` reports them.
+    pub verdicts: BTreeMap<&'static str, u64>,
+
     /// The dissector's counters at the end.
     pub stats: mptcp_dissect::dissector::DissectorStats,
 }
@@ -199,6 +212,8 @@ struct ConnRec {
     advs: BTreeMap<Adv, AddrClass>,
     /// IP version of each MP_FAIL packet.
     mp_fail: Vec<u8>,
+    /// Middlebox analysis, from events.
+    an: Analysis,
 }
 
 fn fallback_name(why: FallbackReason) -> &'static str {
@@ -236,6 +251,10 @@ pub fn collect(
     // Connection slot bits → serial, while the record exists.
     let mut serial_of: HashMap<u64, u32> = HashMap::new();
     let mut gone: Vec<Gone> = Vec::new();
+    // Handshakes that are not (yet) connections, by subflow slot bits:
+    // mirroring / stripping evidence; and plain-TCP SYNs by 4-tuple.
+    let mut handshakes: HashMap<u64, (MirrorEvidence, StripEvidence)> = HashMap::new();
+    let mut plain: BTreeSet<(IpAddr, u16, IpAddr, u16)> = BTreeSet::new();
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.file(path, len);
@@ -308,8 +327,65 @@ pub fn collect(
                 Transport::Tcp(t) => frame.transport_len.saturating_sub(t.header_len() as u32),
                 _ => 0,
             };
+            // A TCP SYN that offered no MPTCP: plain TCP (as `conns`).
+            if let (Some(seg), None) = (dis.segment, dis.subflow) {
+                if seg.flags.contains(TcpFlags::SYN)
+                    && !seg.flags.contains(TcpFlags::ACK)
+                    && !seg.mptcp
+                {
+                    plain.insert((frame.src(), seg.src_port, frame.dst(), seg.dst_port));
+                }
+            }
             for e in dis.events.iter() {
                 match *e {
+                    Event::Mapping {
+                        conn,
+                        dsn,
+                        verdict,
+                        tcp_verified,
+                        ..
+                    } => {
+                        recs.entry(conn.serial)
+                            .or_default()
+                            .an
+                            .mapping(dsn, verdict, tcp_verified)
+                    }
+                    Event::MpFailMatched { result, .. } => {
+                        let name = match result {
+                            MpFailMatch::Flagged => "flagged",
+                            MpFailMatch::NotFlagged => "not_flagged",
+                            MpFailMatch::Echo => "echo",
+                        };
+                        *agg.mp_fail_match.entry(name).or_default() += 1;
+                    }
+                    Event::Mirrored {
+                        subflow,
+                        conn,
+                        evidence,
+                    } => match conn {
+                        Some(c) => {
+                            let an = &mut recs.entry(c.serial).or_default().an;
+                            an.mirror = an.mirror.union(evidence);
+                        }
+                        None => {
+                            let h = handshakes.entry(subflow.0.to_bits()).or_default();
+                            h.0 = h.0.union(evidence);
+                        }
+                    },
+                    Event::Stripped {
+                        subflow,
+                        conn,
+                        evidence,
+                    } => match conn {
+                        Some(c) => {
+                            let an = &mut recs.entry(c.serial).or_default().an;
+                            an.strip = an.strip.union(evidence);
+                        }
+                        None => {
+                            let h = handshakes.entry(subflow.0.to_bits()).or_default();
+                            h.1 = h.1.union(evidence);
+                        }
+                    },
                     Event::NewConnection { conn } => {
                         serial_of.insert(conn.slot.to_bits(), conn.serial);
                         recs.entry(conn.serial).or_default().slot = conn.slot.to_bits();
@@ -387,6 +463,18 @@ pub fn collect(
         recs.entry(id.serial).or_default().conn = Some(*c);
     }
     agg.stats = d.stats();
+    for (mirror, strip) in handshakes.into_values() {
+        let v = Analysis {
+            mirror,
+            strip,
+            ..Analysis::default()
+        }
+        .verdict(false);
+        *agg.verdicts.entry(v.name()).or_default() += 1;
+    }
+    if !plain.is_empty() {
+        agg.verdicts.insert("plain_tcp", plain.len() as u64);
+    }
     let mut left: Vec<u32> = recs.keys().copied().collect();
     left.sort_unstable();
     for s in left {
@@ -422,6 +510,18 @@ fn finish(
     };
     r.subflows.sort_by_key(|s| s.sub.syn_ts());
     agg.conns += 1;
+    // §3.4 middlebox analysis.
+    let verdict = r.an.verdict(!r.mp_fail.is_empty());
+    *agg.verdicts.entry(verdict.name()).or_default() += 1;
+    let d = &mut agg.dss;
+    d.valid += r.an.valid;
+    d.invalid += r.an.invalid;
+    d.unverifiable += r.an.unverifiable;
+    d.not_negotiated += r.an.not_negotiated;
+    d.invalid_tcp_verified += r.an.invalid_tcp_verified;
+    for (k, n) in &r.an.reasons {
+        *d.reasons.entry(k).or_default() += n;
+    }
     let (_, (_, server_port)) = c.endpoints();
     *agg.port_conns.entry(server_port).or_default() += 1;
     for s in &r.subflows {

@@ -8,14 +8,12 @@
 //! * [`text`]: readable tables (default output); [`files`]: one CSV per
 //!   table/figure (`--csv DIR`) and one SVG CDF per figure (`--plots DIR`).
 //!
-//! # Not measured yet
+//! # §3.4 and the middlebox analysis
 //!
-//! §3.4's DSS checksum validation results and the mirroring / stripping
-//! verdicts (Mehani et al.'s erratum) need the core's analysis layer
-//! (issue 4). The JSON has the keys `middleboxes.dss_validation` and
-//! `middleboxes.verdicts`, `null` until then; the hook is
-//! [`collect::collect`]'s event loop (fold the new events there) and
-//! [`model::build`] (fill the two keys).
+//! DSS checksum validation results and the mirroring / stripping verdicts
+//! (Mehani et al.'s erratum) come from the core's analysis layer, through
+//! its events, folded in [`collect::collect`] the way `mpdissect conns`
+//! folds them (`crate::conns::Analysis`), so the two commands agree.
 
 pub mod collect;
 pub mod files;

@@ -106,12 +106,24 @@ fn prefixes(clients: &BTreeSet<IpAddr>) -> (u64, u64, usize, usize) {
     (n4, clients.len() as u64 - n4, v4.len(), v6.len())
 }
 
-/// What core cannot measure yet (issue 4); named in the JSON and the text.
-pub const PENDING_ANALYSIS: &str = "DSS checksum validation and mirroring/stripping verdicts \
-need the core's analysis layer (issue 4); until it lands these keys are null";
-
 /// The whole report.
 pub fn build(a: &Agg) -> Value {
+    // Every verdict, zero or not, in a fixed order.
+    let verdicts: serde_json::Map<String, Value> = [
+        "mptcp",
+        "mirrored",
+        "stripped",
+        "fallback_after_fail",
+        "plain_tcp",
+    ]
+    .iter()
+    .map(|k| {
+        (
+            k.to_string(),
+            json!(a.verdicts.get(k).copied().unwrap_or(0)),
+        )
+    })
+    .collect();
     let conns = a.conns;
     let pkts_mp = a.mptcp_pkts[0] + a.mptcp_pkts[1];
     let ports: Vec<Value> = {
@@ -286,9 +298,22 @@ pub fn build(a: &Agg) -> Value {
                 "connections": a.fallback_conns,
                 "events": a.fallback_events,
             },
-            "dss_validation": Value::Null,
-            "verdicts": Value::Null,
-            "pending": PENDING_ANALYSIS,
+            "dss_validation": {
+                "valid": a.dss.valid,
+                "invalid": a.dss.invalid,
+                "unverifiable": a.dss.unverifiable,
+                "not_negotiated": a.dss.not_negotiated,
+                // Of the mappings that carried a checksum, the share whose
+                // checksum could be checked (valid or invalid).
+                "verified_share": share(
+                    a.dss.valid + a.dss.invalid,
+                    a.dss.valid + a.dss.invalid + a.dss.unverifiable,
+                ),
+                "invalid_with_valid_tcp_checksum": a.dss.invalid_tcp_verified,
+                "unverifiable_reasons": a.dss.reasons,
+                "mp_fail_match": a.mp_fail_match,
+            },
+            "verdicts": verdicts,
         },
         "termination": {
             "connections": conns,

@@ -341,11 +341,36 @@ pub fn render(r: &Value) -> String {
             ev.join(", ")
         }
     );
+    let dv = &m["dss_validation"];
     let _ = writeln!(
         o,
-        "DSS checksum validation, mirroring / stripping verdicts: not available — {}",
-        m["pending"].as_str().unwrap_or("")
+        "DSS mappings: {} valid, {} invalid ({} of them with a valid TCP checksum), \
+         {} unverifiable, {} without checksum (not negotiated); verified share {}",
+        u(&dv["valid"]),
+        u(&dv["invalid"]),
+        u(&dv["invalid_with_valid_tcp_checksum"]),
+        u(&dv["unverifiable"]),
+        u(&dv["not_negotiated"]),
+        dv["verified_share"]
+            .as_f64()
+            .map_or("-".into(), |x| format!("{:.1} %", 100.0 * x)),
     );
+    let mf: Vec<String> = dv["mp_fail_match"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} {}", u(v)))
+        .collect();
+    if !mf.is_empty() {
+        let _ = writeln!(o, "MP_FAIL vs our validator: {}", mf.join(", "));
+    }
+    let vd: Vec<String> = m["verdicts"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} {}", u(v)))
+        .collect();
+    let _ = writeln!(o, "middlebox verdicts: {}", vd.join(", "));
 
     let e = &r["termination"];
     heading(&mut o, "§3.5 — termination");
