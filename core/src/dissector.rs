@@ -2035,10 +2035,14 @@ fn gone_conn(
             }
         }
     }
+    // A connection that had ended (DATA_FIN both ways, fastclose, every
+    // subflow reset) keeps that end when it is removed; only one still open
+    // ends by eviction or idleness.
     if conn.end == ConnEnd::Open {
-        conn.end = match cause {
-            RemovalCause::Evicted => ConnEnd::Evicted,
-            RemovalCause::Idle => ConnEnd::Idle,
+        conn.end = match (conn.current_end(), cause) {
+            (ConnEnd::Open, RemovalCause::Evicted) => ConnEnd::Evicted,
+            (ConnEnd::Open, RemovalCause::Idle) => ConnEnd::Idle,
+            (ended, _) => ended,
         };
     }
     ev.push(Event::Evicted {
@@ -2893,6 +2897,61 @@ mod tests {
         }
         assert_eq!(n, 8);
         assert_eq!(d.subflows().count(), 0);
+    }
+
+    #[test]
+    fn an_ended_connection_keeps_its_end_when_it_expires() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        // DATA_FIN both ways (each takes one octet of data sequence space).
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(1000, true, 1, 1, true)],
+                0,
+            ),
+            3 * MS,
+        );
+        go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                102,
+                ACK,
+                &[dss(2000, true, 1, 1, true)],
+                0,
+            ),
+            4 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().current_end(),
+            ConnEnd::DataFin
+        );
+        let mut gone = Vec::new();
+        for i in 0..4 {
+            d.dissect_with(
+                &pkt(A, 9, B, 9, 0, 0, ACK, &[], 0),
+                LinkType::Ipv4,
+                7201 * 1_000 * MS + i,
+                |g| gone.push(g),
+            );
+        }
+        let end = gone.iter().find_map(|g| match g {
+            Gone::Connection { conn, .. } => Some(conn.end),
+            _ => None,
+        });
+        assert_eq!(end, Some(ConnEnd::DataFin), "not Idle: it had ended");
     }
 
     #[test]
