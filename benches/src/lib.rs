@@ -21,7 +21,8 @@
 //!   tokens, the MP_JOIN SYN/ACK and ACK HMACs, the ADD_ADDR HMAC, and every
 //!   DSN / data ACK is shifted by the change of its IDSN, with the DSS
 //!   checksum updated incrementally (RFC 1624), so a wrong checksum stays
-//!   wrong (the MP_FAIL story).
+//!   wrong (the MP_FAIL story) — also the checksum of the MP_CAPABLE third
+//!   ACK that carries data, whose DSN (IDSN + 1) is implicit.
 //!
 //! The test `tests/replica.rs` checks that a replayed session yields the same
 //! counters and the same events as the original capture.
@@ -278,6 +279,10 @@ enum Patch {
     },
     /// A data ACK acknowledging data of the owner of `key`.
     DataAck { at: usize, wide: bool, key: u64 },
+    /// The DSS checksum at `csum` of the MP_CAPABLE third ACK with data
+    /// (24 bytes): its mapping's DSN is implicit, the IDSN of `key` + 1, so
+    /// only the checksum changes with the key.
+    ImplicitDsn { csum: usize, key: u64 },
 }
 
 /// One frame of a story, with the rewrites it needs.
@@ -394,6 +399,12 @@ impl Story {
                                 keys.extend([ks, kr]);
                                 patches.push(Patch::Key { at: base + 4 });
                                 patches.push(Patch::Key { at: base + 12 });
+                                if len == 24 {
+                                    patches.push(Patch::ImplicitDsn {
+                                        csum: base + 22,
+                                        key: ks,
+                                    });
+                                }
                                 let c = match subs.get(&fkey) {
                                     Some(s) => s.conn,
                                     None => {
@@ -695,6 +706,14 @@ impl Story {
                 Patch::DataAck { at, wide, key } => {
                     let (old, new) = session.hash(key);
                     shift(&mut out[at..], wide, new.idsn.wrapping_sub(old.idsn));
+                }
+                Patch::ImplicitDsn { csum, key } => {
+                    let (old, new) = session.hash(key);
+                    let before = old.idsn.wrapping_add(1).to_be_bytes();
+                    let after = new.idsn.wrapping_add(1).to_be_bytes();
+                    let mut hc = u16::from_be_bytes([out[csum], out[csum + 1]]);
+                    hc = update_checksum(hc, &before, &after);
+                    out[csum..csum + 2].copy_from_slice(&hc.to_be_bytes());
                 }
             }
         }
