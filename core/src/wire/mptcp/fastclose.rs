@@ -10,7 +10,7 @@
 //! 12 reserved bits are kept in `reserved` so a parse/emit round trip is
 //! byte-identical.
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{reserved12_u64, subtype, EmitError, MptcpError};
 
 /// An MP_FASTCLOSE option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct MpFastclose {
 
 impl MpFastclose {
     /// Wire length.
-    pub const LEN: u8 = 12;
+    pub const LEN: u8 = reserved12_u64::LEN;
 
     /// An MP_FASTCLOSE with zero reserved bits.
     pub const fn new(receiver_key: u64) -> Self {
@@ -36,38 +36,22 @@ impl MpFastclose {
 
     /// Parses a whole MP_FASTCLOSE option.
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
-        let h = Header::check_subtype(opt, subtype::MP_FASTCLOSE)?;
-        if h.len != Self::LEN {
-            return Err(h.bad_len());
-        }
-        let mut r = h.reader();
-        let low = r.u8()?;
+        let (reserved, receiver_key) = reserved12_u64::parse(opt, subtype::MP_FASTCLOSE)?;
         Ok(MpFastclose {
-            reserved: u16::from(h.nibble) << 8 | u16::from(low),
-            receiver_key: r.u64()?,
+            receiver_key,
+            reserved,
         })
     }
 
     /// Bytes [`MpFastclose::emit`] writes (0 if the value is unrepresentable).
     pub fn buffer_len(&self) -> usize {
-        if self.reserved > 0x0fff {
-            0
-        } else {
-            usize::from(Self::LEN)
-        }
+        reserved12_u64::buffer_len(self.reserved)
     }
 
     /// Writes the whole option; `reserved` above 12 bits is
     /// [`EmitError::Unrepresentable`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
-        if self.reserved > 0x0fff {
-            return Err(EmitError::Unrepresentable);
-        }
-        let [high, low] = self.reserved.to_be_bytes();
-        let mut w = Writer::start(buf, Self::LEN, subtype::MP_FASTCLOSE, high)?;
-        w.u8(low)?;
-        w.u64(self.receiver_key)?;
-        Ok(w.finish())
+        reserved12_u64::emit(buf, subtype::MP_FASTCLOSE, self.reserved, self.receiver_key)
     }
 }
 

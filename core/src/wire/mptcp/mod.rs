@@ -534,6 +534,53 @@ impl<'a> MptcpOption<'a> {
     }
 }
 
+/// The layout MP_FAIL and MP_FASTCLOSE share: 12 reserved bits (the low
+/// nibble of byte 2 and byte 3), then one 64-bit value; 12 bytes in all.
+pub(crate) mod reserved12_u64 {
+    use super::{EmitError, Header, MptcpError, Writer};
+
+    /// Wire length.
+    pub(crate) const LEN: u8 = 12;
+
+    /// `(reserved, value)` of a whole option of subtype `st`.
+    pub(crate) fn parse(opt: &[u8], st: u8) -> Result<(u16, u64), MptcpError> {
+        let h = Header::check_subtype(opt, st)?;
+        if h.len != LEN {
+            return Err(h.bad_len());
+        }
+        let mut r = h.reader();
+        let low = r.u8()?;
+        Ok((u16::from(h.nibble) << 8 | u16::from(low), r.u64()?))
+    }
+
+    /// Bytes [`emit`] writes: 0 when `reserved` does not fit 12 bits.
+    pub(crate) fn buffer_len(reserved: u16) -> usize {
+        if reserved > 0x0fff {
+            0
+        } else {
+            usize::from(LEN)
+        }
+    }
+
+    /// Writes the whole option; `reserved` above 12 bits is
+    /// [`EmitError::Unrepresentable`].
+    pub(crate) fn emit(
+        buf: &mut [u8],
+        st: u8,
+        reserved: u16,
+        value: u64,
+    ) -> Result<usize, EmitError> {
+        if reserved > 0x0fff {
+            return Err(EmitError::Unrepresentable);
+        }
+        let [high, low] = reserved.to_be_bytes();
+        let mut w = Writer::start(buf, LEN, st, high)?;
+        w.u8(low)?;
+        w.u64(value)?;
+        Ok(w.finish())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
