@@ -233,8 +233,9 @@ pub fn render(r: &Value) -> String {
     );
     let _ = writeln!(
         o,
-        "  (per-subflow RTT is the handshake RTT, SYN → third ACK; the paper used \
-         tcptrace's average RTT, which needs timestamp RTT samples core does not take yet)"
+        "  (per-subflow RTT is the handshake RTT, SYN → third ACK at the capture point; \
+         the paper used tcptrace's average RTT — our TCP-timestamp samples, per direction, \
+         are in `mpdissect conns`)"
     );
 
     let f = &r["subflows"];
