@@ -160,7 +160,8 @@ pub struct DissectorConfig {
     pub expire_work: usize,
     /// Check every TCP segment's checksum (IPv4/IPv6 pseudo-header). Off by
     /// default: devices with checksum offload see partial checksums. Turn
-    /// it on for captures taken without offload (the CLI does).
+    /// it on for captures taken without offload (the CLI does). Part of the
+    /// `analysis` feature: without it this flag has no effect.
     pub verify_tcp_checksum: bool,
     /// Report every DSS mapping verdict as an [`Event::Mapping`] (default:
     /// only invalid and unverifiable ones; valid and not-negotiated ones are
@@ -777,6 +778,30 @@ fn conn_class(c: &Connection) -> EvictClass {
     }
 }
 
+/// The analysis side arrays as the dissector sees them: themselves with the
+/// `analysis` feature (default), empty without it, so that every analysis
+/// block (DSS validation, mirroring/stripping evidence, TCP-timestamp RTT)
+/// folds away and a firmware image that does not want them does not carry
+/// their code.
+#[inline(always)]
+fn gate<T>(side: &mut [T]) -> &mut [T] {
+    if cfg!(feature = "analysis") {
+        side
+    } else {
+        &mut []
+    }
+}
+
+/// [`gate`] for reading.
+#[inline(always)]
+fn gate_ref<T>(side: &[T]) -> &[T] {
+    if cfg!(feature = "analysis") {
+        side
+    } else {
+        &[]
+    }
+}
+
 /// A dissector over caller-provided table memory; all the engine logic
 /// lives here (the owned [`Dissector`] borrows itself as one).
 #[derive(Debug)]
@@ -841,7 +866,7 @@ impl<'a> DissectorView<'a> {
         if !self.subflows.contains(id) {
             return None;
         }
-        self.sub_an.get(id.index() as usize)
+        gate_ref(&self.sub_an[..]).get(id.index() as usize)
     }
 
     /// The analysis state of a live connection.
@@ -850,7 +875,7 @@ impl<'a> DissectorView<'a> {
         if !self.conns.contains(id) {
             return None;
         }
-        self.conn_an.get(id.index() as usize)
+        gate_ref(&self.conn_an[..]).get(id.index() as usize)
     }
 
     /// The TCP-timestamp RTT samples of a live subflow's segments sent by
@@ -1012,10 +1037,11 @@ impl<'a> DissectorView<'a> {
         let wire_payload = frame.transport_len.saturating_sub(header_len);
         // TCP checksum: only over a whole, unfragmented segment.
         let whole = u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len);
-        let tcp_ok = (self.st.config.verify_tcp_checksum && whole && frame.fragment.is_none())
-            .then(|| {
-                verify_tcp(frame.src(), frame.dst(), frame.transport_bytes) == TcpChecksum::Valid
-            });
+        let tcp_ok = (cfg!(feature = "analysis")
+            && self.st.config.verify_tcp_checksum
+            && whole
+            && frame.fragment.is_none())
+        .then(|| verify_tcp(frame.src(), frame.dst(), frame.transport_bytes) == TcpChecksum::Valid);
         let stats = &mut self.st.stats;
         if tcp_ok == Some(false) {
             stats.tcp_checksum_bad = stats.tcp_checksum_bad.wrapping_add(1);
@@ -1100,7 +1126,7 @@ impl<'a> DissectorView<'a> {
         let ev = &mut out.events;
         let ai = sid.index() as usize;
         if created {
-            if let Some(a) = self.sub_an.get_mut(ai) {
+            if let Some(a) = gate(self.sub_an).get_mut(ai) {
                 *a = SubflowAnalysis::new();
             }
         }
@@ -1116,7 +1142,7 @@ impl<'a> DissectorView<'a> {
                 sub.set_isn(Role::C2s, p.seq);
             }
             if created {
-                if let Some(a) = self.sub_an.get_mut(ai) {
+                if let Some(a) = gate(self.sub_an).get_mut(ai) {
                     let nonce = match opts.join {
                         Some(MpJoin::Syn { nonce, .. }) => Some(nonce),
                         _ => None,
@@ -1132,7 +1158,7 @@ impl<'a> DissectorView<'a> {
                     sub.set_state(SubflowState::SynAckSeen);
                 }
                 sub.set_rtt(now, false);
-                if let Some(a) = self.sub_an.get_mut(ai) {
+                if let Some(a) = gate(self.sub_an).get_mut(ai) {
                     let sa = SynAck {
                         options: opt_area,
                         capable: opts
@@ -1199,7 +1225,7 @@ impl<'a> DissectorView<'a> {
                 sub.set_isn(Role::S2c, p.ack.wrapping_sub(1));
             }
             if sub.kind() == SubflowKind::Initial {
-                if let Some(a) = self.sub_an.get_mut(ai) {
+                if let Some(a) = gate(self.sub_an).get_mut(ai) {
                     new_strip = new_strip.union(a.handshake.on_third_ack(opts.capable.is_some()));
                 }
                 if let Some(c) = opts.capable {
@@ -1249,10 +1275,10 @@ impl<'a> DissectorView<'a> {
 
         // --- Analysis: TCP checksum, DSS validation, MP_FAIL correlation ---
         if tcp_ok == Some(false) {
-            if let Some(a) = self.sub_an.get_mut(ai) {
+            if let Some(a) = gate(self.sub_an).get_mut(ai) {
                 a.tcp_checksum_errors = a.tcp_checksum_errors.saturating_add(1);
             }
-            if let Some(ca) = linked.and_then(|c| self.conn_an.get_mut(c.index() as usize)) {
+            if let Some(ca) = linked.and_then(|c| gate(self.conn_an).get_mut(c.index() as usize)) {
                 ca.tcp_checksum_errors = ca.tcp_checksum_errors.saturating_add(1);
             }
             ev.push(Event::TcpChecksumBad {
@@ -1260,7 +1286,7 @@ impl<'a> DissectorView<'a> {
             });
         }
         if let (Some((tsval, tsecr)), false) = (opts.ts, tcp_ok == Some(false)) {
-            if let Some(a) = self.sub_an.get_mut(ai) {
+            if let Some(a) = gate(self.sub_an).get_mut(ai) {
                 let fin = flags.contains(TcpFlags::FIN);
                 a.ts.on_segment(
                     &TsSegment {
@@ -1275,7 +1301,7 @@ impl<'a> DissectorView<'a> {
             }
         }
         if sig.data_without_dss {
-            if let Some(a) = self.sub_an.get_mut(ai) {
+            if let Some(a) = gate(self.sub_an).get_mut(ai) {
                 new_strip = new_strip.union(a.handshake.add_strip(StripEvidence::FIRST_DATA));
             }
         }
@@ -1291,7 +1317,7 @@ impl<'a> DissectorView<'a> {
                 negotiated: sig.negotiated,
                 tcp_verified: tcp_ok == Some(true),
             };
-            let done = match self.sub_an.get_mut(ai) {
+            let done = match gate(self.sub_an).get_mut(ai) {
                 Some(a) => a.dss.get_mut(role.index()).map(|d| d.on_segment(&seg)),
                 None => None,
             };
@@ -1302,7 +1328,7 @@ impl<'a> DissectorView<'a> {
         if let (Some(c), Some(dsn)) = (linked, sig.fail) {
             let crole = sub.conn_role(role);
             let id = self.conns.get(c).map(|conn| conn_id(c, conn));
-            if let (Some(ca), Some(id)) = (self.conn_an.get_mut(c.index() as usize), id) {
+            if let (Some(ca), Some(id)) = (gate(self.conn_an).get_mut(c.index() as usize), id) {
                 let result = ca.on_mp_fail(crole, dsn);
                 ev.push(Event::MpFailMatched {
                     conn: id,
@@ -1355,7 +1381,7 @@ impl<'a> DissectorView<'a> {
         if !new_mirror.is_empty() || !new_strip.is_empty() {
             let c = sub.conn().filter(|&c| self.conns.contains(c));
             let id = c.and_then(|c| self.conns.get(c).map(|conn| conn_id(c, conn)));
-            if let Some(ca) = c.and_then(|c| self.conn_an.get_mut(c.index() as usize)) {
+            if let Some(ca) = c.and_then(|c| gate(self.conn_an).get_mut(c.index() as usize)) {
                 ca.mirror = ca.mirror.union(new_mirror);
                 ca.strip = ca.strip.union(new_strip);
             }
@@ -1675,7 +1701,7 @@ impl<'a> DissectorView<'a> {
             }
         };
         self.st.next_serial = serial.wrapping_add(1);
-        if let Some(a) = self.conn_an.get_mut(id.index() as usize) {
+        if let Some(a) = gate(self.conn_an).get_mut(id.index() as usize) {
             *a = ConnAnalysis::new();
         }
         let stats = &mut self.st.stats;
@@ -1872,7 +1898,7 @@ impl<'a> DissectorView<'a> {
         f: Finished,
         ev: &mut Events,
     ) {
-        if let Some(a) = self.sub_an.get_mut(ai) {
+        if let Some(a) = gate(self.sub_an).get_mut(ai) {
             a.counters.count(f.verdict);
         }
         let stats = &mut self.st.stats;
@@ -1898,7 +1924,7 @@ impl<'a> DissectorView<'a> {
             return;
         };
         let id = conn_id(c, conn);
-        if let Some(ca) = self.conn_an.get_mut(c.index() as usize) {
+        if let Some(ca) = gate(self.conn_an).get_mut(c.index() as usize) {
             ca.counters.count(f.verdict);
             match f.verdict {
                 DssVerdict::Invalid => ca.note_invalid(crole, f.dsn, f.data_len),
@@ -2125,7 +2151,7 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     #[must_use]
     pub fn subflow_analysis(&self, id: SlotId) -> Option<&SubflowAnalysis> {
         self.subflows.get(id)?;
-        self.sub_an.get(id.index() as usize)
+        gate_ref(&self.sub_an[..]).get(id.index() as usize)
     }
 
     /// See [`DissectorView::subflow_ts_rtt`].
@@ -2138,7 +2164,7 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     #[must_use]
     pub fn conn_analysis(&self, id: SlotId) -> Option<&ConnAnalysis> {
         self.conns.get(id)?;
-        self.conn_an.get(id.index() as usize)
+        gate_ref(&self.conn_an[..]).get(id.index() as usize)
     }
 
     /// See [`DissectorView::verdict`].

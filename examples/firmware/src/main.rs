@@ -50,6 +50,10 @@ const CONFIG: DissectorConfig = DissectorConfig {
     subflow_policy: EvictPolicy::ANY,
     conn_policy: EvictPolicy::ANY,
     expire_work: 2,
+    // The NIC verifies TCP checksums; DSS validation needs the analysis
+    // side arrays, which this image does not give the dissector.
+    verify_tcp_checksum: false,
+    dss_all_events: false,
 };
 
 // The dissector's memory, statically allocated (caller-provided memory, as
