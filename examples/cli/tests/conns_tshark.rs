@@ -12,28 +12,11 @@
 //! required unless `MPD_NO_TSHARK=1`.
 
 mod common;
-use common::{captures, tshark_available};
+use common::{captures, conns_json, tshark_available};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
-
-use serde_json::Value;
-
-fn ours(path: &Path) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpdissect"))
-        .arg("conns")
-        .arg(path)
-        .output()
-        .expect("run mpdissect");
-    assert!(out.status.success(), "{}: conns failed", path.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json line"))
-        // Handshake-only objects (mirrored, stripped, plain TCP) have no id.
-        .filter(|v| !v["id"].is_null())
-        .collect()
-}
 
 /// A direction-free 4-tuple "a:p|b:q" (endpoints sorted).
 fn tuple(a: &str, pa: &str, b: &str, pb: &str) -> String {
@@ -137,7 +120,7 @@ fn tokens_idsns_and_grouping_match_tshark() {
     let (mut keys_checked, mut groups_checked, mut conns_total) = (0, 0, 0);
     let mut report = Vec::new();
     for path in captures() {
-        let conns = ours(&path);
+        let conns = conns_json(&path);
         let ts = tshark(&path);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         // tcp 4-tuple → mptcp.stream

@@ -9,13 +9,11 @@
 //! does not verify checksums). tshark is required unless `MPD_NO_TSHARK=1`.
 
 mod common;
-use common::{repo_root, tshark_available};
+use common::{conns_json, repo_root, tshark_available};
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-use serde_json::Value;
 
 /// One TCP segment as tshark reads it.
 struct Seg {
@@ -141,20 +139,6 @@ fn replay(segs: &[Seg], client: &str) -> [Option<(u64, u64, u64)>; 2] {
     acc
 }
 
-fn ours(path: &Path) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpdissect"))
-        .arg("conns")
-        .arg(path)
-        .output()
-        .expect("run mpdissect");
-    assert!(out.status.success(), "{}: conns failed", path.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json line"))
-        .filter(|v| !v["id"].is_null())
-        .collect()
-}
-
 #[test]
 fn ts_rtt_matches_tshark_replay() {
     if !tshark_available() {
@@ -181,7 +165,7 @@ fn ts_rtt_matches_tshark_replay() {
                 by_tuple.insert(format!("{}>{}", syn.src, syn.dst), segs);
             }
         }
-        for c in ours(path) {
+        for c in conns_json(path) {
             if c["tcp_checksum_errors"].as_u64() != Some(0) {
                 continue;
             }

@@ -71,3 +71,19 @@ pub fn tshark_available() -> bool {
     );
     true
 }
+
+/// The connection objects `mpdissect conns` prints for `path` (handshake-only
+/// objects — mirrored, stripped, plain TCP — have no id and are left out).
+pub fn conns_json(path: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpdissect"))
+        .arg("conns")
+        .arg(path)
+        .output()
+        .expect("run mpdissect");
+    assert!(out.status.success(), "{}: conns failed", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
+        .filter(|v| !v["id"].is_null())
+        .collect()
+}
