@@ -4,7 +4,7 @@
 # landed):
 #   crypto    SHA-1, SHA-256, HMAC (mptcp_dissect::crypto, sha1, sha2, hmac,
 #             digest, block_buffer): key hashes and MP_JOIN/ADD_ADDR HMACs
-#   dissector every other mptcp_dissect symbol and the table's SipHash:
+#   dissector every other mptcp_dissect symbol (incl. the tables' hash):
 #             parsers, flow tables, checksums, the connection state machine
 #             (and the defmt::Format impls of its types, if not inlined)
 #   runtime   compiler_builtins (memcpy, 64-bit division…)
@@ -22,7 +22,7 @@ command -v "$nm" >/dev/null || nm=$(ls ~/.rustup/toolchains/*/lib/rustlib/*/bin/
   NF >= 4 && $3 ~ /^[tTwW]$/ {
     sz = $2 + 0; name = $4; for (i = 5; i <= NF; i++) name = name " " $i
     if (name ~ /mptcp_dissect(::|\.\.)crypto|(^|[^a-z_])(sha1|sha2|hmac|digest|block_buffer)(::|\.\.)/) c["crypto"] += sz
-    else if (name ~ /(mptcp_dissect|siphasher)(::|\.\.)/) c["dissector"] += sz
+    else if (name ~ /mptcp_dissect(::|\.\.)/) c["dissector"] += sz
     else if (name ~ /compiler_builtins|^__aeabi/) c["runtime"] += sz
     else c["platform"] += sz
     total += sz

@@ -2331,9 +2331,10 @@ pub unsafe extern "C" fn mpd_peek(
                     u64::from_le_bytes(s[..8].try_into().unwrap_or_default()),
                     u64::from_le_bytes(s[8..].try_into().unwrap_or_default()),
                 ];
-                use core::hash::Hasher;
-                let mut hasher = siphasher::sip::SipHasher13::new_with_keys(k0, k1);
-                hasher.write(&key.to_bytes());
+                use core::hash::{Hash, Hasher};
+                use mptcp_dissect::flow::hash::FoldHasher;
+                let mut hasher = FoldHasher::new([k0, k1]);
+                key.hash(&mut hasher);
                 info.flow_hash = hasher.finish();
                 info.is_tcp = 1;
                 let fl = tcp.flags();

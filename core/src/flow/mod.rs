@@ -20,6 +20,7 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub mod conn;
+pub mod hash;
 pub mod key;
 pub mod subflow;
 pub mod table;

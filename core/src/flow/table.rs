@@ -30,9 +30,10 @@
 //!   (a filter: a mismatching entry is skipped without touching its slot),
 //!   with bit `log2 N` forced to 1 so that `0` means empty and a zeroed index
 //!   is an empty one.
-//! * **Keyed hash**: SipHash-1-3 with the caller's 128-bit seed, so that
-//!   remote peers cannot aim collisions at the table. The hash function is
-//!   the one private fn `hash_key`; swap it there after benchmarking.
+//! * **Keyed hash**: a seeded folded-multiply hash ([`super::hash`]) with the
+//!   caller's 128-bit seed, so that remote peers cannot aim collisions at the
+//!   table. The hash function is the one private fn `hash_key`; swap it there
+//!   after benchmarking (it replaced SipHash-1-3: see the README).
 //! * **LRU**: one intrusive doubly-linked list per [`EvictClass`] (`prev` /
 //!   `next` in each slot), oldest at the head. Eviction takes the head of
 //!   the lowest non-empty class: O(1) and exact. Expiry walks the heads,
@@ -57,7 +58,7 @@
 
 use core::hash::{Hash, Hasher};
 
-use siphasher::sip::SipHasher13;
+use super::hash::FoldHasher;
 
 /// Largest capacity a table may have (2³⁰ entries).
 pub const MAX_CAPACITY: usize = 1 << 30;
@@ -455,11 +456,11 @@ impl<K, V> Default for Slot<K, V> {
     }
 }
 
-/// The keyed hash: SipHash-1-3 with the table's 128-bit seed. The single
+/// The keyed hash ([`FoldHasher`]) with the table's 128-bit seed. The single
 /// place to swap in another keyed hash.
+#[inline]
 fn hash_key<K: Hash + ?Sized>(keys: [u64; 2], key: &K) -> u64 {
-    let [k0, k1] = keys;
-    let mut h = SipHasher13::new_with_keys(k0, k1);
+    let mut h = FoldHasher::new(keys);
     key.hash(&mut h);
     h.finish()
 }

@@ -300,6 +300,7 @@ fn be32(data: &[u8]) -> Option<u32> {
 
 /// Decodes one well-framed option. `opt` is the whole option (kind and
 /// length bytes included, `opt.len()` equal to the length byte, ≥ 2).
+#[inline]
 fn decode(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason> {
     let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
     let body = opt.get(2..).unwrap_or(&[]);
@@ -407,6 +408,7 @@ impl<'a> TcpOptions<'a> {
 impl<'a> Iterator for TcpOptions<'a> {
     type Item = Result<TcpOption<'a>, OptionError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;

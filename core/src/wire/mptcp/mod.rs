@@ -429,6 +429,7 @@ impl<'a> MptcpOption<'a> {
     /// ([`MptcpErrorReason::LengthMismatch`]), then hands the option to the
     /// sub-option's own parser. Subtypes 9..=14 are returned as
     /// [`MptcpOption::Unknown`].
+    #[inline]
     pub fn parse(opt: &'a [u8]) -> Result<MptcpOption<'a>, MptcpError> {
         let h = Header::check(opt)?;
         Ok(match h.subtype {
