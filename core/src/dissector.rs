@@ -137,7 +137,7 @@ use crate::wire::mptcp::{
     RemoveAddr, TcpRstReason, Version,
 };
 use crate::wire::tcp::{TcpFlags, TcpPacket};
-use crate::wire::tcp_option::{OptionErrorReason, TcpOption};
+use crate::wire::tcp_option::kind as tcp_kind;
 
 /// Events one [`Dissection`] can carry; more are counted in
 /// [`Events::dropped`].
@@ -691,54 +691,82 @@ fn scan<'f>(tcp: &TcpPacket<&'f [u8]>) -> Opts<'f> {
     let area = bytes
         .get(crate::wire::tcp::HEADER_LEN..tcp.header_len())
         .unwrap_or(&[]);
-    for item in crate::wire::tcp_option::TcpOptions::new(area) {
-        match item {
-            Ok(TcpOption::Mptcp(m)) => {
-                o.mptcp = true;
-                match m {
-                    MptcpOption::Capable(c) => {
-                        o.capable.get_or_insert(c);
-                    }
-                    MptcpOption::Join(j) => {
-                        o.join.get_or_insert(j);
-                    }
-                    MptcpOption::Dss(d) => {
-                        o.dss.get_or_insert(d);
-                    }
-                    MptcpOption::AddAddr(a) => {
-                        o.add_addr.get_or_insert(a);
-                    }
-                    MptcpOption::RemoveAddr(r) => {
-                        o.remove.get_or_insert(r);
-                    }
-                    MptcpOption::Prio(p) => {
-                        o.prio.get_or_insert(p);
-                    }
-                    MptcpOption::Fail(f) => {
-                        o.fail.get_or_insert(f);
-                    }
-                    MptcpOption::Fastclose(_) => o.fastclose = true,
-                    MptcpOption::TcpRst(r) => {
-                        o.tcprst.get_or_insert(r);
-                    }
-                    MptcpOption::Experimental(_) | MptcpOption::Unknown { .. } => {}
-                }
-            }
-            Ok(TcpOption::Timestamps { tsval, tsecr }) => {
-                o.ts.get_or_insert((tsval, tsecr));
-            }
-            Ok(_) => {}
+    // Framing only here; each option is decoded by the one parser its kind
+    // needs (the same results and errors as `TcpOptions`' full decode, without
+    // building a `TcpOption` for every NOP).
+    let mut it = crate::wire::tcp_option::TcpOptions::new(area);
+    while let Some(item) = it.next_raw() {
+        let raw = match item {
+            Ok(raw) => raw,
             Err(e) => {
                 o.errors = o.errors.saturating_add(1);
-                if e.kind == crate::wire::mptcp::KIND_MPTCP
-                    || matches!(e.reason, OptionErrorReason::Mptcp(_))
-                {
+                if e.kind == crate::wire::mptcp::KIND_MPTCP {
                     o.mptcp = true;
+                }
+                continue;
+            }
+        };
+        match raw.kind {
+            tcp_kind::NOP | tcp_kind::EOL => {}
+            tcp_kind::MPTCP => {
+                o.mptcp = true;
+                match MptcpOption::parse(raw.bytes) {
+                    Ok(m) => o.take(m),
+                    Err(_) => o.errors = o.errors.saturating_add(1),
+                }
+            }
+            tcp_kind::TIMESTAMPS => match raw.bytes {
+                &[_, 10, a0, a1, a2, a3, b0, b1, b2, b3] => {
+                    o.ts.get_or_insert((
+                        u32::from_be_bytes([a0, a1, a2, a3]),
+                        u32::from_be_bytes([b0, b1, b2, b3]),
+                    ));
+                }
+                _ => o.errors = o.errors.saturating_add(1),
+            },
+            _ => {
+                if raw.decode().is_err() {
+                    o.errors = o.errors.saturating_add(1);
                 }
             }
         }
     }
     o
+}
+
+impl<'f> Opts<'f> {
+    /// Keeps the first option of each kind.
+    #[inline]
+    fn take(&mut self, m: MptcpOption<'f>) {
+        match m {
+            MptcpOption::Capable(c) => {
+                self.capable.get_or_insert(c);
+            }
+            MptcpOption::Join(j) => {
+                self.join.get_or_insert(j);
+            }
+            MptcpOption::Dss(d) => {
+                self.dss.get_or_insert(d);
+            }
+            MptcpOption::AddAddr(a) => {
+                self.add_addr.get_or_insert(a);
+            }
+            MptcpOption::RemoveAddr(r) => {
+                self.remove.get_or_insert(r);
+            }
+            MptcpOption::Prio(p) => {
+                self.prio.get_or_insert(p);
+            }
+            MptcpOption::Fail(f) => {
+                self.fail.get_or_insert(f);
+            }
+            MptcpOption::Fastclose(_) => self.fastclose = true,
+            MptcpOption::TcpRst(r) => {
+                self.tcprst.get_or_insert(r);
+            }
+            MptcpOption::Experimental(_) | MptcpOption::Unknown { .. } => {}
+        }
+    }
 }
 
 /// The 64-bit value closest to `reference` whose low 32 bits are `low`.

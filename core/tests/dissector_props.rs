@@ -76,3 +76,83 @@ proptest! {
         prop_assert!(s.tcp <= s.packets);
     }
 }
+
+/// A mix of option bytes that reaches every branch of the dissector's
+/// option scan: well-formed MPTCP and timestamps, bad lengths, structural
+/// errors, EOL, NOP, other kinds.
+fn option_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(vec![1u8]),
+        Just(vec![0u8]),
+        Just(vec![8u8, 10, 0, 0, 0, 1, 0, 0, 0, 2]),
+        Just(vec![8u8, 9, 0, 0, 0, 1, 0, 0, 0]),
+        Just(vec![30u8, 8, 0x20, 0x01, 0, 0, 0, 7]),
+        Just(vec![30u8, 4, 0x20, 0x00]),
+        Just(vec![30u8, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8]),
+        Just(vec![2u8, 4, 5, 0xb4]),
+        Just(vec![2u8, 5, 5, 0xb4, 0]),
+        proptest::collection::vec(any::<u8>(), 1..12),
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+}
+
+proptest! {
+    /// The engine's per-segment option summary (`Segment::option_errors`,
+    /// `Segment::mptcp`) agrees with the public option iterator's full
+    /// decode of the same bytes: the engine scans with `next_raw` and
+    /// decodes only what it needs, which must not change what it reports.
+    #[test]
+    fn segment_option_summary_matches_the_iterator(opts in option_bytes()) {
+        use mptcp_dissect::wire::tcp_option::{TcpOption, TcpOptions};
+        let mut area = opts.clone();
+        area.truncate(40);
+        while area.len() % 4 != 0 {
+            area.push(1);
+        }
+        let frame = segment((1000, 80), 0x10, &area, 0);
+        let mut d: Dissector<4, 2> = Dissector::new([1; 16], DissectorConfig::default());
+        let r = d.dissect(&frame, LinkType::RawIp, 0);
+        let seg = r.segment.expect("a TCP segment");
+        let items: Vec<_> = TcpOptions::new(&area).collect();
+        let errors = items.iter().filter(|i| i.is_err()).count();
+        let mptcp = items.iter().any(|i| match i {
+            Ok(TcpOption::Mptcp(_)) => true,
+            Ok(_) => false,
+            Err(e) => e.kind == 30,
+        });
+        prop_assert_eq!(usize::from(seg.option_errors), errors);
+        prop_assert_eq!(seg.mptcp, mptcp);
+    }
+
+    /// `next_raw` tiles the options area: each option starts where the
+    /// previous one ended, at its `offset`, with the bytes its length byte
+    /// says (one byte for EOL and NOP), and nothing follows EOL or a
+    /// structural error.
+    #[test]
+    fn raw_options_tile_the_area(data in proptest::collection::vec(any::<u8>(), 0..60)) {
+        use mptcp_dissect::wire::tcp_option::TcpOptions;
+        let mut it = TcpOptions::new(&data);
+        let mut at = 0usize;
+        while let Some(item) = it.next_raw() {
+            match item {
+                Ok(raw) => {
+                    prop_assert_eq!(raw.offset, at);
+                    prop_assert_eq!(raw.kind, data[at]);
+                    let len = if raw.kind <= 1 { 1 } else { usize::from(data[at + 1]) };
+                    prop_assert_eq!(raw.bytes, &data[at..at + len]);
+                    at += len;
+                    if raw.kind == 0 {
+                        prop_assert!(it.next_raw().is_none());
+                        break;
+                    }
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.offset, at);
+                    prop_assert!(e.reason.is_structural());
+                    prop_assert!(it.next_raw().is_none());
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -397,8 +397,97 @@ impl<'a> TcpOptions<'a> {
     pub fn indexed(self) -> IndexedOptions<'a> {
         IndexedOptions { inner: self }
     }
+}
 
-    fn stop(&mut self, err: OptionError) -> Option<Result<TcpOption<'a>, OptionError>> {
+/// One framed option, not decoded: what [`TcpOptions::next_raw`] yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawOption<'a> {
+    /// The kind byte.
+    pub kind: u8,
+    /// The whole option: kind and length bytes included (one byte for EOL
+    /// and NOP), `bytes.len()` equal to the length byte otherwise.
+    pub bytes: &'a [u8],
+    /// Offset of the kind byte within the options area.
+    pub offset: usize,
+}
+
+impl<'a> RawOption<'a> {
+    /// Decodes the option as [`TcpOptions`]' `next` does (an error carries
+    /// this option's kind and offset).
+    #[inline]
+    pub fn decode(&self) -> Result<TcpOption<'a>, OptionError> {
+        match self.kind {
+            kind::EOL => Ok(TcpOption::Eol),
+            kind::NOP => Ok(TcpOption::Nop),
+            k => decode(k, self.bytes).map_err(|reason| OptionError {
+                kind: k,
+                offset: self.offset,
+                reason,
+            }),
+        }
+    }
+}
+
+impl<'a> TcpOptions<'a> {
+    /// The next option, framed but not decoded: the same sequence as the
+    /// iterator's, with the same structural errors and the same end (after
+    /// EOL or a structural error). For callers that decode only the kinds
+    /// they need (the dissector's hot path); [`RawOption::decode`] gives
+    /// what `next` would have.
+    #[inline]
+    pub fn next_raw(&mut self) -> Option<Result<RawOption<'a>, OptionError>> {
+        if self.done {
+            return None;
+        }
+        let start = self.pos;
+        let Some((&kind_byte, after)) = self.data.get(start..).and_then(<[u8]>::split_first) else {
+            self.done = true;
+            return None;
+        };
+        let single = |bytes| RawOption {
+            kind: kind_byte,
+            bytes,
+            offset: start,
+        };
+        match kind_byte {
+            kind::EOL => {
+                self.done = true;
+                self.pos = self.data.len();
+                return Some(Ok(single(
+                    self.data.get(start..start.saturating_add(1)).unwrap_or(&[]),
+                )));
+            }
+            kind::NOP => {
+                self.pos = start.saturating_add(1);
+                return Some(Ok(single(self.data.get(start..self.pos).unwrap_or(&[]))));
+            }
+            _ => {}
+        }
+        let err = |reason| OptionError {
+            kind: kind_byte,
+            offset: start,
+            reason,
+        };
+        let Some(&len) = after.first() else {
+            return self.stop_raw(err(OptionErrorReason::MissingLength));
+        };
+        if len < 2 {
+            return self.stop_raw(err(OptionErrorReason::LengthTooSmall(len)));
+        }
+        let end = start.saturating_add(usize::from(len));
+        let Some(opt) = self.data.get(start..end) else {
+            let available = self.data.len().saturating_sub(start);
+            return self.stop_raw(err(OptionErrorReason::LengthBeyondEnd { len, available }));
+        };
+        self.pos = end;
+        Some(Ok(RawOption {
+            kind: kind_byte,
+            bytes: opt,
+            offset: start,
+        }))
+    }
+
+    fn stop_raw(&mut self, err: OptionError) -> Option<Result<RawOption<'a>, OptionError>> {
         self.done = true;
         self.pos = self.data.len();
         Some(Err(err))
@@ -410,44 +499,7 @@ impl<'a> Iterator for TcpOptions<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let start = self.pos;
-        let Some(&kind_byte) = self.data.get(start) else {
-            self.done = true;
-            return None;
-        };
-        match kind_byte {
-            kind::EOL => {
-                self.done = true;
-                self.pos = self.data.len();
-                return Some(Ok(TcpOption::Eol));
-            }
-            kind::NOP => {
-                self.pos = start.saturating_add(1);
-                return Some(Ok(TcpOption::Nop));
-            }
-            _ => {}
-        }
-        let err = |reason| OptionError {
-            kind: kind_byte,
-            offset: start,
-            reason,
-        };
-        let Some(&len) = self.data.get(start.saturating_add(1)) else {
-            return self.stop(err(OptionErrorReason::MissingLength));
-        };
-        if len < 2 {
-            return self.stop(err(OptionErrorReason::LengthTooSmall(len)));
-        }
-        let end = start.saturating_add(usize::from(len));
-        let Some(opt) = self.data.get(start..end) else {
-            let available = self.data.len().saturating_sub(start);
-            return self.stop(err(OptionErrorReason::LengthBeyondEnd { len, available }));
-        };
-        self.pos = end;
-        Some(decode(kind_byte, opt).map_err(err))
+        Some(self.next_raw()?.and_then(|raw| raw.decode()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
