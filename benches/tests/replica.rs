@@ -14,8 +14,8 @@ fn run(frames: impl Iterator<Item = Vec<u8>>, story: &Story) -> (DissectorStats,
         Box::new(Dissector::new([3; 16], DissectorConfig::default()));
     let mut evs = Vec::new();
     for (i, f) in frames.enumerate() {
-        let r = d.dissect(&f, story.link, i as u64 * 1000);
-        evs.push(r.events.iter().map(event_name).collect());
+        d.dissect(&f, story.link, i as u64 * 1000);
+        evs.push(d.events().iter().map(event_name).collect());
     }
     (d.stats(), evs)
 }

@@ -243,7 +243,7 @@ pub struct DissectorStats {
 
 /// The dissector's state besides its tables (what a C caller keeps next to
 /// the table memory).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DissectorState {
     /// Configuration.
@@ -251,6 +251,16 @@ pub struct DissectorState {
     /// Counters.
     pub stats: DissectorStats,
     next_serial: u32,
+    /// The events of the last `dissect` call (kept here, not returned by
+    /// value: most packets have none, and copying the bounded list out of
+    /// every call cost more than the rest of the result).
+    events: Events,
+}
+
+impl Default for DissectorState {
+    fn default() -> Self {
+        DissectorState::new(DissectorConfig::default())
+    }
 }
 
 impl DissectorState {
@@ -286,6 +296,7 @@ impl DissectorState {
                 tcp_checksum_bad: 0,
             },
             next_serial: 0,
+            events: Events::new(),
         }
     }
 }
@@ -553,7 +564,10 @@ pub enum Event {
 }
 
 /// The bounded list of events of one packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Equality compares the events held (and `dropped`), not the storage
+/// beyond them.
+#[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Events {
     items: [Option<Event>; MAX_EVENTS],
@@ -562,13 +576,36 @@ pub struct Events {
     pub dropped: u16,
 }
 
+impl PartialEq for Events {
+    fn eq(&self, other: &Events) -> bool {
+        self.dropped == other.dropped && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Events {}
+
 impl Events {
+    fn clear(&mut self) {
+        self.len = 0;
+        self.dropped = 0;
+    }
+
     const fn new() -> Self {
         Events {
             items: [None; MAX_EVENTS],
             len: 0,
             dropped: 0,
         }
+    }
+
+    /// Makes `self` equal to `other`, copying only the events `other` holds.
+    fn copy_used(&mut self, other: &Events) {
+        let n = usize::from(other.len);
+        if let (Some(dst), Some(src)) = (self.items.get_mut(..n), other.items.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.len = other.len;
+        self.dropped = other.dropped;
     }
 
     fn push(&mut self, e: Event) {
@@ -595,7 +632,11 @@ impl Events {
 
     /// The events, in order.
     pub fn iter(&self) -> impl Iterator<Item = &Event> + '_ {
-        self.items.iter().flatten()
+        self.items
+            .get(..usize::from(self.len))
+            .unwrap_or(&[])
+            .iter()
+            .flatten()
     }
 }
 
@@ -637,8 +678,6 @@ pub struct Dissection<'f> {
     pub dir: Option<Direction>,
     /// Its sender at connection level (at subflow level when unlinked).
     pub role: Option<Role>,
-    /// What happened.
-    pub events: Events,
 }
 
 /// An entry that left a table during a `dissect_with` call.
@@ -983,8 +1022,8 @@ impl<'a> DissectorView<'a> {
             subflow: None,
             dir: None,
             role: None,
-            events: Events::new(),
         };
+        self.st.events.clear();
         let frame = match out.frame {
             Ok(f) => f,
             Err(e) => {
@@ -1008,13 +1047,21 @@ impl<'a> DissectorView<'a> {
             }
         };
         stats.tcp = stats.tcp.wrapping_add(1);
-        self.expire(now, &mut out.events, &mut on_gone);
-        self.segment(&frame, &tcp, now, &mut out, &mut on_gone);
+        let mut events = Events::new();
+        self.expire(now, &mut events, &mut on_gone);
+        self.segment(&frame, &tcp, now, &mut out, &mut events, &mut on_gone);
         let stats = &mut self.st.stats;
-        stats.events_dropped = stats
-            .events_dropped
-            .wrapping_add(u64::from(out.events.dropped));
+        stats.events_dropped = stats.events_dropped.wrapping_add(u64::from(events.dropped));
+        self.st.events.copy_used(&events);
         out
+    }
+
+    /// The events of the last [`DissectorView::dissect`] /
+    /// [`DissectorView::dissect_with`] call (empty before the first one and
+    /// after a frame that is not a TCP segment).
+    #[must_use]
+    pub fn events(&self) -> &Events {
+        &self.st.events
     }
 
     fn expire(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
@@ -1038,6 +1085,7 @@ impl<'a> DissectorView<'a> {
         tcp: &TcpPacket<&[u8]>,
         now: u64,
         out: &mut Dissection<'_>,
+        ev: &mut Events,
         on_gone: &mut impl FnMut(Gone),
     ) {
         let opts = scan(tcp);
@@ -1119,7 +1167,7 @@ impl<'a> DissectorView<'a> {
                         stats.subflows = stats.subflows.wrapping_add(1);
                         if let Some(r) = ins.evicted {
                             stats.subflows_evicted = stats.subflows_evicted.wrapping_add(1);
-                            gone_subflow(r, RemovalCause::Evicted, &mut out.events, on_gone);
+                            gone_subflow(r, RemovalCause::Evicted, ev, on_gone);
                         }
                         (ins.id, true)
                     }
@@ -1128,7 +1176,7 @@ impl<'a> DissectorView<'a> {
                         let stats = &mut self.st.stats;
                         stats.table_full = stats.table_full.wrapping_add(1);
                         stats.untracked = stats.untracked.wrapping_add(1);
-                        out.events.push(Event::TableFull {
+                        ev.push(Event::TableFull {
                             which: TableKind::Subflow,
                         });
                         return;
@@ -1151,7 +1199,6 @@ impl<'a> DissectorView<'a> {
         };
         out.subflow = Some(SubflowId(sid));
         out.role = Some(role);
-        let ev = &mut out.events;
         let ai = sid.index() as usize;
         if created {
             if let Some(a) = gate(self.sub_an).get_mut(ai) {
@@ -2220,6 +2267,13 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
         self.view().dissect_with(frame, link, now, on_gone)
     }
 
+    /// The events of the last `dissect` / `dissect_with` call (see
+    /// [`DissectorView::events`]).
+    #[must_use]
+    pub fn events(&self) -> &Events {
+        &self.st.events
+    }
+
     /// Counters.
     #[must_use]
     pub fn stats(&self) -> DissectorStats {
@@ -2366,7 +2420,7 @@ mod tests {
     fn go(d: &mut D, p: Vec<u8>, now: u64) -> R {
         let r = d.dissect(&p, LinkType::Ipv4, now);
         R {
-            events: r.events,
+            events: *d.events(),
             conn: r.conn,
             subflow: r.subflow,
             role: r.role,
@@ -3384,5 +3438,31 @@ mod tests {
         go(d, pkt(A, 1, B, 2, 0, 0, ACK, &[], 5), 0);
         let s = d.stats();
         assert_eq!((s.packets, s.malformed, s.tcp, s.untracked), (2, 1, 1, 1));
+    }
+
+    /// `events()` holds the last call's events only: a packet with none, or
+    /// a frame that is not a TCP segment, leaves it empty, and a shorter
+    /// list does not show the tail of a longer earlier one.
+    #[test]
+    fn events_are_those_of_the_last_call() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let fast = MptcpOption::Fastclose(crate::wire::mptcp::MpFastclose {
+            receiver_key: 0x1111,
+            reserved: 0,
+        });
+        let r = go(d, pkt(A, 1000, B, 80, 100, 200, ACK, &[fast], 0), 3);
+        assert!(matches!(events(&r)[..], [Event::Fastclose { conn: c }] if c == conn));
+        assert_eq!(d.events().len(), 1);
+        let r = d.dissect(&[0x45, 0, 0], LinkType::Ipv4, 4);
+        assert!(r.frame.is_err());
+        assert!(d.events().is_empty());
+        assert_eq!(d.events().iter().count(), 0);
+        d.dissect(
+            &pkt(A, 1000, B, 80, 100, 200, ACK, &[], 0),
+            LinkType::Ipv4,
+            5,
+        );
+        assert!(d.events().is_empty());
     }
 }

@@ -84,7 +84,7 @@ impl Net {
         let n = write_ip(seg, &mut buf).expect("segment fits");
         self.now += 1_000;
         let r = self.d.dissect(&buf[..n], LinkType::RawIp, self.now);
-        self.events.extend(r.events.iter().copied());
+        self.events.extend(self.d.events().iter().copied());
         r.conn
     }
 }

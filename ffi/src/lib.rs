@@ -1981,11 +1981,12 @@ pub unsafe extern "C" fn mpd_dissect(
                 Some(Direction::Reverse) => MPD_DIR_REVERSE,
             };
             r.role = d.role.map_or(MPD_NONE, role_c);
-            for (slot, e) in r.events.iter_mut().zip(d.events.iter()) {
+            let events = v.events();
+            for (slot, e) in r.events.iter_mut().zip(events.iter()) {
                 *slot = event_c(e, v);
             }
-            r.n_events = d.events.len().min(MAX_EVENTS) as u32;
-            r.events_dropped = d.events.dropped.into();
+            r.n_events = events.len().min(MAX_EVENTS) as u32;
+            r.events_dropped = events.dropped.into();
             r.n_removed = *n_removed;
             r
         });

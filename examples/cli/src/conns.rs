@@ -274,7 +274,7 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
                 recs.entry(c.serial).or_default().an.tcp_checksum_errors += n;
             }
         }
-        for e in dis.events.iter() {
+        for e in d.events().iter() {
             match *e {
                 Event::Mapping {
                     conn,

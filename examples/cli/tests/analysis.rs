@@ -290,8 +290,8 @@ fn run(frames: &[&Frame]) -> (DissectorStats, Vec<u64>) {
     ));
     let mut invalid = Vec::new();
     for f in frames {
-        let r = d.dissect(&f.data, f.link, f.now);
-        for e in r.events.iter() {
+        d.dissect(&f.data, f.link, f.now);
+        for e in d.events().iter() {
             if let Event::Mapping {
                 dsn,
                 verdict: DssVerdict::Invalid,

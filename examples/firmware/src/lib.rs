@@ -17,7 +17,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use mptcp_dissect::dissector::{Dissection, DissectorView};
+use mptcp_dissect::dissector::{Dissection, DissectorView, Events};
 use mptcp_dissect::wire::frame::LinkType;
 use w5500_ll::{
     BufferSize, Protocol, Registers, Sn, SocketCommand, SocketMode, SocketStatus, SOCKETS,
@@ -166,7 +166,7 @@ pub struct Verdict {
 
 impl Verdict {
     /// The verdict of a dissection of a `len`-byte frame.
-    pub fn of(len: usize, d: &Dissection<'_>) -> Self {
+    pub fn of(len: usize, d: &Dissection<'_>, events: &Events) -> Self {
         let class = match (&d.frame, &d.segment) {
             (Err(e), _) if e.is_not_ip() => Class::NotIp,
             (Err(_), _) => Class::Malformed,
@@ -179,7 +179,7 @@ impl Verdict {
             class,
             conn: d.conn.map(|c| c.serial),
             subflow: d.subflow.map(|s| s.0.index()),
-            events: u8::try_from(d.events.len()).unwrap_or(u8::MAX),
+            events: u8::try_from(events.len()).unwrap_or(u8::MAX),
             option_errors: d.segment.map_or(0, |s| s.option_errors),
         }
     }
@@ -193,13 +193,14 @@ pub fn poll<W: Registers>(
     d: &mut DissectorView<'_>,
     buf: &mut [u8],
     now: u64,
-    mut on_frame: impl FnMut(&Verdict, &Dissection<'_>),
+    mut on_frame: impl FnMut(&Verdict, &Dissection<'_>, &Events),
 ) -> Result<Recv, Error<W::Error>> {
     let r = recv_frame(w, buf)?;
     if let Recv::Frame(len) = r {
         let frame = buf.get(..len).unwrap_or(&[]);
         let dis = d.dissect(frame, LinkType::Ethernet, now);
-        on_frame(&Verdict::of(len, &dis), &dis);
+        let events = d.events();
+        on_frame(&Verdict::of(len, &dis, events), &dis, events);
     }
     Ok(r)
 }

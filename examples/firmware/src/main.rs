@@ -147,9 +147,9 @@ fn main() -> ! {
     };
     loop {
         let now = clock.now();
-        match poll(&mut w5500, &mut dissector, buf, now, |v, d| {
+        match poll(&mut w5500, &mut dissector, buf, now, |v, _d, events| {
             defmt::info!("{}", v);
-            for e in d.events.iter() {
+            for e in events.iter() {
                 defmt::info!("  {}", e);
             }
         }) {

@@ -155,7 +155,7 @@ fn frame_loop_over_fixtures() {
             .enumerate()
             .map(|(i, f)| {
                 let d = direct.dissect(f, LinkType::Ethernet, i as u64 * 1_000_000);
-                Verdict::of(f.len(), &d)
+                Verdict::of(f.len(), &d, direct.events())
             })
             .collect();
 
@@ -166,7 +166,7 @@ fn frame_loop_over_fixtures() {
         let mut got = Vec::new();
         let mut n = 0u64;
         loop {
-            let r = poll(&mut w, &mut view, &mut buf, n * 1_000_000, |v, _| {
+            let r = poll(&mut w, &mut view, &mut buf, n * 1_000_000, |v, _, _| {
                 got.push(*v)
             })
             .expect("poll");

@@ -336,7 +336,7 @@ pub fn collect(
                     plain.insert((frame.src(), seg.src_port, frame.dst(), seg.dst_port));
                 }
             }
-            for e in dis.events.iter() {
+            for e in d.events().iter() {
                 match *e {
                     Event::Mapping {
                         conn,
