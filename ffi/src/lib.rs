@@ -67,6 +67,8 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod prefetch;
+
 use core::mem::{align_of, size_of};
 use core::net::IpAddr;
 use std::ffi::{c_char, c_int};

@@ -615,6 +615,72 @@ macro_rules! read_methods {
             self.ro().stats()
         }
 
+        /// The keyed hash of `key` under this table's seed (what
+        /// [`Self::index_addr`] and [`Self::slot_addr`] take).
+        pub fn hash_of(&self, key: &K) -> u64
+        where
+            K: Hash,
+        {
+            hash_key(self.ro().st.keys, key)
+        }
+
+        /// Address of the index entry where a lookup of a key with this
+        /// hash starts (no memory is read): a software-prefetch hint. The
+        /// table never dereferences what it returns.
+        pub fn index_addr(&self, hash: u64) -> *const u8 {
+            let ro = self.ro();
+            let pos = (hash as usize) & ro.st.pos_mask();
+            ro.index
+                .get(pos)
+                .map_or(core::ptr::null(), |e| core::ptr::from_ref(e).cast())
+        }
+
+        /// Address of the slot the home index entry of `hash` names, if any
+        /// (reads that index entry: call it once [`Self::index_addr`]'s line
+        /// has arrived), and the slot's index: prefetch hints.
+        pub fn slot_addr(&self, hash: u64) -> Option<(*const u8, u32)> {
+            let ro = self.ro();
+            let pos = (hash as usize) & ro.st.pos_mask();
+            let e = ro.index.get(pos).copied().unwrap_or(EMPTY);
+            if e == EMPTY {
+                return None;
+            }
+            let slot = e & ro.st.id_mask();
+            ro.slots
+                .get(slot as usize)
+                .map(|s| (core::ptr::from_ref(s).cast::<u8>(), slot))
+        }
+
+        /// Prefetch hints for refreshing slot `slot`'s LRU position: the
+        /// addresses of its list neighbours' link fields, and its value (if
+        /// the slot is live). Reads the slot's links; never dereferences what
+        /// it returns.
+        pub fn touch_hints(&self, slot: u32) -> ([*const u8; 2], Option<&V>) {
+            let ro = self.ro();
+            let Some(s) = ro.slots.get(slot as usize) else {
+                return ([core::ptr::null(); 2], None);
+            };
+            let addr = |i: u32, next: bool| {
+                ro.slots.get(i as usize).map_or(core::ptr::null(), |n| {
+                    if next {
+                        core::ptr::from_ref(&n.next).cast::<u8>()
+                    } else {
+                        core::ptr::from_ref(&n.prev).cast::<u8>()
+                    }
+                })
+            };
+            let value = s.entry.as_ref().map(|(_, v)| v);
+            ([addr(s.prev, true), addr(s.next, false)], value)
+        }
+
+        /// Address of slot `id`'s first byte (live or not): a prefetch hint.
+        pub fn slot_ptr(&self, id: SlotId) -> *const u8 {
+            self.ro()
+                .slots
+                .get(id.index as usize)
+                .map_or(core::ptr::null(), |s| core::ptr::from_ref(s).cast())
+        }
+
         /// Id of the entry with this key.
         pub fn find(&self, key: &K) -> Option<SlotId>
         where

@@ -1,0 +1,133 @@
+//! `dissect_burst` is `dissect_with` frame after frame: the same
+//! dissections, events, removed entries and counters, on every fixture
+//! capture and on a replayed stream that overfills a small table (so that
+//! eviction and expiry happen inside bursts), with the CPU prefetch and with
+//! a no-op; the prefetch hints name table memory once flows exist.
+
+use mptcp_dissect::dissector::{Dissector, DissectorConfig, Event, Gone};
+use mptcp_dissect::wire::frame::LinkType;
+use mptcp_dissect_benches::{all_captures, linux_stories, Story, Stream};
+
+type D = Dissector<64, 32>;
+
+#[derive(Debug, PartialEq)]
+struct Out {
+    dissections: Vec<String>,
+    events: Vec<Vec<Event>>,
+    gone: Vec<String>,
+}
+
+fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
+    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
+    let mut out = Out {
+        dissections: Vec::new(),
+        events: Vec::new(),
+        gone: Vec::new(),
+    };
+    for (f, link, now) in frames {
+        let mut gone = Vec::new();
+        let r = d.dissect_with(f, *link, *now, |g: Gone| gone.push(format!("{g:?}")));
+        out.dissections.push(format!("{r:?}"));
+        out.events.push(d.events().iter().copied().collect());
+        out.gone.extend(gone);
+    }
+    (out, format!("{:?}", d.stats()))
+}
+
+fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, String, usize) {
+    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
+    let mut out = Out {
+        dissections: Vec::new(),
+        events: Vec::new(),
+        gone: Vec::new(),
+    };
+    let mut hints = 0usize;
+    for chunk in frames.chunks(size) {
+        let batch: Vec<(&[u8], LinkType, u64)> = chunk
+            .iter()
+            .map(|(f, l, n)| (f.as_slice(), *l, *n))
+            .collect();
+        let mut gone = Vec::new();
+        let mut v = d.view();
+        let mut seen = 0usize;
+        v.dissect_burst(
+            &batch,
+            |p| {
+                if !p.is_null() {
+                    hints += 1;
+                }
+                if real {
+                    mptcp_dissect_ffi::prefetch::prefetch(p);
+                }
+            },
+            |g| gone.push(format!("{g:?}")),
+            |i, r, e| {
+                assert_eq!(i, seen, "frames in order");
+                seen += 1;
+                out.dissections.push(format!("{r:?}"));
+                out.events.push(e.iter().copied().collect());
+            },
+        );
+        assert_eq!(seen, batch.len());
+        out.gone.extend(gone);
+    }
+    (out, format!("{:?}", d.stats()), hints)
+}
+
+fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> usize {
+    let (want, want_stats) = sequential(frames);
+    let mut hints = 0;
+    for size in [1, 3, 32, 256] {
+        for real in [false, true] {
+            let (got, stats, h) = burst(frames, size, real);
+            assert_eq!(got.dissections, want.dissections, "{name}: burst {size}");
+            assert_eq!(got.events, want.events, "{name}: burst {size} events");
+            assert_eq!(got.gone, want.gone, "{name}: burst {size} removed");
+            assert_eq!(stats, want_stats, "{name}: burst {size} counters");
+            hints = hints.max(h);
+        }
+    }
+    hints
+}
+
+#[test]
+fn bursts_equal_sequential_on_every_capture() {
+    let caps = all_captures();
+    assert!(caps.len() > 20);
+    let mut hinted = 0;
+    for cap in &caps {
+        let link = cap.link();
+        let frames: Vec<_> = cap
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.clone(), link, i as u64 * 1_000_000))
+            .collect();
+        if check(&cap.name, &frames) > 0 {
+            hinted += 1;
+        }
+    }
+    // Every capture with a tracked flow gets hints past the first packets.
+    assert!(
+        hinted > caps.len() / 2,
+        "{hinted} of {} captures hinted",
+        caps.len()
+    );
+}
+
+#[test]
+fn bursts_equal_sequential_under_churn() {
+    let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
+    // 200 concurrent sessions into a 64-subflow table: constant eviction;
+    // 10 ms a frame, so embryonic and closed entries also expire.
+    let mut stream = Stream::new(&stories, 200);
+    let mut frames = Vec::new();
+    let mut buf = Vec::new();
+    for i in 0..8_000u64 {
+        let link = stream.next_into(&mut buf);
+        frames.push((buf.clone(), link, i * 10_000_000));
+    }
+    let (seq, _) = sequential(&frames);
+    assert!(!seq.gone.is_empty(), "the stream must evict");
+    check("churn", &frames);
+}
