@@ -56,7 +56,7 @@ impl Direction {
 /// An IPv6 segment whose address is itself IPv4-mapped maps to the same key as
 /// the IPv4 segment it mirrors (the same convention as
 /// [`IpAddr::to_canonical`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FlowKey {
     /// `lo` endpoint then `hi` endpoint, one array so that hashing reads the
@@ -166,6 +166,16 @@ impl FlowKey {
             (self.first().0, self.second().0),
             (IpAddr::V4(_), IpAddr::V4(_))
         )
+    }
+}
+
+impl PartialEq for FlowKey {
+    /// Byte equality, as 32 + 4 bytes: the derived 36-byte comparison is a
+    /// `memcmp` call, on the table's lookup path.
+    #[inline]
+    fn eq(&self, other: &FlowKey) -> bool {
+        self.bytes.first_chunk::<32>() == other.bytes.first_chunk::<32>()
+            && self.bytes.last_chunk::<4>() == other.bytes.last_chunk::<4>()
     }
 }
 
