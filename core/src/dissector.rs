@@ -1182,15 +1182,21 @@ impl<'a> DissectorView<'a> {
         let work = self.st.config.expire_work;
         let timeouts = self.st.config.timeouts;
         let stats = &mut self.st.stats;
-        self.subflows.expire(now, &timeouts, work, |r| {
-            stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
-            gone_subflow(r, RemovalCause::Idle, ev, on_gone);
-        });
-        let tokens = &mut self.tokens;
-        self.conns.expire(now, &timeouts, work, |r| {
-            stats.connections_expired = stats.connections_expired.wrapping_add(1);
-            gone_conn(r, RemovalCause::Idle, tokens, ev, on_gone);
-        });
+        // `expire_due` is false when the walk would only find heads that
+        // have not timed out: most packets skip it.
+        if self.subflows.expire_due(now, &timeouts) {
+            self.subflows.expire(now, &timeouts, work, |r| {
+                stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
+                gone_subflow(r, RemovalCause::Idle, ev, on_gone);
+            });
+        }
+        if self.conns.expire_due(now, &timeouts) {
+            let tokens = &mut self.tokens;
+            self.conns.expire(now, &timeouts, work, |r| {
+                stats.connections_expired = stats.connections_expired.wrapping_add(1);
+                gone_conn(r, RemovalCause::Idle, tokens, ev, on_gone);
+            });
+        }
     }
 
     #[inline(never)]

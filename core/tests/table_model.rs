@@ -35,6 +35,12 @@ fn class() -> impl Strategy<Value = EvictClass> {
     ]
 }
 
+const FIXED_TIMEOUTS: PerClass<u64> = PerClass {
+    closed: 5,
+    embryonic: 12,
+    established: 30,
+};
+
 fn op() -> impl Strategy<Value = Op> {
     // Keys from a range three times the capacity, so the table is often full.
     let key = 0..(3 * N as K);
@@ -49,6 +55,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => ((0u64..40, 0u64..40, 0u64..40), 0usize..6).prop_map(|((a, b, c), w)| {
             Op::Expire(PerClass { closed: a, embryonic: b, established: c }, w)
         }),
+        // The same timeouts again and again, so that `expire_due`'s cached
+        // bound is used (it is only kept for the timeouts it was made with).
+        2 => (0usize..6).prop_map(|w| Op::Expire(FIXED_TIMEOUTS, w)),
     ]
 }
 
@@ -216,6 +225,18 @@ fn run(ops: Vec<Op>) {
             Op::Advance(d) => m.now += d,
             Op::Expire(timeouts, max_work) => {
                 let (want, work, complete) = m.expired(&timeouts, max_work);
+                // `expire_due` is sound: when it says nothing is due, the
+                // model (unlimited work) has nothing to expire.
+                let (all, _, _) = m.expired(&timeouts, usize::MAX);
+                for due in [
+                    owned.expire_due(m.now, &timeouts),
+                    view.expire_due(m.now, &timeouts),
+                ] {
+                    assert!(
+                        due || all.is_empty(),
+                        "expire_due false with {all:?} expired"
+                    );
+                }
                 let mut got_a = vec![];
                 let mut got_b = vec![];
                 let ra = owned.expire(m.now, &timeouts, max_work, |r| got_a.push(r));
@@ -237,6 +258,11 @@ fn run(ops: Vec<Op>) {
         }
 
         // Invariants after every operation.
+        let (all, _, _) = m.expired(&FIXED_TIMEOUTS, usize::MAX);
+        assert!(
+            owned.expire_due(m.now, &FIXED_TIMEOUTS) || all.is_empty(),
+            "expire_due false with {all:?} expired"
+        );
         assert!(owned.len() <= N);
         assert_eq!(owned.len(), m.map.len());
         assert_eq!(view.len(), m.map.len());

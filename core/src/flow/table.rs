@@ -359,6 +359,10 @@ pub struct TableState {
     clock: u64,
     lru: PerClass<Lru>,
     stats: TableStats,
+    /// No entry can expire before this `now` under `due_timeouts` (0: not
+    /// known, expiry may be due). See [`FlowTableView::expire_due`].
+    due_at: u64,
+    due_timeouts: PerClass<u64>,
 }
 
 impl Default for TableState {
@@ -395,6 +399,8 @@ impl TableState {
                 len: 0,
                 max_probe: 0,
             },
+            due_at: 0,
+            due_timeouts: PerClass::splat(0),
         }
     }
 
@@ -536,6 +542,11 @@ impl<'r, K: Hash + Eq, V> Ro<'r, K, V> {
 }
 
 impl<'r, K, V> Ro<'r, K, V> {
+    fn expire_due(&self, now: u64, timeouts: &PerClass<u64>) -> bool {
+        let st = self.st;
+        st.due_at == 0 || now.max(st.clock) >= st.due_at || *timeouts != st.due_timeouts
+    }
+
     /// The slot of a live entry, if `id` names one.
     fn live(&self, id: SlotId) -> Option<&'r Slot<K, V>> {
         if id.index >= self.st.used {
@@ -679,6 +690,16 @@ macro_rules! read_methods {
                 .slots
                 .get(id.index as usize)
                 .map_or(core::ptr::null(), |s| core::ptr::from_ref(s).cast())
+        }
+
+        /// `false` when `expire` at `now` with `timeouts` is known to remove
+        /// nothing (no list head has reached its timeout since the last
+        /// complete `expire` call, and no list gained a new head): callers on
+        /// the per-packet path skip the call, and its walk, then. `true`
+        /// means it may remove something (or the table cannot tell).
+        #[inline]
+        pub fn expire_due(&self, now: u64, timeouts: &PerClass<u64>) -> bool {
+            self.ro().expire_due(now, timeouts)
         }
 
         /// Id of the entry with this key.
@@ -871,6 +892,16 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     fn link_tail(&mut self, i: u32, class: EvictClass) {
         let lru = self.st.lru.get_mut(class);
         let tail = lru.tail;
+        if tail == NIL && self.st.due_at != 0 {
+            // A new head: its deadline may come before the cached bound.
+            let due = self.slots.get(i as usize).map_or(0, |s| {
+                s.last_seen
+                    .saturating_add(*self.st.due_timeouts.get(class))
+                    .saturating_add(1)
+            });
+            self.st.due_at = self.st.due_at.min(due);
+        }
+        let lru = self.st.lru.get_mut(class);
         if let Some(s) = self.slots.get_mut(i as usize) {
             s.prev = tail;
             s.next = NIL;
@@ -1150,6 +1181,27 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
                 out.removed = out.removed.wrapping_add(1);
                 on_expired(r);
             }
+        }
+        // Every list now starts with an entry that has not timed out (or is
+        // empty): nothing can expire before the earliest head's deadline.
+        // Heads only get later (lists are sorted by `last_seen`, the clock
+        // never goes back); `link_tail` lowers the bound to a new head's
+        // deadline when an empty list gains one.
+        self.st.due_at = 0;
+        if out.complete {
+            let mut due = u64::MAX;
+            for class in EvictClass::ALL {
+                let head = self.st.lru.get(class).head;
+                if let Some(s) = self.slots.get(head as usize) {
+                    let d = s
+                        .last_seen
+                        .saturating_add(*timeouts.get(class))
+                        .saturating_add(1);
+                    due = due.min(d);
+                }
+            }
+            self.st.due_at = due;
+            self.st.due_timeouts = *timeouts;
         }
         out
     }

@@ -1,0 +1,66 @@
+//! Replays the benchmark stream through `dissect` with no timing, for
+//! instruction-count profiles (deterministic where wall time on a shared
+//! machine is not):
+//!
+//! ```sh
+//! cargo build --release -p mptcp-dissect-benches --example replay
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out \
+//!     target/release/examples/replay 10 200000
+//! callgrind_annotate --inclusive=yes cg.out | grep dissect
+//! ```
+//!
+//! Arguments: log2 of the subflow-table size (default 10), frames to
+//! dissect after the warm-up (default 200 000), `burst` to use
+//! `dissect_burst` with a no-op prefetch.
+
+use std::hint::black_box;
+
+use mptcp_dissect::wire::frame::LinkType;
+use mptcp_dissect_benches::{linux_stories, DissectorMem, Story, Stream};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let log2: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let frames: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let burst = args.next().as_deref() == Some("burst");
+    let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
+    let flows = 1usize << log2;
+    let mut mem = DissectorMem::new(flows, flows / 2);
+    let mut d = mem.view();
+    let mut stream = Stream::new(&stories, (flows / 4).max(stories.len()));
+    let mut bufs: Vec<Vec<u8>> = (0..256).map(|_| Vec::with_capacity(2048)).collect();
+    let mut links = vec![LinkType::Ethernet; 256];
+    let mut now = 0u64;
+    let warm = 4 * flows as u64;
+    let mut done = 0u64;
+    while done < warm + frames {
+        for (buf, link) in bufs.iter_mut().zip(links.iter_mut()) {
+            *link = stream.next_into(buf);
+        }
+        if burst && done >= warm {
+            let batch: Vec<(&[u8], LinkType, u64)> = bufs
+                .iter()
+                .zip(&links)
+                .map(|(b, &l)| {
+                    now += 100;
+                    (b.as_slice(), l, now)
+                })
+                .collect();
+            d.dissect_burst(
+                &batch,
+                |_| {},
+                |_| {},
+                |_, r, e| {
+                    black_box((r, e.len()));
+                },
+            );
+        } else {
+            for (buf, &link) in bufs.iter().zip(&links) {
+                now += 100;
+                black_box(d.dissect(buf, link, now));
+            }
+        }
+        done += 256;
+    }
+    eprintln!("{done} frames, {:?}", d.stats().packets);
+}
