@@ -11,18 +11,20 @@
 //! # Memory
 //!
 //! Besides the dissector's tables, the pass keeps one small accumulator per
-//! subflow still in the subflow table and one record per connection still
-//! in the connection table or with a subflow still in the subflow table;
-//! both are bounded by `--capacity`. What grows with the trace is the
+//! subflow still in the subflow table (indexed by its slot) and one record
+//! per connection still in the connection table or with a subflow still in
+//! the subflow table (hashed by serial); both are bounded by `--capacity`. What grows with the trace is the
 //! output itself: one value per connection or subflow for the CDFs, the
 //! distinct client addresses, and the per-port counters.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use mptcp_dissect::addr::AddrClass;
 use mptcp_dissect::dissector::{Event, FallbackReason, Gone};
+use mptcp_dissect::flow::table::SlotId;
 use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind};
 use mptcp_dissect::wire::frame::{LinkType, Transport};
 
@@ -148,6 +150,104 @@ pub struct Agg {
     pub stats: mptcp_dissect::dissector::DissectorStats,
 }
 
+/// FxHash (as in rustc): one rotate, xor and multiply per word. The keys
+/// of the pass's maps are small integers the core hands out (connection
+/// serials, slot ids), not chosen by whoever wrote the trace, so the
+/// flooding resistance of the default SipHash buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A map with [`FxHasher`].
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Values by subflow-table slot: one per slot index, valid for the slot's
+/// generation only (a stale generation reads as absent and is replaced).
+///
+/// Equivalent to a map keyed by [`SlotId::to_bits`] as long as a slot's
+/// old generation is never asked for once the slot holds a newer one,
+/// which holds for subflows: the core reports a subflow [`Gone`] before
+/// its slot is reused, and the pass drops its value there.
+struct BySlot<T> {
+    slots: Vec<Option<(u32, T)>>,
+}
+
+impl<T: Default> BySlot<T> {
+    fn new() -> Self {
+        BySlot { slots: Vec::new() }
+    }
+
+    /// The value of `id`, a default one if it has none.
+    #[inline]
+    fn entry(&mut self, id: SlotId) -> &mut T {
+        let i = id.index() as usize;
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        let slot = &mut self.slots[i];
+        if !matches!(slot, Some((g, _)) if *g == id.generation()) {
+            *slot = Some((id.generation(), T::default()));
+        }
+        match slot {
+            Some((_, v)) => v,
+            None => unreachable!("set just above"),
+        }
+    }
+
+    /// Takes the value of `id` out, if it has one.
+    fn remove(&mut self, id: SlotId) -> Option<T> {
+        let slot = self.slots.get_mut(id.index() as usize)?;
+        match slot {
+            Some((g, _)) if *g == id.generation() => slot.take().map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// `x.round() as u64` (half away from zero, saturating), without the libm
+/// call: `x - trunc(x)` is exact, and below 2^53 so is `trunc(x)` as u64.
+#[inline]
+fn round_u64(x: f64) -> u64 {
+    let t = x as u64;
+    if x - t as f64 >= 0.5 {
+        t.saturating_add(1)
+    } else {
+        t
+    }
+}
+
 /// What is known of one subflow still in the table.
 #[derive(Default)]
 struct SubAcc {
@@ -246,14 +346,15 @@ pub fn collect(
         files: files.to_vec(),
         ..Agg::default()
     };
-    let mut subs: HashMap<u64, SubAcc> = HashMap::new();
-    let mut recs: HashMap<u32, ConnRec> = HashMap::new();
-    // Connection slot bits → serial, while the record exists.
-    let mut serial_of: HashMap<u64, u32> = HashMap::new();
+    let mut subs: BySlot<SubAcc> = BySlot::new();
+    let mut recs: FxMap<u32, ConnRec> = FxMap::default();
+    // Connection slot bits → serial, while the record exists (a record can
+    // outlive its slot, which may meanwhile hold a newer connection).
+    let mut serial_of: FxMap<u64, u32> = FxMap::default();
     let mut gone: Vec<Gone> = Vec::new();
     // Handshakes that are not (yet) connections, by subflow slot bits:
     // mirroring / stripping evidence; and plain-TCP SYNs by 4-tuple.
-    let mut handshakes: HashMap<u64, (MirrorEvidence, StripEvidence)> = HashMap::new();
+    let mut handshakes: FxMap<u64, (MirrorEvidence, StripEvidence)> = FxMap::default();
     let mut plain: BTreeSet<(IpAddr, u16, IpAddr, u16)> = BTreeSet::new();
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -268,7 +369,7 @@ pub fn collect(
             };
             // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
             // at today's epoch), and pcap times are microseconds.
-            let now = (pkt.ts * 1e6).round() as u64 * 1000;
+            let now = round_u64(pkt.ts * 1e6) * 1000;
             let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
             for g in gone.drain(..) {
                 match g {
@@ -283,7 +384,7 @@ pub fn collect(
                     Gone::Subflow {
                         id, key, subflow, ..
                     } => {
-                        let acc = subs.remove(&id.0.to_bits()).unwrap_or_default();
+                        let acc = subs.remove(id.0).unwrap_or_default();
                         let serial = acc.serial.or_else(|| {
                             subflow
                                 .claimed_conn()
@@ -307,7 +408,7 @@ pub fn collect(
                     }
                 }
             }
-            let Ok(frame) = dis.frame else { return };
+            let Ok(frame) = &dis.frame else { return };
             // A TCP header the snap length cut is still a TCP packet
             // (as tshark counts it), though the dissector cannot track it.
             if !matches!(
@@ -422,7 +523,7 @@ pub fn collect(
                 }
             }
             if let Some(sid) = dis.subflow {
-                let acc = subs.entry(sid.0.to_bits()).or_default();
+                let acc = subs.entry(sid.0);
                 acc.pkts += 1;
                 acc.bytes += ip_len;
                 if let Some(dir) = dis.dir {
@@ -444,7 +545,7 @@ pub fn collect(
     }
     // End of trace: what is still in the tables.
     for (id, key, s) in d.subflows() {
-        let acc = subs.remove(&id.0.to_bits()).unwrap_or_default();
+        let acc = subs.remove(id.0).unwrap_or_default();
         let serial = acc.serial.or_else(|| {
             s.claimed_conn()
                 .and_then(|c| serial_of.get(&c.to_bits()).copied())
@@ -497,8 +598,8 @@ fn client_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
 /// Folds the record of connection `serial` into `agg` and drops it.
 fn finish(
     agg: &mut Agg,
-    recs: &mut HashMap<u32, ConnRec>,
-    serial_of: &mut HashMap<u64, u32>,
+    recs: &mut FxMap<u32, ConnRec>,
+    serial_of: &mut FxMap<u64, u32>,
     serial: u32,
 ) {
     let Some(mut r) = recs.remove(&serial) else {
@@ -641,5 +742,85 @@ fn finish(
                 out.push(c.dir(role).reinjected as f64 / sent as f64);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_u64_is_round_half_away_from_zero() {
+        let cases: [(f64, u64); 12] = [
+            (0.0, 0),
+            (0.4999999999999999, 0),
+            (0.5, 1),
+            (1.5, 2),
+            (2.5, 3),
+            (1_795_290_583_506_267.0 + 0.25, 1_795_290_583_506_267),
+            (1_795_290_583_506_267.5, 1_795_290_583_506_268),
+            (-0.7, 0),
+            (-3.5, 0),
+            (9_007_199_254_740_993.0, 9_007_199_254_740_992),
+            (f64::NAN, 0),
+            (f64::INFINITY, u64::MAX),
+        ];
+        for (x, want) in cases {
+            assert_eq!(round_u64(x), want, "{x}");
+        }
+        assert_eq!(round_u64(1e30), u64::MAX);
+        // Against std's `round` on capture-like times (µs since the epoch)
+        // and on halves and their neighbours.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ts = (x % 4_000_000_000) as f64 + (x >> 40) as f64 / 16_777_216.0;
+            let us = ts * 1e6;
+            assert_eq!(round_u64(us), us.round() as u64, "{us}");
+            let half = (x % 1_000_000) as f64 + 0.5;
+            for v in [
+                half,
+                f64::from_bits(half.to_bits() - 1),
+                f64::from_bits(half.to_bits() + 1),
+            ] {
+                assert_eq!(round_u64(v), v.round() as u64, "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn by_slot_keeps_one_generation_per_index() {
+        let mut m: BySlot<u64> = BySlot::new();
+        let a = SlotId::from_bits(3);
+        let a2 = SlotId::from_bits((1 << 32) | 3);
+        *m.entry(a) += 5;
+        *m.entry(a) += 1;
+        // Another generation of the same slot is a different key…
+        assert_eq!(m.remove(a2), None);
+        assert_eq!(*m.entry(SlotId::from_bits(0)), 0);
+        assert_eq!(m.remove(a), Some(6));
+        assert_eq!(m.remove(a), None);
+        // …and replaces a stale value it finds.
+        *m.entry(a) += 7;
+        assert_eq!(*m.entry(a2), 0);
+        assert_eq!(m.remove(a), None);
+        assert_eq!(m.remove(SlotId::from_bits(1 << 40)), None);
+    }
+
+    #[test]
+    fn fx_map_is_a_map() {
+        let mut m: FxMap<u64, u64> = FxMap::default();
+        for k in 0..10_000u64 {
+            *m.entry(k << 32 | (k % 7)).or_default() += k;
+        }
+        assert_eq!(m.len(), 10_000);
+        assert_eq!(m.get(&(5 << 32 | 5)), Some(&5));
+        let mut h = FxHasher::default();
+        h.write(b"0123456789");
+        let mut g = FxHasher::default();
+        g.write(b"0123456788");
+        assert_ne!(h.finish(), g.finish());
     }
 }
