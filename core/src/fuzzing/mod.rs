@@ -221,6 +221,7 @@ pub fn tcp_options(area: &[u8]) {
     let n = area.len();
     let mut it = TcpOptions::new(area);
     let mut indexed = TcpOptions::new(area).indexed();
+    let mut raw_it = TcpOptions::new(area);
     let (_, upper) = it.size_hint();
     let upper = upper.expect("size_hint has an upper bound");
     assert!(upper <= n, "size_hint {upper} above the area length {n}");
@@ -246,6 +247,17 @@ pub fn tcp_options(area: &[u8]) {
         prev = Some(at);
         assert_eq!(indexed.next(), Some((at, item)), "indexed disagrees");
         let next = it.position();
+        // The framing-only walk frames the same option the same way.
+        match raw_it.next_raw() {
+            Some(Ok(r)) => {
+                // EOL is one byte, though it ends the walk (position = end).
+                let end = if r.kind == kind::EOL { at + 1 } else { next };
+                assert_eq!((r.offset, r.kind, r.bytes), (at, area[at], &area[at..end]));
+                assert_eq!(r.decode(), item, "raw decode disagrees");
+            }
+            Some(Err(e)) => assert_eq!(Err(e), item, "raw structural error disagrees"),
+            None => panic!("next_raw ended before the iterator"),
+        }
         assert!(next > at && next <= n, "position {at} -> {next} of {n}");
         match item {
             Ok(TcpOption::Eol) => {
@@ -282,6 +294,7 @@ pub fn tcp_options(area: &[u8]) {
     assert_eq!(it.next(), None, "not fused");
     assert_eq!(indexed.next(), None, "indexed has more items");
     assert_eq!(indexed.next(), None, "indexed not fused");
+    assert!(raw_it.next_raw().is_none(), "next_raw has more items");
 }
 
 // ---------------------------------------------------------------------------
