@@ -272,16 +272,19 @@ fn fill(input: &mut impl Read, buf: &mut [u8], filled: &mut usize) -> std::io::R
     Ok(false)
 }
 
+/// A chunk's buffer.
+type Buffer = Vec<u8>;
+
 /// One chunk of input: `buf[reserve..reserve + len]` was read (the bytes
 /// before are free for a carried tail); `eof`: the input ended there.
 struct Chunk {
-    buf: Vec<u8>,
+    buf: Buffer,
     len: usize,
     eof: bool,
 }
 
 /// Reads the next chunk of `input` into `buf`, after `reserve` bytes.
-fn read_chunk(input: &mut impl Read, mut buf: Vec<u8>, reserve: usize) -> std::io::Result<Chunk> {
+fn read_chunk(input: &mut impl Read, mut buf: Buffer, reserve: usize) -> std::io::Result<Chunk> {
     let mut filled = reserve;
     let eof = fill(input, &mut buf, &mut filled)?;
     Ok(Chunk {
@@ -291,16 +294,13 @@ fn read_chunk(input: &mut impl Read, mut buf: Vec<u8>, reserve: usize) -> std::i
     })
 }
 
-/// A chunk's buffer.
-type Buffer = Vec<u8>;
-
 /// Where [`walk`] gets its chunks from.
 trait Chunks {
     /// The next chunk (never called again after one at the end of the
     /// input or an error).
     fn next(&mut self) -> std::io::Result<Chunk>;
     /// Hands back the buffer of a chunk that was walked.
-    fn recycle(&mut self, buf: Vec<u8>);
+    fn recycle(&mut self, buf: Buffer);
 }
 
 /// Chunks read on the calling thread, into two buffers at most.
@@ -308,7 +308,7 @@ struct Inline<R> {
     input: R,
     reserve: usize,
     chunk: usize,
-    spare: Option<Vec<u8>>,
+    spare: Option<Buffer>,
 }
 
 impl<R: Read> Inline<R> {
@@ -331,7 +331,7 @@ impl<R: Read> Chunks for Inline<R> {
         read_chunk(&mut self.input, buf, self.reserve)
     }
 
-    fn recycle(&mut self, buf: Vec<u8>) {
+    fn recycle(&mut self, buf: Buffer) {
         self.spare = Some(buf);
     }
 }
@@ -359,7 +359,7 @@ impl<R: Read + Send + 'static> ReadAhead<R> {
         assert!(buffers >= 2 && chunk > 0, "the walk holds one buffer");
         let (give, take) = channel::<R>();
         let (full_tx, full_rx) = channel();
-        let (free_tx, free_rx) = channel::<Vec<u8>>();
+        let (free_tx, free_rx) = channel::<Buffer>();
         let spawned = std::thread::Builder::new()
             .name("capture-read".into())
             .spawn(move || {
@@ -421,7 +421,7 @@ impl<R> Chunks for ReadAhead<R> {
             .unwrap_or_else(|| Err(std::io::Error::other("reader thread ended")))
     }
 
-    fn recycle(&mut self, buf: Vec<u8>) {
+    fn recycle(&mut self, buf: Buffer) {
         if let Some((_, free)) = &self.chunks {
             // The thread may be done; the buffer is then dropped.
             let _ = free.send(buf);
