@@ -7,25 +7,33 @@
 //!
 //! # Two readers, one behaviour
 //!
-//! A regular file is read in chunks of [`CHUNK`] bytes into one buffer,
-//! and the records of each chunk are walked in place ([`walk`]): no copy
-//! of a packet, no per-record bookkeeping of a circular buffer, which were
-//! the largest cost of the CLI's own side of a pass. A record cut by the
-//! end of a chunk is moved to the start of the buffer (its bytes only) and
-//! completed by the next read. The walk only accepts well-formed records
-//! (of less than 1 MiB each); at anything else — a truncated or corrupt
-//! block, an unknown interface, an oversized record, a read error — it
-//! stops, and pcap-parser's streaming reader ([`stream`]) reads the file
-//! from the start, skips the packets the walk already handed out, and goes
-//! on from there. So what is delivered, and every error with its packet
-//! count and text, is what the streaming reader says. Anything that is not
-//! a non-empty regular file (a pipe, a directory, an empty file) is read by
-//! the streaming reader alone, through a 1 MiB buffer.
+//! A regular file is read in chunks of [`CHUNK`] bytes, and the records
+//! of each chunk are walked in place ([`walk`]): no copy of a packet, no
+//! per-record bookkeeping of a circular buffer, which were the largest
+//! cost of the CLI's own side of a pass. A file of more than one chunk is
+//! read by a thread of its own ([`ReadAhead`], started by [`open`]) into a
+//! few buffers it recycles with the walk, so the kernel's copy of the file
+//! runs on another core while the packets of the previous chunk are
+//! dissected; a smaller one is read on the calling thread. Each chunk is
+//! read after [`RESERVE`] free bytes: a record cut by the end of a chunk is
+//! copied there (its bytes only), right before the bytes that complete it.
+//! The walk only accepts well-formed records (of less than 1 MiB each); at
+//! anything else — a truncated or corrupt block, an unknown interface, an
+//! oversized record, a read error — it stops (the reader thread is
+//! stopped and joined), and pcap-parser's streaming reader ([`stream`])
+//! reads the file from the start, skips the packets the walk already
+//! handed out, and goes on from there. So what is delivered, and every
+//! error with its packet count and text, is what the streaming reader
+//! says. Anything that is not a non-empty regular file (a pipe, a
+//! directory, an empty file) is read by the streaming reader alone,
+//! through a 1 MiB buffer.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
 
 use pcap_parser::pcapng::{
     parse_block_be, parse_block_le, parse_sectionheaderblock, Block, InterfaceDescriptionBlock,
@@ -142,33 +150,101 @@ impl Interface {
 /// size or more to it (they make it grow its buffer, up to a limit).
 const STREAM_BUFFER: usize = 1 << 20;
 
-/// Size of the walk's read buffer. At least two [`STREAM_BUFFER`]s: a
-/// carried-over tail is less than one (else the walk stops), so every
-/// refill reads at least that much and every record the walk accepts fits.
-/// (1 to 4 MiB measured the same on a 230 MB capture; 8 MiB was slower.)
-const CHUNK: usize = 2 << 20;
-const _: () = assert!(CHUNK >= 2 * STREAM_BUFFER);
+/// Bytes kept free before each chunk's data: the start of a record cut by
+/// the end of the previous chunk is copied there, right before the bytes
+/// that complete it. A carried tail is less than a [`STREAM_BUFFER`]
+/// (else the walk stops), so this always has room for it.
+const RESERVE: usize = STREAM_BUFFER;
+
+/// Bytes read at a time (one `read` call for a regular file). On a
+/// 230 MB capture, 512 KiB to 2 MiB (with 2 to 4 buffers) measured the
+/// same within noise; 1 MiB keeps the buffers' memory small.
+const CHUNK: usize = 1 << 20;
+
+/// Buffers of [`RESERVE`] + [`CHUNK`] bytes a reader thread and the walk
+/// pass between them: the walk holds one, the thread fills the others.
+const BUFFERS: usize = 3;
 
 /// Call `each` for every packet of the capture at `path`, in file order.
 ///
 /// Packets seen before an error have already been handed to `each` when the
 /// error is returned, so a caller can report what it has and then the error.
-pub fn for_each_packet(path: &Path, mut each: impl FnMut(Packet<'_>)) -> Result<u64, CaptureError> {
-    let mut file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
-    let regular = file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0);
-    if regular {
-        match walk(&mut file, &mut vec![0; CHUNK], &mut each) {
-            Walk::Done(n) => return Ok(n),
+pub fn for_each_packet(path: &Path, each: impl FnMut(Packet<'_>)) -> Result<u64, CaptureError> {
+    open(path)?.for_each_packet(each)
+}
+
+/// A capture file opened for reading; a large one is already being read,
+/// ahead of [`Capture::for_each_packet`], by a thread of its own.
+pub struct Capture {
+    path: PathBuf,
+    input: Input,
+}
+
+enum Input {
+    /// Not a non-empty regular file: the streaming reader alone.
+    Stream(File),
+    /// At most one chunk: walked on the calling thread.
+    Inline(File),
+    /// Larger: read ahead by a thread, walked on the calling thread.
+    Ahead(ReadAhead<File>),
+}
+
+/// Opens the capture at `path`; a regular file of more than one chunk
+/// starts being read at once (into [`BUFFERS`] buffers, no further), so
+/// reading overlaps whatever the caller does before
+/// [`Capture::for_each_packet`].
+pub fn open(path: &Path) -> Result<Capture, CaptureError> {
+    let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map_or(0, |m| m.len());
+    let input = if len == 0 {
+        Input::Stream(file)
+    } else if len <= CHUNK as u64 {
+        Input::Inline(file)
+    } else {
+        match ReadAhead::start(file, RESERVE, CHUNK, BUFFERS) {
+            Ok(ahead) => Input::Ahead(ahead),
+            // No thread to be had: the same walk, on this thread.
+            Err(file) => Input::Inline(file),
+        }
+    };
+    Ok(Capture {
+        path: path.into(),
+        input,
+    })
+}
+
+impl Capture {
+    /// Calls `each` for every packet, in file order (see
+    /// [`for_each_packet`]). The reader thread, if any, is joined before
+    /// this returns.
+    pub fn for_each_packet(self, mut each: impl FnMut(Packet<'_>)) -> Result<u64, CaptureError> {
+        let Capture { path, input } = self;
+        let (walked, mut file) = match input {
+            Input::Stream(file) => return stream(&path, file, 0, &mut each),
+            Input::Inline(file) => {
+                let mut chunks = Inline::new(file, RESERVE, CHUNK);
+                (walk(&mut chunks, RESERVE, &mut each), chunks.input)
+            }
+            Input::Ahead(mut chunks) => {
+                let walked = walk(&mut chunks, RESERVE, &mut each);
+                (walked, chunks.finish())
+            }
+        };
+        match walked {
+            Walk::Done(n) => Ok(n),
             Walk::Stopped(n) => {
                 // The streaming reader takes over, reading the file from
                 // the start as it always did.
                 file.seek(SeekFrom::Start(0))
-                    .map_err(|e| CaptureError::Io(path.into(), e))?;
-                return stream(path, file, n, &mut each);
+                    .map_err(|e| CaptureError::Io(path.clone(), e))?;
+                stream(&path, file, n, &mut each)
             }
         }
     }
-    stream(path, file, 0, &mut each)
 }
 
 /// How far [`walk`] went.
@@ -196,64 +272,227 @@ fn fill(input: &mut impl Read, buf: &mut [u8], filled: &mut usize) -> std::io::R
     Ok(false)
 }
 
-/// Walks the records of a capture read from `input` through `buf` (whose
-/// length is the chunk size), handing out packets until the end or the
-/// first record that is not well-formed.
+/// A chunk's buffer.
+type Buffer = Vec<u8>;
+
+/// One chunk of input: `buf[reserve..reserve + len]` was read (the bytes
+/// before are free for a carried tail); `eof`: the input ended there.
+struct Chunk {
+    buf: Buffer,
+    len: usize,
+    eof: bool,
+}
+
+/// Reads the next chunk of `input` into `buf`, after `reserve` bytes.
+fn read_chunk(input: &mut impl Read, mut buf: Buffer, reserve: usize) -> std::io::Result<Chunk> {
+    let mut filled = reserve;
+    let eof = fill(input, &mut buf, &mut filled)?;
+    Ok(Chunk {
+        buf,
+        len: filled - reserve,
+        eof,
+    })
+}
+
+/// Where [`walk`] gets its chunks from.
+trait Chunks {
+    /// The next chunk (never called again after one at the end of the
+    /// input or an error).
+    fn next(&mut self) -> std::io::Result<Chunk>;
+    /// Hands back the buffer of a chunk that was walked.
+    fn recycle(&mut self, buf: Buffer);
+}
+
+/// Chunks read on the calling thread, into two buffers at most.
+struct Inline<R> {
+    input: R,
+    reserve: usize,
+    chunk: usize,
+    spare: Option<Buffer>,
+}
+
+impl<R: Read> Inline<R> {
+    fn new(input: R, reserve: usize, chunk: usize) -> Self {
+        Inline {
+            input,
+            reserve,
+            chunk,
+            spare: None,
+        }
+    }
+}
+
+impl<R: Read> Chunks for Inline<R> {
+    fn next(&mut self) -> std::io::Result<Chunk> {
+        let buf = self
+            .spare
+            .take()
+            .unwrap_or_else(|| vec![0; self.reserve + self.chunk]);
+        read_chunk(&mut self.input, buf, self.reserve)
+    }
+
+    fn recycle(&mut self, buf: Buffer) {
+        self.spare = Some(buf);
+    }
+}
+
+/// Chunks read by a thread of their own, ahead of the walk: the thread
+/// fills buffers and sends them, the walk sends each back once walked.
+/// At most `buffers` exist, so the thread is never more than that many
+/// chunks ahead.
+///
+/// Whoever holds it ends it: [`ReadAhead::finish`] or dropping it (also
+/// while unwinding) closes both channels, which wakes the thread wherever
+/// it waits, and joins it — it reads one more chunk at most.
+struct ReadAhead<R> {
+    /// Read chunks (or the error that ended the reading) coming, walked
+    /// buffers going back; `None` once closed.
+    chunks: Option<(Receiver<std::io::Result<Chunk>>, Sender<Buffer>)>,
+    thread: Option<JoinHandle<Option<R>>>,
+}
+
+impl<R: Read + Send + 'static> ReadAhead<R> {
+    /// Starts reading `input` in chunks of `chunk` bytes after `reserve`
+    /// free ones, into at most `buffers` (at least 2) buffers; gives
+    /// `input` back if no thread could be started.
+    fn start(input: R, reserve: usize, chunk: usize, buffers: usize) -> Result<Self, R> {
+        assert!(buffers >= 2 && chunk > 0, "the walk holds one buffer");
+        let (give, take) = channel::<R>();
+        let (full_tx, full_rx) = channel();
+        let (free_tx, free_rx) = channel::<Buffer>();
+        let spawned = std::thread::Builder::new()
+            .name("capture-read".into())
+            .spawn(move || {
+                let mut input = take.recv().ok()?;
+                let mut made = 0;
+                loop {
+                    let buf = match free_rx.try_recv() {
+                        Ok(buf) => buf,
+                        Err(TryRecvError::Empty) if made < buffers => {
+                            made += 1;
+                            vec![0; reserve + chunk]
+                        }
+                        Err(TryRecvError::Empty) => match free_rx.recv() {
+                            Ok(buf) => buf,
+                            Err(_) => break,
+                        },
+                        Err(TryRecvError::Disconnected) => break,
+                    };
+                    let read = read_chunk(&mut input, buf, reserve);
+                    let last = !matches!(read, Ok(Chunk { eof: false, .. }));
+                    if full_tx.send(read).is_err() || last {
+                        break;
+                    }
+                }
+                Some(input)
+            });
+        let Ok(thread) = spawned else {
+            return Err(input);
+        };
+        if let Err(back) = give.send(input) {
+            // The thread ended without taking it (it cannot, but then the
+            // input is still ours).
+            let _ = thread.join();
+            return Err(back.0);
+        }
+        Ok(ReadAhead {
+            chunks: Some((full_rx, free_tx)),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread, joins it and returns the input (read up to
+    /// wherever the thread got). A panic of the thread is resumed here.
+    fn finish(mut self) -> R {
+        self.chunks = None;
+        let thread = self.thread.take().expect("joined only here or on drop");
+        match thread.join() {
+            Ok(input) => input.expect("the thread took the input"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl<R> Chunks for ReadAhead<R> {
+    fn next(&mut self) -> std::io::Result<Chunk> {
+        self.chunks
+            .as_ref()
+            .and_then(|(full, _)| full.recv().ok())
+            .unwrap_or_else(|| Err(std::io::Error::other("reader thread ended")))
+    }
+
+    fn recycle(&mut self, buf: Buffer) {
+        if let Some((_, free)) = &self.chunks {
+            // The thread may be done; the buffer is then dropped.
+            let _ = free.send(buf);
+        }
+    }
+}
+
+impl<R> Drop for ReadAhead<R> {
+    fn drop(&mut self) {
+        self.chunks = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Walks the records of a capture read as `chunks` (each after `reserve`
+/// free bytes), handing out packets until the end or the first record
+/// that is not well-formed.
 ///
 /// The format is recognised as pcap-parser's `create_reader` does, from
 /// the first [`STREAM_BUFFER`] bytes: a pcapng section header first, then
-/// a pcap file header. A record cut by the end of the buffer is moved to
-/// its start and completed by the next read; a record that does not fit in
-/// `buf` stops the walk, as does a read error (the streaming reader meets
-/// it again and reports it).
-fn walk(input: &mut impl Read, buf: &mut [u8], each: &mut impl FnMut(Packet<'_>)) -> Walk {
-    let mut filled = 0;
-    let Ok(mut eof) = fill(input, buf, &mut filled) else {
+/// a pcap file header. A record cut by the end of a chunk is copied right
+/// before the next chunk's data and completed there; a cut record of more
+/// than `reserve` bytes stops the walk, as does a read error (the
+/// streaming reader meets it again and reports it).
+fn walk(chunks: &mut impl Chunks, reserve: usize, each: &mut impl FnMut(Packet<'_>)) -> Walk {
+    let Ok(mut cur) = chunks.next() else {
         return Walk::Stopped(0);
     };
-    let head = &buf[..filled.min(STREAM_BUFFER)];
-    let (mut format, mut at) = if parse_sectionheaderblock(head).is_ok() {
-        (
-            Format::Pcapng {
-                big_endian: false,
-                interfaces: Vec::new(),
-            },
-            0,
-        )
+    let mut at = reserve;
+    let mut end = reserve + cur.len;
+    let head = &cur.buf[at..end.min(at + STREAM_BUFFER)];
+    let mut format = if parse_sectionheaderblock(head).is_ok() {
+        Format::Pcapng {
+            big_endian: false,
+            interfaces: Vec::new(),
+        }
     } else {
         match parse_pcap_header(head) {
-            Ok((_, h)) if !h.is_modified_format() => (
+            Ok((_, h)) if !h.is_modified_format() => {
+                at += h.size();
                 Format::Pcap {
                     big_endian: h.is_bigendian(),
                     ifc: Interface::legacy(h.network.0 as u32, h.is_nanosecond_precision()),
-                },
-                h.size(),
-            ),
+                }
+            }
             _ => return Walk::Stopped(0),
         }
     };
     let mut count = 0;
     loop {
-        let Some(used) = format.records(&buf[at..filled], eof, &mut count, each) else {
+        let Some(used) = format.records(&cur.buf[at..end], cur.eof, &mut count, each) else {
             return Walk::Stopped(count);
         };
-        if eof {
+        if cur.eof {
             return Walk::Done(count);
         }
         at += used;
-        // What is left is the start of a record: carry it over. (A tail
-        // filling the whole buffer only happens with the tests' small ones.)
-        let tail = filled - at;
-        if tail >= STREAM_BUFFER || tail == buf.len() {
+        // What is left is the start of a record: carry it over.
+        let tail = end - at;
+        if tail >= STREAM_BUFFER || tail > reserve {
             return Walk::Stopped(count);
         }
-        buf.copy_within(at..filled, 0);
-        filled = tail;
-        at = 0;
-        match fill(input, buf, &mut filled) {
-            Ok(end) => eof = end,
-            Err(_) => return Walk::Stopped(count),
-        }
+        let Ok(mut next) = chunks.next() else {
+            return Walk::Stopped(count);
+        };
+        next.buf[reserve - tail..reserve].copy_from_slice(&cur.buf[at..end]);
+        chunks.recycle(std::mem::replace(&mut cur, next).buf);
+        at = reserve - tail;
+        end = reserve + cur.len;
     }
 }
 
@@ -544,74 +783,134 @@ mod tests {
         (out, r)
     }
 
-    /// Buffer sizes the walk is tried with: the real one, and small ones
-    /// that cut the test captures' records at many places.
-    const CHUNKS: [usize; 4] = [CHUNK, 128, 100, 61];
+    /// (reserve, chunk) sizes the walk is tried with: the real ones, and
+    /// small ones that cut the test captures' records at many places (a
+    /// cut record larger than the reserve stops the walk).
+    const SIZES: [(usize, usize); 5] = [(RESERVE, CHUNK), (64, 64), (100, 28), (61, 7), (7, 61)];
+
+    /// How a test walks: chunks read on the test's thread, or by a
+    /// [`ReadAhead`] thread with this many buffers.
+    const WAYS: [Way; 3] = [Way::Inline, Way::Thread(2), Way::Thread(3)];
+
+    #[derive(Debug, Clone, Copy)]
+    enum Way {
+        Inline,
+        Thread(usize),
+    }
+
+    /// Walks `input` the `way` given, in chunks of `chunk` bytes after
+    /// `reserve` free ones; a reader thread is finished (joined) after.
+    fn walk_with<R: Read + Send + 'static>(
+        input: R,
+        way: Way,
+        (reserve, chunk): (usize, usize),
+        each: &mut impl FnMut(Packet<'_>),
+    ) -> Walk {
+        match way {
+            Way::Inline => walk(&mut Inline::new(input, reserve, chunk), reserve, each),
+            Way::Thread(buffers) => {
+                let Ok(mut ahead) = ReadAhead::start(input, reserve, chunk, buffers) else {
+                    panic!("no reader thread");
+                };
+                let walked = walk(&mut ahead, reserve, each);
+                ahead.finish();
+                walked
+            }
+        }
+    }
 
     /// A reader handing out at most 7 bytes a call, and failing once with
     /// `Interrupted` first (both must be invisible to the walk).
-    struct Trickle<'a>(&'a [u8], bool);
+    struct Trickle(std::io::Cursor<Vec<u8>>, bool);
 
-    impl Read for Trickle<'_> {
+    impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             if !self.1 {
                 self.1 = true;
                 return Err(ErrorKind::Interrupted.into());
             }
-            let n = buf.len().min(self.0.len()).min(7);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
+            let n = buf.len().min(7);
+            self.0.read(&mut buf[..n])
         }
     }
 
-    /// What [`for_each_packet`] does with a regular file, over `input`
-    /// with a buffer of `chunk` bytes: [`walk`], then [`stream`] over
-    /// `bytes` from the start if the walk stopped.
-    fn via_walk(bytes: &[u8], input: &mut impl Read, chunk: usize) -> Seen {
+    /// What [`for_each_packet`] does with a regular file, over `input`:
+    /// [`walk_with`], then [`stream`] over `bytes` from the start if the
+    /// walk stopped.
+    fn via_walk<R: Read + Send + 'static>(
+        bytes: &[u8],
+        input: R,
+        way: Way,
+        sizes: (usize, usize),
+    ) -> Seen {
         let mut out = Vec::new();
         let mut each = |p: Packet<'_>| out.push((p.index, p.linktype, p.data.len(), p.ts));
-        let r = match walk(input, &mut vec![0; chunk], &mut each) {
+        let r = match walk_with(input, way, sizes, &mut each) {
             Walk::Done(n) => Ok(n),
             Walk::Stopped(n) => stream(Path::new("mem"), bytes, n, &mut each),
         };
         (out, r)
     }
 
-    /// The streaming reader alone, and the walk with each of [`CHUNKS`]
-    /// (and through a [`Trickle`]), which must all agree; the packets and
-    /// the result.
+    /// The streaming reader alone, and the walk with each of [`SIZES`]
+    /// each of the [`WAYS`] (and through a [`Trickle`]), which must all
+    /// agree; the packets and the result.
     fn read_all(bytes: &[u8]) -> Seen {
         let (a, ra) = via_stream(bytes);
-        let mut walks: Vec<Seen> = CHUNKS
-            .iter()
-            .map(|&chunk| via_walk(bytes, &mut &bytes[..], chunk))
-            .collect();
-        walks.push(via_walk(bytes, &mut Trickle(bytes, false), 128));
-        for (i, (b, rb)) in walks.iter().enumerate() {
-            assert_eq!(&a, b, "walk {i} hands out other packets than the stream");
+        let mut walks: Vec<(String, Seen)> = Vec::new();
+        for sizes in SIZES {
+            for way in WAYS {
+                let input = std::io::Cursor::new(bytes.to_vec());
+                walks.push((
+                    format!("{way:?} {sizes:?}"),
+                    via_walk(bytes, input, way, sizes),
+                ));
+            }
+        }
+        for way in WAYS {
+            let input = Trickle(std::io::Cursor::new(bytes.to_vec()), false);
+            walks.push((
+                format!("trickle {way:?}"),
+                via_walk(bytes, input, way, (64, 64)),
+            ));
+        }
+        for (how, (b, rb)) in &walks {
+            assert_eq!(&a, b, "walk {how} hands out other packets than the stream");
             assert_eq!(
                 format!("{ra:?}"),
                 format!("{rb:?}"),
-                "walk {i} ends otherwise than the stream"
+                "walk {how} ends otherwise than the stream"
             );
         }
         (a, ra)
     }
 
-    /// How far the walk alone goes over `bytes` with a `chunk`-byte buffer.
-    fn walk_alone(bytes: &[u8], chunk: usize) -> Walk {
-        walk(&mut &bytes[..], &mut vec![0; chunk], &mut |_| {})
+    /// How far the walk alone goes over `bytes` with buffers of `sizes`
+    /// (the same each of the [`WAYS`]).
+    fn walk_alone(bytes: &[u8], sizes: (usize, usize)) -> Walk {
+        let walks: Vec<Walk> = WAYS
+            .iter()
+            .map(|&way| {
+                walk_with(
+                    std::io::Cursor::new(bytes.to_vec()),
+                    way,
+                    sizes,
+                    &mut |_| {},
+                )
+            })
+            .collect();
+        assert!(walks.iter().all(|w| *w == walks[0]), "{walks:?}");
+        walks.into_iter().next().unwrap()
     }
 
     /// The packets of a well-formed capture, which the walk reads alone,
-    /// with the real buffer and with one of 128 bytes (records are moved
-    /// to the buffer's start many times).
+    /// with the real buffers and with small ones (records are carried
+    /// from chunk to chunk many times).
     fn packets(bytes: &[u8]) -> Vec<(u64, u32, usize, f64)> {
         let (p, r) = read_all(bytes);
         r.unwrap();
-        for chunk in [CHUNK, 128] {
-            assert_eq!(walk_alone(bytes, chunk), Walk::Done(p.len() as u64));
+        for sizes in [(RESERVE, CHUNK), (128, 64), (100, 30)] {
+            assert_eq!(walk_alone(bytes, sizes), Walk::Done(p.len() as u64));
         }
         p
     }
@@ -708,7 +1007,7 @@ mod tests {
         let big = vec![0x45; 1_500_000];
         let f = legacy_file(false, false, &[&[0x45; 20], &big, &[0x60; 40]]);
         // The walk hands the large record to the streaming reader…
-        assert_eq!(walk_alone(&f, CHUNK), Walk::Stopped(1));
+        assert_eq!(walk_alone(&f, (RESERVE, CHUNK)), Walk::Stopped(1));
         // …which skips the packet the walk handed out and reads the rest.
         let (p, r) = read_all(&f);
         assert_eq!(r.unwrap(), 3);
@@ -897,7 +1196,7 @@ mod tests {
         assert!(f.len() > 2 * CHUNK);
         // 24 + 1016 k is never a multiple of the chunk: a record is cut.
         assert_ne!((CHUNK - 24) % 1016, 0);
-        assert_eq!(walk_alone(&f, CHUNK), Walk::Done(n));
+        assert_eq!(walk_alone(&f, (RESERVE, CHUNK)), Walk::Done(n));
         let t = TempCapture::new("big", &f);
         let (seen, r) = read_file_checked(&t.0);
         assert_eq!(seen, n);
@@ -910,7 +1209,7 @@ mod tests {
         // reads the file again and skips the packets already handed out.
         let (f, n) = big_legacy_file();
         let cut = &f[..f.len() - 300];
-        assert_eq!(walk_alone(cut, CHUNK), Walk::Stopped(n - 1));
+        assert_eq!(walk_alone(cut, (RESERVE, CHUNK)), Walk::Stopped(n - 1));
         let t = TempCapture::new("big-cut", cut);
         let (seen, r) = read_file_checked(&t.0);
         assert_eq!(seen, n - 1);
@@ -921,43 +1220,58 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_buffer_size_that_holds_a_record_reads_alone() {
-        // Records of 16 + 20..=50 bytes at every offset of a chunk.
+    /// 40 records of 16 + 20..=50 bytes, each filled with its index.
+    fn uneven_file() -> Vec<u8> {
         let bodies: Vec<Vec<u8>> = (0..40u8)
             .map(|i| vec![i; 20 + usize::from(i % 31)])
             .collect();
         let refs: Vec<&[u8]> = bodies.iter().map(|b| &b[..]).collect();
-        let f = legacy_file(false, false, &refs);
-        for chunk in 67..300 {
-            let mut lens = Vec::new();
-            let w = walk(&mut &f[..], &mut vec![0; chunk], &mut |p| {
-                assert_eq!(p.index, lens.len() as u64 + 1);
-                assert!(p.data.iter().all(|&b| usize::from(b) == lens.len()));
-                lens.push(p.data.len());
-            });
-            assert_eq!(w, Walk::Done(40), "chunk {chunk}");
-            let want: Vec<usize> = (0..40).map(|i| 20 + i % 31).collect();
-            assert_eq!(lens, want, "chunk {chunk}");
+        legacy_file(false, false, &refs)
+    }
+
+    #[test]
+    fn every_chunk_size_with_room_for_a_record_reads_alone() {
+        // Records cut at every offset of a chunk; a carried tail is at
+        // most 65 bytes. On this thread for every chunk size that holds
+        // the file header, through a reader thread for some.
+        let f = uneven_file();
+        for chunk in 24..300 {
+            for way in [Way::Inline, Way::Thread(2)] {
+                if matches!(way, Way::Thread(_)) && chunk % 7 != 0 {
+                    continue;
+                }
+                let mut lens = Vec::new();
+                let input = std::io::Cursor::new(f.clone());
+                let w = walk_with(input, way, (65, chunk), &mut |p| {
+                    assert_eq!(p.index, lens.len() as u64 + 1);
+                    assert!(p.data.iter().all(|&b| usize::from(b) == lens.len()));
+                    lens.push(p.data.len());
+                });
+                assert_eq!(w, Walk::Done(40), "chunk {chunk} {way:?}");
+                let want: Vec<usize> = (0..40).map(|i| 20 + i % 31).collect();
+                assert_eq!(lens, want, "chunk {chunk} {way:?}");
+            }
         }
-        // A buffer smaller than a record stops the walk after the records
-        // before it (the 26th is the first over 60 bytes: 16 + 45); the
-        // streaming reader reads the rest.
-        assert_eq!(walk_alone(&f, 60), Walk::Stopped(25));
+        // Too small a reserve for a cut record stops the walk before the
+        // end; the streaming reader reads the rest.
+        assert!(
+            matches!(walk_alone(&f, (30, 30)), Walk::Stopped(n) if n < 40),
+            "{:?}",
+            walk_alone(&f, (30, 30))
+        );
         assert_eq!(read_all(&f).1.unwrap(), 40);
     }
 
     /// A reader failing after `ok` bytes.
-    struct Failing<'a>(&'a [u8], usize);
+    struct Failing(std::io::Cursor<Vec<u8>>, usize);
 
-    impl Read for Failing<'_> {
+    impl Read for Failing {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             if self.1 == 0 {
                 return Err(std::io::Error::other("disk on fire"));
             }
-            let n = buf.len().min(self.1).min(self.0.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
+            let n = buf.len().min(self.1);
+            let n = self.0.read(&mut buf[..n])?;
             self.1 -= n;
             Ok(n)
         }
@@ -966,18 +1280,116 @@ mod tests {
     #[test]
     fn a_read_error_stops_the_walk_after_the_whole_records() {
         // Header (24) and the first two records (16 + 20, 16 + 40) read,
-        // the third (16 + 30) cut by the error.
+        // the third (16 + 30) cut by the error, in chunks of 61 bytes: the
+        // third chunk fails after 4 bytes (on the reader thread, which
+        // then ends).
         let f = legacy_file(false, false, &[&[0x45; 20], &[0x60; 40], &[0x45; 30]]);
-        let w = walk(
-            &mut Failing(&f, 24 + 36 + 56 + 10),
-            &mut [0; 64],
-            &mut |_| {},
-        );
-        assert_eq!(w, Walk::Stopped(2));
-        assert_eq!(
-            walk(&mut Failing(&f, 10), &mut vec![0; CHUNK], &mut |_| {}),
-            Walk::Stopped(0)
-        );
+        for way in WAYS {
+            let failing = Failing(std::io::Cursor::new(f.clone()), 24 + 36 + 56 + 10);
+            let w = walk_with(failing, way, (64, 61), &mut |_| {});
+            assert_eq!(w, Walk::Stopped(2), "{way:?}");
+            let failing = Failing(std::io::Cursor::new(f.clone()), 10);
+            let w = walk_with(failing, way, (RESERVE, CHUNK), &mut |_| {});
+            assert_eq!(w, Walk::Stopped(0), "{way:?}");
+        }
+    }
+
+    /// A reader over `bytes` that counts what was read and says when it
+    /// is dropped (which a joined reader thread has done).
+    struct Watched {
+        bytes: std::io::Cursor<Vec<u8>>,
+        dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Read for Watched {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.bytes.read(buf)
+        }
+    }
+
+    impl Drop for Watched {
+        fn drop(&mut self) {
+            self.dropped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// 2000 records of 100 bytes, the 4th claiming 1.5 MiB.
+    fn bad_early_file() -> Vec<u8> {
+        let body = [0x45; 84];
+        let mut f = legacy_file(false, false, &vec![&body[..]; 2000]);
+        let fourth = 24 + 3 * 100;
+        f[fourth + 8..fourth + 12].copy_from_slice(&0x0018_0000u32.to_le_bytes());
+        f
+    }
+
+    #[test]
+    fn a_walk_that_stops_early_stops_and_joins_its_reader_thread() {
+        // The walk stops at the 4th record of 2000, with the thread at
+        // most a few chunks ahead (waiting for a buffer): `finish` wakes
+        // it, joins it and gives the input back, read no further.
+        let f = bad_early_file();
+        for buffers in [2, 3] {
+            let dropped = std::sync::Arc::default();
+            let input = Watched {
+                bytes: std::io::Cursor::new(f.clone()),
+                dropped: std::sync::Arc::clone(&dropped),
+            };
+            let Ok(mut ahead) = ReadAhead::start(input, 200, 256, buffers) else {
+                panic!("no reader thread");
+            };
+            assert_eq!(walk(&mut ahead, 200, &mut |_| {}), Walk::Stopped(3));
+            let input = ahead.finish();
+            let read = input.bytes.position();
+            assert!(read <= 256 * (buffers as u64 + 2), "read {read} bytes");
+            assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        // The whole file through `for_each_packet`, with a reader thread:
+        // the walk stops, the streaming reader reads it all again and
+        // says what it says alone.
+        let f = [&f[..], &vec![0x45; 3 * CHUNK]].concat();
+        let t = TempCapture::new("bad-early", &f);
+        let mut seen = Vec::new();
+        let r = for_each_packet(&t.0, |p| {
+            seen.push((p.index, p.linktype, p.data.len(), p.ts))
+        });
+        let mut want = Vec::new();
+        let want_r = stream(&t.0, &f[..], 0, &mut |p| {
+            want.push((p.index, p.linktype, p.data.len(), p.ts))
+        });
+        assert_eq!(seen, want);
+        assert_eq!(format!("{r:?}"), format!("{want_r:?}"));
+    }
+
+    #[test]
+    fn dropping_a_reader_mid_file_or_panicking_joins_its_thread() {
+        let f = bad_early_file();
+        let watched = |dropped: &std::sync::Arc<std::sync::atomic::AtomicBool>| {
+            let input = Watched {
+                bytes: std::io::Cursor::new(f.clone()),
+                dropped: std::sync::Arc::clone(dropped),
+            };
+            let Ok(ahead) = ReadAhead::start(input, 200, 256, 2) else {
+                panic!("no reader thread");
+            };
+            ahead
+        };
+        // Dropped after one chunk, with the thread waiting for a buffer.
+        let dropped = std::sync::Arc::default();
+        let mut ahead = watched(&dropped);
+        assert!(ahead.next().is_ok());
+        drop(ahead);
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        // Unwound from a packet callback that panics.
+        let dropped = std::sync::Arc::default();
+        let mut ahead = watched(&dropped);
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            walk(&mut ahead, 200, &mut |p| {
+                assert!(p.index < 2, "callback fails")
+            })
+        }));
+        assert!(unwound.is_err());
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]

@@ -148,6 +148,9 @@ pub struct Handshake {
     pub an: Analysis,
 }
 
+/// Tables of at least this many entries are filled on two threads.
+const PARALLEL_FILL: usize = 8192;
+
 /// Memory for a [`DissectorView`] with `cap` subflows and connections.
 pub struct Memory {
     st: DissectorState,
@@ -166,8 +169,44 @@ pub struct Memory {
 
 impl Memory {
     /// Allocates tables of `cap` entries each (rounded up to a power of two).
+    ///
+    /// Large tables (tens of MB at the report's default capacity) are
+    /// filled half on a second thread: writing them, page fault by page
+    /// fault, is most of what a small capture costs.
     pub fn new(cap: usize) -> Memory {
         let cap = cap.max(1).next_power_of_two();
+        let subflows = || {
+            (
+                vec![Slot::new(); cap],
+                vec![0; 2 * cap],
+                vec![SubflowAnalysis::new(); cap],
+                vec![ConnAnalysis::new(); cap],
+            )
+        };
+        let conns = || {
+            (
+                vec![Slot::new(); cap],
+                vec![0; 2 * cap],
+                vec![Slot::new(); cap],
+                vec![0; 2 * cap],
+            )
+        };
+        let ((subs, sub_idx, sub_an, conn_an), (conns, conn_idx, toks, tok_idx)) =
+            if cap >= PARALLEL_FILL {
+                std::thread::scope(|s| {
+                    let other = std::thread::Builder::new().spawn_scoped(s, subflows);
+                    let conns = conns();
+                    let subflows = match other {
+                        Ok(t) => t
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        Err(_) => subflows(),
+                    };
+                    (subflows, conns)
+                })
+            } else {
+                (subflows(), conns())
+            };
         Memory {
             st: DissectorState::new(DissectorConfig {
                 verify_tcp_checksum: true,
@@ -175,16 +214,16 @@ impl Memory {
                 ..DissectorConfig::default()
             }),
             sub_st: TableState::new(),
-            subs: vec![Slot::new(); cap],
-            sub_idx: vec![0; 2 * cap],
+            subs,
+            sub_idx,
             conn_st: TableState::new(),
-            conns: vec![Slot::new(); cap],
-            conn_idx: vec![0; 2 * cap],
+            conns,
+            conn_idx,
             tok_st: TableState::new(),
-            toks: vec![Slot::new(); cap],
-            tok_idx: vec![0; 2 * cap],
-            sub_an: vec![SubflowAnalysis::new(); cap],
-            conn_an: vec![ConnAnalysis::new(); cap],
+            toks,
+            tok_idx,
+            sub_an,
+            conn_an,
         }
     }
 
@@ -592,4 +631,23 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
         "tcp_checksum_errors": r.an.tcp_checksum_errors,
         "key_mismatch": r.an.key_mismatch,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_filled_on_one_or_two_threads_are_the_same() {
+        for cap in [PARALLEL_FILL / 2, PARALLEL_FILL] {
+            let mut mem = Memory::new(cap - 1);
+            assert_eq!(mem.subs.len(), cap);
+            assert_eq!((mem.sub_idx.len(), mem.conn_idx.len()), (2 * cap, 2 * cap));
+            assert_eq!((mem.conns.len(), mem.toks.len()), (cap, cap));
+            assert_eq!((mem.sub_an.len(), mem.conn_an.len()), (cap, cap));
+            let d = mem.init(*b"mpdissect-tests!");
+            assert_eq!(d.subflows().count(), 0);
+            assert_eq!(d.connections().count(), 0);
+        }
+    }
 }

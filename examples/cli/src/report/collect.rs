@@ -340,6 +340,9 @@ pub fn collect(
     capacity: usize,
     progress: &mut dyn Progress,
 ) -> Result<Agg, Error> {
+    // The first file starts being read (on a thread of its own) while the
+    // tables are allocated and initialised.
+    let mut first = files.first().map(|p| capture::open(p));
     let mut mem = Memory::new(capacity);
     let mut d = mem.init(*b"mpdissect-report");
     let mut agg = Agg {
@@ -359,7 +362,11 @@ pub fn collect(
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.file(path, len);
-        capture::for_each_packet(path, |pkt| {
+        let capture = match first.take() {
+            Some(opened) => opened,
+            None => capture::open(path),
+        }?;
+        capture.for_each_packet(|pkt| {
             agg.frames += 1;
             progress.advance(pkt.data.len() as u64 + 16);
             agg.first_ts = Some(agg.first_ts.map_or(pkt.ts, |t| t.min(pkt.ts)));
