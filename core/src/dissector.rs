@@ -690,6 +690,17 @@ pub struct Dissection<'f> {
     pub role: Option<Role>,
 }
 
+/// What the engine fills in for a TCP segment: the [`Dissection`] fields
+/// other than the frame (kept apart so that the frame is moved only once).
+#[derive(Default)]
+struct Summary {
+    segment: Option<Segment>,
+    conn: Option<ConnId>,
+    subflow: Option<SubflowId>,
+    dir: Option<Direction>,
+    role: Option<Role>,
+}
+
 /// An entry that left a table during a `dissect_with` call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -1028,45 +1039,45 @@ impl<'a> DissectorView<'a> {
     ) -> Dissection<'f> {
         let stats = &mut self.st.stats;
         stats.packets = stats.packets.wrapping_add(1);
-        let mut out = Dissection {
-            frame: parse_frame(data, link),
-            segment: None,
-            conn: None,
-            subflow: None,
-            dir: None,
-            role: None,
-        };
         self.st.events.clear();
-        let frame = match out.frame {
-            Ok(f) => f,
+        let frame = parse_frame(data, link);
+        let mut sum = Summary::default();
+        // The frame is used by reference and moved once, into the result.
+        match &frame {
             Err(e) => {
                 if e.is_not_ip() {
                     stats.not_ip = stats.not_ip.wrapping_add(1);
                 } else {
                     stats.malformed = stats.malformed.wrapping_add(1);
                 }
-                return out;
             }
-        };
-        let tcp = match frame.transport {
-            Transport::Tcp(t) => t,
-            Transport::MalformedTcp(_) => {
-                stats.malformed = stats.malformed.wrapping_add(1);
-                return out;
-            }
-            _ => {
-                stats.non_tcp = stats.non_tcp.wrapping_add(1);
-                return out;
-            }
-        };
-        stats.tcp = stats.tcp.wrapping_add(1);
-        let mut events = Events::new();
-        self.expire(now, &mut events, &mut on_gone);
-        self.segment(&frame, &tcp, now, &mut out, &mut events, &mut on_gone);
-        let stats = &mut self.st.stats;
-        stats.events_dropped = stats.events_dropped.wrapping_add(u64::from(events.dropped));
-        self.st.events.copy_used(&events);
-        out
+            Ok(f) => match f.transport {
+                Transport::Tcp(tcp) => {
+                    stats.tcp = stats.tcp.wrapping_add(1);
+                    let mut events = Events::new();
+                    self.expire(now, &mut events, &mut on_gone);
+                    self.segment(f, &tcp, now, &mut sum, &mut events, &mut on_gone);
+                    let stats = &mut self.st.stats;
+                    stats.events_dropped =
+                        stats.events_dropped.wrapping_add(u64::from(events.dropped));
+                    self.st.events.copy_used(&events);
+                }
+                Transport::MalformedTcp(_) => {
+                    stats.malformed = stats.malformed.wrapping_add(1);
+                }
+                _ => {
+                    stats.non_tcp = stats.non_tcp.wrapping_add(1);
+                }
+            },
+        }
+        Dissection {
+            frame,
+            segment: sum.segment,
+            conn: sum.conn,
+            subflow: sum.subflow,
+            dir: sum.dir,
+            role: sum.role,
+        }
     }
 
     /// Stage 1 of the burst pipeline: the subflow-table hash of the frame's
@@ -1211,7 +1222,7 @@ impl<'a> DissectorView<'a> {
         frame: &Frame<'_>,
         tcp: &TcpPacket<&[u8]>,
         now: u64,
-        out: &mut Dissection<'_>,
+        out: &mut Summary,
         ev: &mut Events,
         on_gone: &mut impl FnMut(Gone),
     ) {
