@@ -349,7 +349,7 @@ const LRU_EMPTY: Lru = Lru {
 pub struct TableState {
     /// 0 until initialised.
     capacity: u32,
-    /// SipHash key (the seed as two little-endian `u64`).
+    /// Hash key (the seed as two little-endian `u64`).
     keys: [u64; 2],
     len: u32,
     /// Slots `>= used` have never held an entry.
