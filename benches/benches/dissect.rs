@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
                                 prefetch,
                                 |_| {},
                                 |_, r, e| {
-                                    black_box((r, e.len()));
+                                    black_box((r, e.events().len()));
                                 },
                             );
                             total += t.elapsed();

@@ -59,7 +59,7 @@ fn main() {
                 |_| {},
                 |_| {},
                 |_, r, e| {
-                    black_box((r, e.len()));
+                    black_box((r, e.events().len()));
                 },
             );
         } else {

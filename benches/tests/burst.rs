@@ -61,11 +61,11 @@ fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, 
                 }
             },
             |g| gone.push(format!("{g:?}")),
-            |i, r, e| {
+            |i, r, v| {
                 assert_eq!(i, seen, "frames in order");
                 seen += 1;
                 out.dissections.push(format!("{r:?}"));
-                out.events.push(e.iter().copied().collect());
+                out.events.push(v.events().iter().copied().collect());
             },
         );
         assert_eq!(seen, batch.len());

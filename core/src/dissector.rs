@@ -1145,7 +1145,7 @@ impl<'a> DissectorView<'a> {
         frames: &[(&'f [u8], LinkType, u64)],
         mut prefetch: impl FnMut(*const u8),
         mut on_gone: impl FnMut(Gone),
-        mut each: impl FnMut(usize, &Dissection<'f>, &Events),
+        mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
     ) {
         const RING: usize = 4 * BURST_AHEAD;
         let mut hashes = [None::<u64>; RING];
@@ -1180,7 +1180,7 @@ impl<'a> DissectorView<'a> {
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
                 if let Some(&(data, link, now)) = frames.get(k) {
                     let d = self.dissect_with(data, link, now, &mut on_gone);
-                    each(k, &d, &self.st.events);
+                    each(k, &d, self);
                 }
             }
         }

@@ -54,7 +54,7 @@ int main(void)
     }
     TRUE(strcmp(mpd_status_str(12), "MPD_ERR_UNKNOWN") == 0);
     /* Middlebox-analysis numbers and names (pinned, never reused). */
-    TRUE(MPD_ABI_VERSION == 2);
+    TRUE(MPD_ABI_VERSION == 3);
     TRUE(MPD_EVENT_MAPPING == 18 && MPD_EVENT_TCP_CHECKSUM_BAD == 19 && MPD_EVENT_MIRRORED == 20 &&
          MPD_EVENT_STRIPPED == 21 && MPD_EVENT_MP_FAIL_MATCHED == 22);
     TRUE(MPD_DSS_VALID == 1 && MPD_DSS_INVALID == 2 && MPD_DSS_UNVERIFIABLE == 3);
@@ -122,6 +122,25 @@ int main(void)
     TRUE(r.src_port == 40000 && r.dst_port == 80 && r.tcp_flags == 0x002);
     TRUE(r.src.family == 4 && r.src.port == 40000 && r.src.addr[0] == 10 && r.src.addr[3] == 1);
     TRUE(r.dst.family == 4 && r.dst.port == 80 && r.dst.addr[3] == 2);
+
+    /* mpd_dissect_burst: arguments checked first; a burst of the same SYN
+     * (on a fresh handle) gives what mpd_dissect gave */
+    mpd_frame fr[2] = {{syn, sizeof syn, 1000}, {NULL, 4, 0}};
+    mpd_result rs[2];
+    EXPECT(mpd_dissect_burst(NULL, fr, 1, 1, rs), MPD_ERR_NULL);
+    EXPECT(mpd_dissect_burst(d, NULL, 1, 1, rs), MPD_ERR_NULL);
+    EXPECT(mpd_dissect_burst(d, fr, 1, 1, NULL), MPD_ERR_NULL);
+    EXPECT(mpd_dissect_burst(d, fr, 2, 1, rs), MPD_ERR_NULL);
+    EXPECT(mpd_dissect_burst(d, fr, 1, 4242, rs), MPD_ERR_BAD_LINKTYPE);
+    EXPECT(mpd_dissect_burst(d, NULL, 0, 1, NULL), MPD_OK);
+    {
+        alignas(64) static unsigned char raw2[1 << 20];
+        mpd_dissector *d2 = NULL;
+        EXPECT(mpd_dissector_init(raw2, sizeof raw2, 64, seed, &d2), MPD_OK);
+        EXPECT(mpd_dissect_burst(d2, fr, 1, 1, rs), MPD_OK);
+        TRUE(rs[0].kind == MPD_KIND_MPTCP && rs[0].subflow_id == r.subflow_id);
+        TRUE(rs[0].src_port == 40000 && rs[0].dst_port == 80 && rs[0].n_events == r.n_events);
+    }
 
     /* lookups */
     mpd_subflow_summary s;

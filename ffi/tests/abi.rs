@@ -149,7 +149,7 @@ fn event_and_kind_numbers_are_pinned() {
         ],
         [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]
     );
-    assert_eq!(MPD_ABI_VERSION, 2);
+    assert_eq!(MPD_ABI_VERSION, 3);
     assert_eq!(
         [
             MPD_KIND_NOT_IP,
@@ -726,4 +726,143 @@ fn analysis_events_and_counters_agree() {
     }
     assert!(total_mappings > 0);
     assert_ne!(verdicts_seen & (1 << MPD_VERDICT_MPTCP), 0);
+}
+
+/// `mpd_dissect_burst` gives what `mpd_dissect` frame by frame gives: the
+/// same results and, per frame, the same removed entries (burst sizes 1, 5,
+/// 64 and 200 on capacity-1 and capacity-64 handles, so removals happen
+/// inside bursts), with no allocation; and it checks its arguments first.
+#[test]
+fn burst_equals_frame_by_frame() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    for f in [
+        "linux/v1-addaddr-v4v6.pcap",
+        "linux/v1-csum-on.pcap",
+        "linux/v1-mpfail.pcap",
+        "crafted/v0-handshake.pcap",
+        "crafted/malformed.pcap",
+    ] {
+        let (link, frames) = read_pcap(&format!("{root}{f}"));
+        for cap in [1u32, 64] {
+            // Frame by frame: each result and the removals of its call.
+            let m = new_dissector(cap);
+            let mut want = Vec::new();
+            let mut want_removed: Vec<Vec<mpd_removed>> = Vec::new();
+            let mut r = zero_result();
+            for (now, fr) in &frames {
+                let mut rms = Vec::new();
+                // SAFETY: valid handle, frame and out pointers.
+                unsafe {
+                    assert_eq!(
+                        mpd_dissect(m.h, fr.as_ptr(), fr.len(), link, *now, &mut r),
+                        MPD_OK
+                    );
+                    for i in 0..r.n_removed {
+                        let mut rm = mpd_removed::default();
+                        assert_eq!(mpd_removed_get(m.h, i, &mut rm), MPD_OK);
+                        rms.push(rm);
+                    }
+                }
+                want.push(r);
+                want_removed.push(rms);
+            }
+            for size in [1usize, 5, 64, 200] {
+                let m = new_dissector(cap);
+                let mut got = Vec::new();
+                let mut got_removed: Vec<Vec<mpd_removed>> = Vec::new();
+                for chunk in frames.chunks(size) {
+                    let fs: Vec<mpd_frame> = chunk
+                        .iter()
+                        .map(|(now, fr)| mpd_frame {
+                            data: fr.as_ptr(),
+                            len: fr.len(),
+                            now: *now,
+                        })
+                        .collect();
+                    let mut out = vec![zero_result(); fs.len()];
+                    let before = allocs();
+                    // SAFETY: valid handle; `fs` and `out` hold `len` entries.
+                    let s = unsafe {
+                        mpd_dissect_burst(m.h, fs.as_ptr(), fs.len(), link, out.as_mut_ptr())
+                    };
+                    assert_eq!(allocs(), before, "{f}: the burst allocated");
+                    assert_eq!(s, MPD_OK);
+                    let mut from = 0;
+                    for mut r in out {
+                        let mut rms = Vec::new();
+                        for i in from..r.n_removed {
+                            let mut rm = mpd_removed::default();
+                            // SAFETY: valid pointers.
+                            assert_eq!(unsafe { mpd_removed_get(m.h, i, &mut rm) }, MPD_OK);
+                            rms.push(rm);
+                        }
+                        // Per-frame numbering, as `mpd_dissect` reports it.
+                        let n = r.n_removed - from;
+                        from = r.n_removed;
+                        r.n_removed = n;
+                        got.push(r);
+                        got_removed.push(rms);
+                    }
+                }
+                assert_eq!(got, want, "{f}: capacity {cap}, bursts of {size}");
+                assert_eq!(
+                    got_removed, want_removed,
+                    "{f}: removed, capacity {cap}, bursts of {size}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn burst_checks_its_arguments_first() {
+    let m = new_dissector(8);
+    let syn = [0x45u8; 40];
+    let good = mpd_frame {
+        data: syn.as_ptr(),
+        len: syn.len(),
+        now: 0,
+    };
+    let bad = mpd_frame {
+        data: null(),
+        len: 4,
+        now: 0,
+    };
+    let mut out = [zero_result(); 2];
+    let sentinel = out;
+    // SAFETY: every pointer is valid or deliberately null; nothing is
+    // dissected on error.
+    unsafe {
+        assert_eq!(
+            mpd_dissect_burst(null_mut(), &good, 1, 1, out.as_mut_ptr()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst(m.h, null(), 1, 1, out.as_mut_ptr()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst(m.h, &good, 1, 1, null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst(m.h, [good, bad].as_ptr(), 2, 1, out.as_mut_ptr()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst(m.h, &good, 1, 9999, out.as_mut_ptr()),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(out, sentinel, "nothing written on error");
+        let mut st = mpd_stats::default();
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 0, "nothing dissected on error");
+        assert_eq!(mpd_dissect_burst(m.h, null(), 0, 1, null_mut()), MPD_OK);
+        assert_eq!(
+            mpd_dissect_burst(m.h, [good, good].as_ptr(), 2, 101, out.as_mut_ptr()),
+            MPD_OK
+        );
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 2);
+    }
 }
