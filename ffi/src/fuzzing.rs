@@ -155,6 +155,48 @@ pub fn c_abi(data: &[u8]) {
     }
     assert!(!h.is_null());
 
+    // A mirror handle fed the same frames through `mpd_dissect_burst`
+    // (flushed in runs of one link type): every result must equal the
+    // frame-by-frame one.
+    let mut mem2 = vec![0u64; size / 8 + 2];
+    let base2 = mem2.as_mut_ptr().cast::<c_void>();
+    let mut h2: *mut mpd_dissector = core::ptr::null_mut();
+    let opts2 = if valid {
+        &opts as *const mpd_options
+    } else {
+        core::ptr::null()
+    };
+    // SAFETY: `base2` is valid for `size` bytes; seed, options and out are live.
+    let s = unsafe { mpd_dissector_init_ex(base2, size, capacity, seed.as_ptr(), opts2, &mut h2) };
+    assert_eq!(s, MPD_OK);
+    let mut pending: Vec<(u32, mpd_frame, mpd_result)> = Vec::new();
+    let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result)>| {
+        for run in pending.chunk_by(|a, b| a.0 == b.0) {
+            let frames: Vec<mpd_frame> = run.iter().map(|x| x.1).collect();
+            let mut out = vec![mpd_result::ZERO; frames.len()];
+            // SAFETY: live handle; `frames` point into `data` (alive), `out`
+            // holds one result per frame.
+            let s = unsafe {
+                mpd_dissect_burst(
+                    h2,
+                    frames.as_ptr(),
+                    frames.len(),
+                    run[0].0,
+                    out.as_mut_ptr(),
+                )
+            };
+            assert_eq!(s, MPD_OK, "burst refused frames mpd_dissect took");
+            let mut from = 0;
+            for (mut got, want) in out.into_iter().zip(run.iter().map(|x| x.2)) {
+                let n = got.n_removed - from;
+                from = got.n_removed;
+                got.n_removed = n;
+                assert_eq!(got, want, "burst result differs from mpd_dissect");
+            }
+        }
+        pending.clear();
+    };
+
     let mut now = 0u64;
     let mut last_conn = 0u64;
     let mut last_subflow = 0u64;
@@ -174,6 +216,15 @@ pub fn c_abi(data: &[u8]) {
                 if documented(s) == MPD_OK {
                     // SAFETY: MPD_OK means `out` was written in full.
                     let r = unsafe { out.assume_init() };
+                    let f = mpd_frame {
+                        data: frame.as_ptr(),
+                        len: frame.len(),
+                        now,
+                    };
+                    pending.push((link, f, r));
+                    if pending.len() >= 40 {
+                        flush(&mut pending);
+                    }
                     if r.conn_id != 0 {
                         last_conn = r.conn_id;
                         let mut c = mpd_conn_summary::default();
@@ -280,12 +331,16 @@ pub fn c_abi(data: &[u8]) {
             }
             _ => {
                 let seed = [p.u8(); 16];
-                // SAFETY: live handle; the seed is 16 readable bytes.
+                flush(&mut pending);
+                // SAFETY: live handles; the seed is 16 readable bytes.
                 assert_eq!(unsafe { mpd_reset(h, seed.as_ptr()) }, MPD_OK);
+                assert_eq!(unsafe { mpd_reset(h2, seed.as_ptr()) }, MPD_OK);
                 last_conn = 0;
                 last_subflow = 0;
             }
         }
     }
+    flush(&mut pending);
     drop(mem);
+    drop(mem2);
 }
