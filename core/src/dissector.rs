@@ -605,17 +605,14 @@ impl Events {
     /// Makes `self` equal to `other`, copying only the events `other` holds.
     fn copy_used(&mut self, other: &Events) {
         let n = usize::from(other.len);
+        // No copy call at all for the common packet without events.
         if n > 0 {
-            self.copy_items(other, n);
+            if let (Some(dst), Some(src)) = (self.items.get_mut(..n), other.items.get(..n)) {
+                dst.copy_from_slice(src);
+            }
         }
         self.len = other.len;
         self.dropped = other.dropped;
-    }
-
-    fn copy_items(&mut self, other: &Events, n: usize) {
-        if let (Some(dst), Some(src)) = (self.items.get_mut(..n), other.items.get(..n)) {
-            dst.copy_from_slice(src);
-        }
     }
 
     fn push(&mut self, e: Event) {

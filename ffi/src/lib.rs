@@ -1230,6 +1230,34 @@ unsafe fn put<T>(out: *mut T, v: T) -> mpd_status {
     MPD_OK
 }
 
+/// Checks a caller's frame before any work: `MPD_ERR_NULL` for a null
+/// pointer with a non-zero length, `MPD_ERR_BAD_LENGTH` above `isize::MAX`.
+fn check_frame(frame: *const u8, len: usize) -> Result<(), mpd_status> {
+    if frame.is_null() && len != 0 {
+        Err(MPD_ERR_NULL)
+    } else if len > isize::MAX as usize {
+        Err(MPD_ERR_BAD_LENGTH)
+    } else {
+        Ok(())
+    }
+}
+
+/// The bytes of a frame [`check_frame`] accepted.
+///
+/// # Safety
+/// `check_frame(frame, len)` returned `Ok`, and `frame` is readable for
+/// `len` bytes for `'a`.
+unsafe fn frame_bytes<'a>(frame: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        // SAFETY: non-null and `len <= isize::MAX` (checked by
+        // `check_frame`), readable per the caller; u8 has no alignment
+        // requirement.
+        unsafe { core::slice::from_raw_parts(frame, len) }
+    }
+}
+
 /// Checks an out pointer before any work.
 fn check_out<T>(out: *mut T) -> Result<(), mpd_status> {
     if out.is_null() {
@@ -1964,25 +1992,14 @@ pub unsafe extern "C" fn mpd_dissect(
             Ok(l) => l,
             Err(e) => return e,
         };
-        if let Err(e) = check_out(out) {
+        if let Err(e) = check_out(out).and_then(|()| check_frame(frame, len)) {
             return e;
-        }
-        if frame.is_null() && len != 0 {
-            return MPD_ERR_NULL;
-        }
-        if len > isize::MAX as usize {
-            return MPD_ERR_BAD_LENGTH;
         }
         let Some(link) = LinkType::from_pcap(linktype) else {
             return MPD_ERR_BAD_LINKTYPE;
         };
-        let data: &[u8] = if len == 0 {
-            &[]
-        } else {
-            // SAFETY: non-null, `len <= isize::MAX`, readable per the
-            // caller's promise; u8 has no alignment requirement.
-            unsafe { core::slice::from_raw_parts(frame, len) }
-        };
+        // SAFETY: checked above; readable per the caller's promise.
+        let data = unsafe { frame_bytes(frame, len) };
         // SAFETY: `check_handle` verified the magic and capacity of a block
         // initialised by `mpd_dissector_init`.
         let p = unsafe { parts(h.cast::<u8>(), &l) };
@@ -2086,13 +2103,8 @@ pub unsafe extern "C" fn mpd_dissect_burst(
         // caller; `n * size_of::<mpd_frame>()` fits in isize (checked above
         // against the larger mpd_result).
         let frames = unsafe { core::slice::from_raw_parts(frames, n) };
-        for f in frames {
-            if f.data.is_null() && f.len != 0 {
-                return MPD_ERR_NULL;
-            }
-            if f.len > isize::MAX as usize {
-                return MPD_ERR_BAD_LENGTH;
-            }
+        if let Some(e) = frames.iter().find_map(|f| check_frame(f.data, f.len).err()) {
+            return e;
         }
         // SAFETY: non-null, aligned, writable for `n` entries and not
         // overlapping the inputs, per the caller.
@@ -2111,14 +2123,9 @@ pub unsafe extern "C" fn mpd_dissect_burst(
                 let mut batch: [(&[u8], LinkType, u64); BURST_CHUNK] =
                     [(&[], link, 0); BURST_CHUNK];
                 for (b, f) in batch.iter_mut().zip(chunk) {
-                    let data: &[u8] = if f.len == 0 {
-                        &[]
-                    } else {
-                        // SAFETY: non-null (checked above), `len <=
-                        // isize::MAX`, readable per the caller's promise.
-                        unsafe { core::slice::from_raw_parts(f.data, f.len) }
-                    };
-                    *b = (data, link, f.now);
+                    // SAFETY: every frame passed `check_frame` above and is
+                    // readable per the caller's promise.
+                    *b = (unsafe { frame_bytes(f.data, f.len) }, link, f.now);
                 }
                 v.dissect_burst(
                     batch.get(..chunk.len()).unwrap_or(&[]),
@@ -2452,11 +2459,11 @@ pub unsafe extern "C" fn mpd_peek(
         if let Err(e) = check_out(out) {
             return e;
         }
-        if seed.is_null() || (frame.is_null() && len != 0) {
+        if seed.is_null() {
             return MPD_ERR_NULL;
         }
-        if len > isize::MAX as usize {
-            return MPD_ERR_BAD_LENGTH;
+        if let Err(e) = check_frame(frame, len) {
+            return e;
         }
         let Some(link) = LinkType::from_pcap(linktype) else {
             return MPD_ERR_BAD_LINKTYPE;
@@ -2464,12 +2471,8 @@ pub unsafe extern "C" fn mpd_peek(
         let mut s = [0u8; 16];
         // SAFETY: non-null; 16 readable bytes per the caller.
         unsafe { core::ptr::copy_nonoverlapping(seed, s.as_mut_ptr(), 16) };
-        let data: &[u8] = if len == 0 {
-            &[]
-        } else {
-            // SAFETY: non-null, `len <= isize::MAX`, readable per the caller.
-            unsafe { core::slice::from_raw_parts(frame, len) }
-        };
+        // SAFETY: checked above; readable per the caller's promise.
+        let data = unsafe { frame_bytes(frame, len) };
         let mut info = mpd_peek_info::default();
         if let Ok(f) = parse_frame(data, link) {
             if let Transport::Tcp(tcp) = f.transport {

@@ -496,7 +496,7 @@ impl<'r, K: Hash + Eq, V> Ro<'r, K, V> {
     fn probe(&self, key: &K, hash: u64) -> Option<Probe> {
         let mask = self.st.pos_mask();
         let id_mask = self.st.id_mask();
-        let mut pos = (hash as usize) & mask;
+        let mut pos = self.home(hash);
         let mut dist: u32 = 0;
         // The index is at most half full, so an empty position comes before
         // the index has been walked once; the bound only guards bad state.
@@ -542,6 +542,11 @@ impl<'r, K: Hash + Eq, V> Ro<'r, K, V> {
 }
 
 impl<'r, K, V> Ro<'r, K, V> {
+    /// The index position where a lookup of `hash` starts.
+    fn home(&self, hash: u64) -> usize {
+        (hash as usize) & self.st.pos_mask()
+    }
+
     fn expire_due(&self, now: u64, timeouts: &PerClass<u64>) -> bool {
         let st = self.st;
         st.due_at == 0 || now.max(st.clock) >= st.due_at || *timeouts != st.due_timeouts
@@ -640,9 +645,8 @@ macro_rules! read_methods {
         /// table never dereferences what it returns.
         pub fn index_addr(&self, hash: u64) -> *const u8 {
             let ro = self.ro();
-            let pos = (hash as usize) & ro.st.pos_mask();
             ro.index
-                .get(pos)
+                .get(ro.home(hash))
                 .map_or(core::ptr::null(), |e| core::ptr::from_ref(e).cast())
         }
 
@@ -651,8 +655,7 @@ macro_rules! read_methods {
         /// has arrived), and the slot's index: prefetch hints.
         pub fn slot_addr(&self, hash: u64) -> Option<(*const u8, u32)> {
             let ro = self.ro();
-            let pos = (hash as usize) & ro.st.pos_mask();
-            let e = ro.index.get(pos).copied().unwrap_or(EMPTY);
+            let e = ro.index.get(ro.home(hash)).copied().unwrap_or(EMPTY);
             if e == EMPTY {
                 return None;
             }
@@ -671,17 +674,20 @@ macro_rules! read_methods {
             let Some(s) = ro.slots.get(slot as usize) else {
                 return ([core::ptr::null(); 2], None);
             };
-            let addr = |i: u32, next: bool| {
-                ro.slots.get(i as usize).map_or(core::ptr::null(), |n| {
-                    if next {
-                        core::ptr::from_ref(&n.next).cast::<u8>()
-                    } else {
-                        core::ptr::from_ref(&n.prev).cast::<u8>()
-                    }
-                })
-            };
+            // `unlink` writes the previous entry's `next` and the next
+            // entry's `prev`.
+            let prev_next = ro
+                .slots
+                .get(s.prev as usize)
+                .map(|n| core::ptr::from_ref(&n.next));
+            let next_prev = ro
+                .slots
+                .get(s.next as usize)
+                .map(|n| core::ptr::from_ref(&n.prev));
+            let addr =
+                |p: Option<*const u32>| p.map_or(core::ptr::null(), <*const u32>::cast::<u8>);
             let value = s.entry.as_ref().map(|(_, v)| v);
-            ([addr(s.prev, true), addr(s.next, false)], value)
+            ([addr(prev_next), addr(next_prev)], value)
         }
 
         /// Address of slot `id`'s first byte (live or not): a prefetch hint.
