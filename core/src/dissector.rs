@@ -1092,23 +1092,21 @@ impl<'a> DissectorView<'a> {
     /// Stage 2: reads the home index entry (prefetched by stage 1) and
     /// gives the addresses of the slot it names (both lines) and of that
     /// slot's analysis entry.
-    fn hint_slot(&self, hash: u64, mut prefetch: impl FnMut(*const u8)) {
-        if let Some((p, i)) = self.subflows.slot_addr(hash) {
-            prefetch(p);
-            prefetch(p.wrapping_add(64));
-            if let Some(a) = gate_ref(self.sub_an).get(i as usize) {
-                prefetch(core::ptr::from_ref(a).cast());
-            }
+    /// Returns the slot index, for stage 3.
+    fn hint_slot(&self, hash: u64, mut prefetch: impl FnMut(*const u8)) -> Option<u32> {
+        let (p, i) = self.subflows.slot_addr(hash)?;
+        prefetch(p);
+        prefetch(p.wrapping_add(64));
+        if let Some(a) = gate_ref(self.sub_an).get(i as usize) {
+            prefetch(core::ptr::from_ref(a).cast());
         }
+        Some(i)
     }
 
     /// Stage 3: reads the subflow slot (prefetched by stage 2) and gives
     /// the addresses its LRU refresh will write (its list neighbours) and
     /// those of its connection's slot and analysis entry.
-    fn hint_conn(&self, hash: u64, mut prefetch: impl FnMut(*const u8)) {
-        let Some((_, i)) = self.subflows.slot_addr(hash) else {
-            return;
-        };
+    fn hint_conn(&self, i: u32, mut prefetch: impl FnMut(*const u8)) {
         let (links, sub) = self.subflows.touch_hints(i);
         for p in links {
             prefetch(p);
@@ -1124,11 +1122,14 @@ impl<'a> DissectorView<'a> {
         }
     }
 
-    /// Dissects a burst of `(frame, link type, now)` in order, exactly as that many
-    /// [`DissectorView::dissect_with`] calls would, calling
-    /// `each(i, &dissection, &events)` after frame `i`; `prefetch` is handed
-    /// the addresses of table memory that frames [`BURST_AHEAD`] and
-    /// 2 × `BURST_AHEAD` places ahead will read, so that their cache misses
+    /// Dissects a burst of `(frame, link type, now)` in order, exactly as
+    /// that many [`DissectorView::dissect_with`] calls would, calling
+    /// `each(i, &dissection, &view)` after frame `i` (the view as it is right
+    /// after that frame: its [`DissectorView::events`], connections and
+    /// counters). `prefetch` is handed the addresses of memory that frames
+    /// ahead will read — frame headers 4 × [`BURST_AHEAD`] places ahead, home
+    /// index entries 3 ×, subflow slots and analysis entries 2 ×, LRU
+    /// neighbours and connection slots 1 × — so that their cache misses
     /// overlap with the work on the current frame (like DPDK's bulk hash
     /// lookup).
     ///
@@ -1144,12 +1145,16 @@ impl<'a> DissectorView<'a> {
         mut on_gone: impl FnMut(Gone),
         mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
     ) {
+        // Per frame in flight: its table hash after stage 1, its subflow
+        // slot after stage 2 (`None`: not TCP, or no entry yet).
         const RING: usize = 4 * BURST_AHEAD;
         let mut hashes = [None::<u64>; RING];
+        let mut slots = [None::<u32>; RING];
         let n = frames.len();
         let total = n.saturating_add(3 * BURST_AHEAD);
         for step in 0..total {
-            // Stage 0: the frame's headers, read by stage 1 one step later.
+            // Stage 0: the headers of the frame stage 1 parses BURST_AHEAD
+            // steps later.
             if let Some(&(data, _, _)) = frames.get(step.saturating_add(BURST_AHEAD)) {
                 prefetch(data.as_ptr());
                 prefetch(data.as_ptr().wrapping_add(64));
@@ -1165,13 +1170,18 @@ impl<'a> DissectorView<'a> {
             }
             let ahead = |d: usize| step.checked_sub(d).filter(|&k| k < n);
             if let Some(k) = ahead(BURST_AHEAD) {
-                if let Some(&Some(h)) = hashes.get(k % RING) {
-                    self.hint_slot(h, &mut prefetch);
+                let i = hashes
+                    .get(k % RING)
+                    .copied()
+                    .flatten()
+                    .and_then(|h| self.hint_slot(h, &mut prefetch));
+                if let Some(slot) = slots.get_mut(k % RING) {
+                    *slot = i;
                 }
             }
             if let Some(k) = ahead(2 * BURST_AHEAD) {
-                if let Some(&Some(h)) = hashes.get(k % RING) {
-                    self.hint_conn(h, &mut prefetch);
+                if let Some(&Some(i)) = slots.get(k % RING) {
+                    self.hint_conn(i, &mut prefetch);
                 }
             }
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
