@@ -5,11 +5,13 @@
 //! and the connection in the connection table (by token), runs the
 //! handshake, join, address, data-sequence and teardown logic, verifies the
 //! key-derived values and HMACs with [`crypto`](mod@crate::crypto) and reports
-//! what happened as a bounded list of [`Event`]s. It must not allocate, read
+//! what happened as a bounded list of [`Event`]s (kept in the state, read
+//! with [`DissectorView::events`] until the next call). It must not allocate, read
 //! a clock, panic, or do unbounded work per packet: every table operation is
 //! O(1) (one keyed hash of the subflow key per packet, plus one per table
 //! insertion or token lookup), expiry examines at most
-//! [`DissectorConfig::expire_work`] entries per table and per packet, and
+//! [`DissectorConfig::expire_work`] entries per table and per packet (none
+//! while the table's `expire_due` says nothing can be due), and
 //! SHA/HMAC computations happen only when a key is first learned or an
 //! HMAC is checked.
 //!

@@ -22,7 +22,8 @@
 //!   connection values stored in it.
 //! * [`dissector`] — the one entry point: [`dissector::Dissector`] /
 //!   [`dissector::DissectorView`] turn a frame into a
-//!   [`dissector::Dissection`] (parsed view, connection, subflow, events).
+//!   [`dissector::Dissection`] (parsed view, connection, subflow); the
+//!   call's events are read with `events()` until the next call.
 //! * `fuzzing` (feature `fuzzing`) — the fuzzing oracles: functions over
 //!   untrusted bytes that run the wire parsers and assert their invariants
 //!   (used by the cargo-fuzz targets in `fuzz/` and the corpus replay test).
