@@ -391,6 +391,40 @@ pub fn verify_tcp(src: IpAddr, dst: IpAddr, segment: &[u8]) -> TcpChecksum {
     }
 }
 
+/// [`verify_tcp`], also returning the sum of the segment's bytes from
+/// `payload_at` on (none when `payload_at` is past its end): the segment is
+/// summed once in two parts, so that a caller that needs the payload's sum
+/// as well (the DSS checksum covers the same payload bytes) does not read
+/// the payload twice.
+#[must_use]
+pub fn verify_tcp_payload_sum(
+    src: IpAddr,
+    dst: IpAddr,
+    segment: &[u8],
+    payload_at: usize,
+) -> (TcpChecksum, Checksum) {
+    let (head, payload) = segment.split_at(payload_at.min(segment.len()));
+    let payload_sum = Checksum::of(payload);
+    let Some(&[hi, lo]) = segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2))
+    else {
+        return (TcpChecksum::Truncated, payload_sum);
+    };
+    let found = u16::from_be_bytes([hi, lo]);
+    let length = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    let total = tcp_pseudo_header(src, dst, IPPROTO_TCP, length)
+        .combine(Checksum::of(head))
+        .combine(payload_sum);
+    let verdict = if total.fold() == 0xffff {
+        TcpChecksum::Valid
+    } else {
+        TcpChecksum::Invalid {
+            found,
+            expected: without(total, found).finish(),
+        }
+    };
+    (verdict, payload_sum)
+}
+
 /// The TCP checksum of `segment` (header and payload) from `src` to `dst`,
 /// computed as if its checksum field were zero, whatever it holds (so it can
 /// be used to fill that field in a test fixture). A segment shorter than 18

@@ -126,7 +126,7 @@ use crate::analysis::{
     ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, MpFailMatch, StripEvidence,
     SubflowAnalysis, UnverifiableReason,
 };
-use crate::checksum::{verify_tcp, TcpChecksum};
+use crate::checksum::{verify_tcp_payload_sum, TcpChecksum};
 use crate::crypto::{self, AddAddrTruncation};
 use crate::flow::{
     ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
@@ -1261,11 +1261,22 @@ impl<'a> DissectorView<'a> {
         let wire_payload = frame.transport_len.saturating_sub(header_len);
         // TCP checksum: only over a whole, unfragmented segment.
         let whole = u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len);
-        let tcp_ok = (cfg!(feature = "analysis")
+        // The payload's sum comes with the verification, for the DSS
+        // checksum over the same bytes.
+        let checked = (cfg!(feature = "analysis")
             && self.st.config.verify_tcp_checksum
             && whole
             && frame.fragment.is_none())
-        .then(|| verify_tcp(frame.src(), frame.dst(), frame.transport_bytes) == TcpChecksum::Valid);
+        .then(|| {
+            verify_tcp_payload_sum(
+                frame.src(),
+                frame.dst(),
+                frame.transport_bytes,
+                tcp.header_len(),
+            )
+        });
+        let tcp_ok = checked.map(|(v, _)| v == TcpChecksum::Valid);
+        let payload_sum = checked.map(|(_, sum)| sum);
         let stats = &mut self.st.stats;
         if tcp_ok == Some(false) {
             stats.tcp_checksum_bad = stats.tcp_checksum_bad.wrapping_add(1);
@@ -1535,6 +1546,7 @@ impl<'a> DissectorView<'a> {
             let seg = DssSegment {
                 rel_seq: p.seq.wrapping_sub(isn),
                 payload: if bad { &[] } else { tcp.payload() },
+                payload_sum: if bad { None } else { payload_sum },
                 wire_len: if bad { 0 } else { wire_payload },
                 mapping: sig.mapping,
                 negotiated: sig.negotiated,

@@ -168,3 +168,41 @@ fn multi_block_inputs() {
         Checksum::of(&mixed)
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The split verification gives `verify_tcp`'s verdict for any segment
+    /// and split point (valid segments included: the checksum field is set
+    /// with `compute_tcp` when `fix` is drawn), and the payload sum is the
+    /// reference sum of the bytes after the split.
+    #[test]
+    fn verify_split_equals_verify(
+        mut seg in prop::collection::vec(any::<u8>(), 0..1600),
+        at in 0usize..1700,
+        fix in any::<bool>(),
+        v6 in any::<bool>(),
+        a in any::<[u8; 16]>(),
+        b in any::<[u8; 16]>(),
+    ) {
+        use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        use mptcp_dissect::checksum::{compute_tcp, verify_tcp, verify_tcp_payload_sum};
+        let (src, dst) = if v6 {
+            (IpAddr::V6(Ipv6Addr::from(a)), IpAddr::V6(Ipv6Addr::from(b)))
+        } else {
+            (
+                IpAddr::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3])),
+                IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
+            )
+        };
+        if fix && seg.len() >= 18 {
+            let c = compute_tcp(src, dst, &seg);
+            seg[16..18].copy_from_slice(&c.to_be_bytes());
+        }
+        let (verdict, payload) = verify_tcp_payload_sum(src, dst, &seg, at);
+        prop_assert_eq!(verdict, verify_tcp(src, dst, &seg));
+        let tail = seg.get(at..).unwrap_or(&[]);
+        prop_assert_eq!(payload.fold(), reference(tail));
+        prop_assert_eq!(payload.is_odd(), tail.len() % 2 == 1);
+    }
+}

@@ -105,6 +105,11 @@ pub struct DssSegment<'p> {
     pub rel_seq: u32,
     /// The captured payload.
     pub payload: &'p [u8],
+    /// The sum of all of `payload`, when the caller has it already (from
+    /// verifying the TCP checksum); used instead of re-reading the bytes
+    /// when the mapping takes the whole captured payload. Must be
+    /// `Checksum::of(payload)` if given.
+    pub payload_sum: Option<Checksum>,
     /// The payload length on the wire (> `payload.len()` when cut).
     pub wire_len: u32,
     /// The mapping the segment's DSS (or MP_CAPABLE with data) carries.
@@ -360,8 +365,11 @@ impl DssDir {
             push(self.finish(DssVerdict::Unverifiable(UnverifiableReason::Truncated)));
             return out;
         };
-        let acc =
-            Checksum::from_parts(self.sum, self.bits & bit::ODD != 0).combine(Checksum::of(bytes));
+        let part = match seg.payload_sum {
+            Some(sum) if from == 0 && bytes.len() == seg.payload.len() => sum,
+            _ => Checksum::of(bytes),
+        };
+        let acc = Checksum::from_parts(self.sum, self.bits & bit::ODD != 0).combine(part);
         self.sum = acc.fold();
         self.bits = (self.bits & !bit::ODD) | if acc.is_odd() { bit::ODD } else { 0 };
         if !seg.tcp_verified {
@@ -416,10 +424,14 @@ mod tests {
         }
     }
 
+    /// A segment as the engine hands it over when it verified the TCP
+    /// checksum: with the payload's sum (so every scenario below also runs
+    /// the shared-sum path; `shared_sum_equals_own_sum` covers `None`).
     fn seg<'p>(rel: u32, payload: &'p [u8], m: Option<MappingIn>) -> DssSegment<'p> {
         DssSegment {
             rel_seq: rel,
             payload,
+            payload_sum: Some(Checksum::of(payload)),
             wire_len: payload.len() as u32,
             mapping: m,
             negotiated: true,
@@ -435,6 +447,97 @@ mod tests {
     fn size() {
         assert_eq!(core::mem::size_of::<DssDir>(), 24);
         assert_eq!(core::mem::align_of::<DssDir>(), 4);
+    }
+
+    /// The given payload sum is what gets summed when the mapping takes the
+    /// whole captured payload (a wrong one shows), and is ignored when it
+    /// takes part of it.
+    #[test]
+    fn payload_sum_used_only_for_whole_payload() {
+        let p = data(1000, 1);
+        let wrong = Some(Checksum::of(&p[1..]));
+        let mut d = DssDir::new();
+        let s = DssSegment {
+            payload_sum: wrong,
+            ..seg(1, &p, Some(map(DSN, 1, &p, false)))
+        };
+        assert_eq!(verdicts(d.on_segment(&s)), [DssVerdict::Invalid]);
+        // The mapping ends 10 bytes before the segment: only a part is used.
+        let mut d = DssDir::new();
+        let s = DssSegment {
+            payload_sum: wrong,
+            ..seg(1, &p, Some(map(DSN, 1, &p[..990], false)))
+        };
+        assert_eq!(verdicts(d.on_segment(&s)), [DssVerdict::Valid]);
+        // A retransmission overlapping 500 already summed bytes.
+        let mut d = DssDir::new();
+        d.on_segment(&seg(1, &p[..500], Some(map(DSN, 1, &p, false))));
+        let s = DssSegment {
+            payload_sum: wrong,
+            ..seg(1, &p, None)
+        };
+        assert_eq!(verdicts(d.on_segment(&s)), [DssVerdict::Valid]);
+    }
+
+    /// Random segmentations, retransmissions, mappings and cut captures:
+    /// handing over the payload's sum never changes a verdict or the state.
+    #[test]
+    fn shared_sum_equals_own_sum() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n.max(1)
+        };
+        for round in 0..300u64 {
+            let p = data(1 + rnd(5000) as usize, round as u8);
+            let mut with = DssDir::new();
+            let mut own = DssDir::new();
+            let mut at = 0usize;
+            let mut map_from = 0usize;
+            while at < p.len() {
+                let len = (1 + rnd(1600) as usize).min(p.len() - at);
+                // Sometimes step back (retransmission), sometimes a new mapping.
+                let start = at.saturating_sub(rnd(3) as usize * rnd(700) as usize);
+                let end = start + len;
+                let end = end.min(p.len());
+                let m = if rnd(3) == 0 || start == map_from {
+                    let m_end = (start + rnd(4000) as usize + 1).min(p.len());
+                    map_from = start;
+                    Some(map(
+                        DSN + start as u64,
+                        1 + start as u32,
+                        &p[start..m_end],
+                        false,
+                    ))
+                } else {
+                    None
+                };
+                // Sometimes the capture is cut: wire length beyond the bytes.
+                let cut = if rnd(8) == 0 {
+                    rnd((end - start) as u64) as usize
+                } else {
+                    0
+                };
+                let bytes = &p[start..end - cut];
+                let s_with = DssSegment {
+                    wire_len: (end - start) as u32,
+                    ..seg(1 + start as u32, bytes, m)
+                };
+                let s_own = DssSegment {
+                    payload_sum: None,
+                    ..s_with
+                };
+                assert_eq!(
+                    with.on_segment(&s_with),
+                    own.on_segment(&s_own),
+                    "round {round}"
+                );
+                assert_eq!(with.pending(), own.pending());
+                at = at.max(end);
+            }
+        }
     }
 
     #[test]
