@@ -1123,8 +1123,13 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         if let Some(s) = self.slots.get_mut(id.index as usize) {
             s.last_seen = now;
         }
-        self.unlink(id.index, class);
-        self.link_tail(id.index, class);
+        // Already the newest of its class (a burst of one flow's packets):
+        // the list stays as it is. A later `last_seen` on the tail only moves
+        // a deadline later, so the cached `due_at` bound stays sound.
+        if self.st.lru.get(class).tail != id.index {
+            self.unlink(id.index, class);
+            self.link_tail(id.index, class);
+        }
         true
     }
 
