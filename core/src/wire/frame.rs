@@ -471,6 +471,7 @@ fn tcp_or_malformed(bytes: &[u8]) -> Transport<'_> {
 /// header must be whole, the TCP header too (else
 /// [`Transport::MalformedTcp`]), and [`Frame::transport_len`] keeps the
 /// on-wire length while [`Frame::transport_bytes`] holds what was captured.
+#[inline]
 pub fn parse_frame(data: &[u8], link: LinkType) -> Result<Frame<'_>, FrameError> {
     match fast(data, link) {
         Some(frame) => Ok(frame),
