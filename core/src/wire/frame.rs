@@ -321,6 +321,7 @@ impl<'a> Frame<'a> {
     }
 
     /// Source address.
+    #[inline]
     pub fn src(&self) -> IpAddr {
         match self.ip {
             IpHeader::V4(p) => IpAddr::V4(p.src_addr()),
@@ -329,6 +330,7 @@ impl<'a> Frame<'a> {
     }
 
     /// Destination address.
+    #[inline]
     pub fn dst(&self) -> IpAddr {
         match self.ip {
             IpHeader::V4(p) => IpAddr::V4(p.dst_addr()),
