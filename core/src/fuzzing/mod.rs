@@ -911,7 +911,8 @@ fn check_padding_ignored(f: &Frame<'_>, data: &[u8], link: LinkType) {
 /// slices lie inside the frame, in order, the transport bytes ending where
 /// the IP packet ends; the views are checked ones; a TCP segment's options
 /// go through [`tcp_options`]; link padding changes nothing. Parsing is
-/// deterministic.
+/// deterministic, and the fast path, where it answers, answers what the
+/// general path does.
 pub fn frame(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
@@ -920,6 +921,11 @@ pub fn frame(data: &[u8]) {
     assert_eq!(LinkType::from_pcap(link.to_pcap()), Some(link));
     let parsed = parse_frame(rest, link);
     assert_eq!(parsed, parse_frame(rest, link), "not deterministic");
+    let general = crate::wire::frame::general(rest, link);
+    if let Some(fast) = crate::wire::frame::fast(rest, link) {
+        assert_eq!(Ok(fast), general, "the fast path differs");
+    }
+    assert_eq!(parsed, general, "parse_frame differs from its general path");
     match parsed {
         Ok(f) => {
             check_frame(&f, rest, link);

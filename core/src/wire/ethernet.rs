@@ -88,6 +88,27 @@ pub struct VlanTags {
 }
 
 impl VlanTags {
+    /// A stack of at most one tag (`tag`, if `count` is 1) then `ethertype`,
+    /// the payload at `payload_offset`: what [`vlan_tags_after`] returns for
+    /// such a frame (the frame fast path builds it directly).
+    pub(crate) fn at_most_one(
+        tag: VlanTag,
+        count: u8,
+        ethertype: u16,
+        payload_offset: usize,
+    ) -> Self {
+        let mut tags = [VlanTag::default(); MAX_VLAN_TAGS];
+        if let Some(first) = tags.first_mut() {
+            *first = tag;
+        }
+        VlanTags {
+            tags,
+            count,
+            ethertype,
+            payload_offset,
+        }
+    }
+
     /// The tags, outermost first (empty for an untagged frame).
     pub fn as_slice(&self) -> &[VlanTag] {
         self.tags.get(..usize::from(self.count)).unwrap_or(&[])

@@ -16,6 +16,18 @@
 //! [`Transport::MalformedTcp`], so the addresses stay available for the
 //! report.
 //!
+//! [`parse_frame`] has a fast path for the layout of nearly every frame
+//! on an Ethernet link: at most one VLAN tag, then IPv4 without options that
+//! is not a fragment, or IPv6 whose first next header is TCP; the IP packet
+//! whole in the capture and carrying a valid TCP header. It checks that
+//! layout in one pass and builds the [`Frame`] directly. Anything else —
+//! other link types, stacked tags, IP options, extension headers,
+//! fragments, a capture cut by its snap length, any malformed header — takes
+//! the general path. Both give the same result for every input: a property
+//! test compares them on generated frames (common, tagged, with options,
+//! extension headers, fragments, wrong lengths, cut, padded, mutated), and
+//! the `frame` fuzzing oracle on every fuzz input.
+//!
 //! It must not keep state, allocate, reassemble fragments or verify
 //! checksums.
 
@@ -25,7 +37,7 @@ use core::net::IpAddr;
 use super::ethernet::{self, EthernetErrorReason, VlanTags};
 use super::ipv4::{self, Ipv4ErrorReason, Ipv4Packet};
 use super::ipv6::{self, Ipv6ErrorReason, Ipv6Packet};
-use super::tcp::{TcpError, TcpPacket};
+use super::tcp::{self, TcpError, TcpPacket};
 
 /// The link-layer framing of a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -309,6 +321,7 @@ impl<'a> Frame<'a> {
     }
 
     /// Source address.
+    #[inline]
     pub fn src(&self) -> IpAddr {
         match self.ip {
             IpHeader::V4(p) => IpAddr::V4(p.src_addr()),
@@ -317,6 +330,7 @@ impl<'a> Frame<'a> {
     }
 
     /// Destination address.
+    #[inline]
     pub fn dst(&self) -> IpAddr {
         match self.ip {
             IpHeader::V4(p) => IpAddr::V4(p.dst_addr()),
@@ -459,7 +473,103 @@ fn tcp_or_malformed(bytes: &[u8]) -> Transport<'_> {
 /// header must be whole, the TCP header too (else
 /// [`Transport::MalformedTcp`]), and [`Frame::transport_len`] keeps the
 /// on-wire length while [`Frame::transport_bytes`] holds what was captured.
-pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, FrameError> {
+#[inline]
+pub fn parse_frame(data: &[u8], link: LinkType) -> Result<Frame<'_>, FrameError> {
+    match fast(data, link) {
+        Some(frame) => Ok(frame),
+        None => general(data, link),
+    }
+}
+
+/// The fast path of [`parse_frame`] (see the module docs): `None` unless
+/// the frame is Ethernet with at most one VLAN tag, then IPv4 with IHL 5,
+/// MF clear and fragment offset 0, protocol TCP, or IPv6 with next header
+/// TCP; the IP packet within the capture and its payload a TCP header with
+/// `20 <= data offset × 4 <= segment`. Where it answers, it answers what
+/// [`general`] does (the test `fast_path_is_general` and the `frame`
+/// fuzzing oracle compare them).
+#[inline(always)]
+pub(crate) fn fast(data: &[u8], link: LinkType) -> Option<Frame<'_>> {
+    if link != LinkType::Ethernet {
+        return None;
+    }
+    let (&[.., t0, t1], rest) = data.split_first_chunk::<{ ethernet::HEADER_LEN }>()?;
+    let outer = u16::from_be_bytes([t0, t1]);
+    let (tag, count, ethertype, ip_offset, ip_data) = match outer {
+        ethernet::ethertype::IPV4 | ethernet::ethertype::IPV6 => {
+            let none = ethernet::VlanTag::default();
+            (none, 0, outer, ethernet::HEADER_LEN, rest)
+        }
+        _ if ethernet::ethertype::is_vlan_tpid(outer) => {
+            let (&[c0, c1, e0, e1], rest) =
+                rest.split_first_chunk::<{ ethernet::VLAN_TAG_LEN }>()?;
+            let tag = ethernet::VlanTag::from_tci(outer, u16::from_be_bytes([c0, c1]));
+            const AT: usize = ethernet::HEADER_LEN + ethernet::VLAN_TAG_LEN;
+            (tag, 1, u16::from_be_bytes([e0, e1]), AT, rest)
+        }
+        _ => return None,
+    };
+    // The IP packet, trimmed to its length.
+    let (packet, v4) = match ethertype {
+        ethernet::ethertype::IPV4 => {
+            let &[ver_ihl, _, l0, l1, _, _, f0, f1, _, protocol, ..] =
+                ip_data.first_chunk::<{ ipv4::HEADER_LEN }>()?;
+            // No options, not a fragment (MF clear, offset 0), TCP.
+            if ver_ihl != 0x45 || (f0 & 0x3f) | f1 != 0 || protocol != ipv4::protocol::TCP {
+                return None;
+            }
+            (
+                ip_data.get(..usize::from(u16::from_be_bytes([l0, l1])))?,
+                true,
+            )
+        }
+        ethernet::ethertype::IPV6 => {
+            let &[ver, _, _, _, l0, l1, next, ..] =
+                ip_data.first_chunk::<{ ipv6::HEADER_LEN }>()?;
+            // TCP right after the fixed header (so not a jumbogram).
+            if ver >> 4 != 6 || next != ipv6::next_header::TCP {
+                return None;
+            }
+            let end = usize::from(u16::from_be_bytes([l0, l1])).wrapping_add(ipv6::HEADER_LEN);
+            (ip_data.get(..end)?, false)
+        }
+        _ => return None,
+    };
+    let (ip, transport_at) = if v4 {
+        (
+            IpHeader::V4(Ipv4Packet::new_unchecked(packet)),
+            ipv4::HEADER_LEN,
+        )
+    } else {
+        (
+            IpHeader::V6(Ipv6Packet::new_unchecked(packet)),
+            ipv6::HEADER_LEN,
+        )
+    };
+    let bytes = packet.get(transport_at..)?;
+    // A whole TCP header: 20 <= data offset × 4 <= segment.
+    let &[.., doff, _, _, _, _, _, _, _] = bytes.first_chunk::<{ tcp::HEADER_LEN }>()?;
+    let header_len = usize::from(doff >> 4).wrapping_mul(4);
+    if header_len < tcp::HEADER_LEN || header_len > bytes.len() {
+        return None;
+    }
+    Some(Frame {
+        link,
+        vlan: VlanTags::at_most_one(tag, count, ethertype, ip_offset),
+        ip_offset,
+        ip,
+        transport_offset: ip_offset.wrapping_add(transport_at),
+        protocol: ipv4::protocol::TCP,
+        fragment: None,
+        transport_bytes: bytes,
+        // At most 65 535 - 20 (IPv4) or 65 535 (IPv6).
+        transport_len: bytes.len() as u32,
+        transport: Transport::Tcp(TcpPacket::new_unchecked(bytes)),
+    })
+}
+
+/// The general path of [`parse_frame`]: every link type and layout.
+pub(crate) fn general<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, FrameError> {
     let (vlan, ip_offset, ip) = parse_link(data, link)?;
     let ip_data = data.get(ip_offset..).ok_or(truncated(data.len()))?;
     let ip = match ip {
@@ -572,5 +682,305 @@ pub fn parse_frame<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, Fram
             ))
         }
         Ip::Sniff => Err(truncated(ip_offset)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A TCP segment: data offset `doff`, `opts` option bytes (NOPs; the
+    /// data offset need not match), then `payload`.
+    fn tcp(doff: u8, opts: usize, payload: &[u8]) -> Vec<u8> {
+        let mut t = vec![0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 2];
+        t.extend_from_slice(&[doff << 4, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        t.extend(core::iter::repeat_n(1u8, opts));
+        t.extend_from_slice(payload);
+        t
+    }
+
+    fn ipv4(ihl: u8, frag: u16, protocol: u8, payload: &[u8]) -> Vec<u8> {
+        let header = usize::from(ihl) * 4;
+        let total = (header.max(20) + payload.len()) as u16;
+        let mut b = vec![0x40 | ihl, 0];
+        b.extend_from_slice(&total.to_be_bytes());
+        b.extend_from_slice(&[0x12, 0x34]);
+        b.extend_from_slice(&frag.to_be_bytes());
+        b.extend_from_slice(&[64, protocol, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        b.resize(header.max(20), 1);
+        b.extend_from_slice(payload);
+        b
+    }
+
+    fn ipv6(next: u8, payload: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x60, 0, 0, 0];
+        b.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        b.extend_from_slice(&[next, 64]);
+        b.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        b.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        b.extend_from_slice(payload);
+        b
+    }
+
+    fn ethernet(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut b = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+        for &(tpid, tci) in tags {
+            b.extend_from_slice(&tpid.to_be_bytes());
+            b.extend_from_slice(&tci.to_be_bytes());
+        }
+        b.extend_from_slice(&ethertype.to_be_bytes());
+        b.extend_from_slice(payload);
+        b
+    }
+
+    /// Both paths agree on `data`; returns whether the fast path answered.
+    fn same(data: &[u8], link: LinkType) -> bool {
+        let general = general(data, link);
+        let fast = fast(data, link);
+        if let Some(f) = fast {
+            assert_eq!(Ok(f), general, "fast path differs on {data:02x?}");
+        }
+        assert_eq!(parse_frame(data, link), general);
+        fast.is_some()
+    }
+
+    #[test]
+    fn fast_path_covers_the_common_layouts() {
+        let seg = tcp(8, 12, b"payload");
+        for tags in [
+            &[][..],
+            &[(0x8100, 0xe00a)],
+            &[(0x88a8, 7)],
+            &[(0x9100, 0x1fff)],
+        ] {
+            let v4 = ethernet(tags, 0x0800, &ipv4(5, 0x4000, 6, &seg));
+            let v6 = ethernet(tags, 0x86dd, &ipv6(6, &seg));
+            for data in [&v4, &v6] {
+                assert!(same(data, LinkType::Ethernet), "{data:02x?}");
+                // Link padding is dropped by both.
+                let mut padded = data.clone();
+                padded.extend_from_slice(&[0; 9]);
+                assert!(same(&padded, LinkType::Ethernet));
+                let f = parse_frame(&padded, LinkType::Ethernet).unwrap();
+                assert_eq!(f.vlan.len(), tags.len());
+                assert_eq!(f.tcp().unwrap().payload(), b"payload");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_defers_everything_else() {
+        let seg = tcp(5, 0, b"x");
+        let eth = |tags: &[(u16, u16)], ethertype, ip: &[u8]| ethernet(tags, ethertype, ip);
+        let cases: Vec<(Vec<u8>, LinkType)> = vec![
+            // Other link types.
+            (ipv4(5, 0, 6, &seg), LinkType::RawIp),
+            (ipv4(5, 0, 6, &seg), LinkType::Ipv4),
+            // Two tags, not IP, IPv4 options, fragments, not TCP.
+            (
+                eth(&[(0x88a8, 1), (0x8100, 2)], 0x0800, &ipv4(5, 0, 6, &seg)),
+                LinkType::Ethernet,
+            ),
+            (eth(&[], 0x0806, &ipv4(5, 0, 6, &seg)), LinkType::Ethernet),
+            (eth(&[], 0x0800, &ipv4(6, 0, 6, &seg)), LinkType::Ethernet),
+            (
+                eth(&[], 0x0800, &ipv4(5, 0x2000, 6, &seg)),
+                LinkType::Ethernet,
+            ),
+            (
+                eth(&[], 0x0800, &ipv4(5, 0x0001, 6, &seg)),
+                LinkType::Ethernet,
+            ),
+            (eth(&[], 0x0800, &ipv4(5, 0, 17, &seg)), LinkType::Ethernet),
+            // Malformed TCP.
+            (
+                eth(&[], 0x0800, &ipv4(5, 0, 6, &tcp(4, 0, b""))),
+                LinkType::Ethernet,
+            ),
+            (
+                eth(&[], 0x0800, &ipv4(5, 0, 6, &tcp(15, 0, b""))),
+                LinkType::Ethernet,
+            ),
+            (
+                eth(&[], 0x0800, &ipv4(5, 0, 6, &seg[..19])),
+                LinkType::Ethernet,
+            ),
+            // IPv6 extension headers, a version mismatch.
+            (
+                eth(
+                    &[],
+                    0x86dd,
+                    &ipv6(60, &[[6, 0, 1, 4, 0, 0, 0, 0].as_slice(), &seg].concat()),
+                ),
+                LinkType::Ethernet,
+            ),
+            (eth(&[], 0x86dd, &ipv4(5, 0, 6, &seg)), LinkType::Ethernet),
+        ];
+        for (data, link) in &cases {
+            assert!(!same(data, *link), "{data:02x?}");
+        }
+        // Cut by the snap length inside the TCP payload or header.
+        let whole = ethernet(&[], 0x0800, &ipv4(5, 0, 6, &tcp(5, 0, b"abcdef")));
+        for cut in 14..whole.len() {
+            assert!(!same(&whole[..cut], LinkType::Ethernet));
+        }
+    }
+
+    /// A VLAN TPID, mostly; else another EtherType, so that what follows
+    /// is not a tag.
+    fn tpid() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            4 => Just(0x8100),
+            1 => Just(0x88a8),
+            1 => Just(0x9100),
+            1 => prop::sample::select(vec![0x0800, 0x86dd, 0x0806, 0x8847]),
+            1 => any::<u16>(),
+        ]
+    }
+
+    /// How a length field is set: right, off by a little, or anything.
+    fn length_fix() -> impl Strategy<Value = Option<i32>> {
+        prop_oneof![6 => Just(None), 2 => (-45..45i32).prop_map(Some), 1 => (0..=0xffff).prop_map(|v: i32| Some(v + 0x10000))]
+    }
+
+    fn fix(len: usize, how: Option<i32>) -> u16 {
+        match how {
+            None => len as u16,
+            Some(v) if v >= 0x10000 => (v - 0x10000) as u16,
+            Some(d) => (len as i32 + d).clamp(0, 0xffff) as u16,
+        }
+    }
+
+    /// An IPv4 packet (options, fragments, protocols, lengths) around `seg`.
+    fn v4_packet() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![8 => Just(4u8), 1 => 0..16u8],
+            prop_oneof![6 => Just(5u8), 1 => 0..16u8],
+            prop_oneof![4 => Just(0u16), 2 => Just(0x4000), 1 => Just(0x2000), 1 => any::<u16>()],
+            prop_oneof![6 => Just(6u8), 1 => any::<u8>()],
+            length_fix(),
+            tcp_segment(),
+        )
+            .prop_map(|(version, ihl, frag, protocol, len, seg)| {
+                let mut p = ipv4(ihl, frag, protocol, &seg);
+                p[0] = version << 4 | ihl;
+                let total = fix(p.len(), len);
+                p[2..4].copy_from_slice(&total.to_be_bytes());
+                p
+            })
+    }
+
+    /// An IPv6 packet (extension headers, jumbograms, lengths) around `seg`.
+    fn v6_packet() -> impl Strategy<Value = Vec<u8>> {
+        let ext = (
+            prop::sample::select(vec![0u8, 43, 44, 51, 60, 59, 17]),
+            0..3u8,
+            any::<[u8; 6]>(),
+        );
+        (
+            prop_oneof![8 => Just(6u8), 1 => 0..16u8],
+            prop_oneof![3 => Just(vec![]), 1 => prop::collection::vec(ext, 1..4)],
+            prop_oneof![6 => Just(6u8), 1 => any::<u8>()],
+            length_fix(),
+            tcp_segment(),
+        )
+            .prop_map(|(version, exts, last, len, seg)| {
+                // The chain: each header names the next; its length byte
+                // is small so that the walk usually stays in the packet.
+                let mut body = Vec::new();
+                let mut first = last;
+                for (i, &(kind, hlen, fill)) in exts.iter().enumerate().rev() {
+                    let next = if i + 1 == exts.len() {
+                        last
+                    } else {
+                        exts[i + 1].0
+                    };
+                    let mut h = vec![next, hlen];
+                    h.extend_from_slice(&fill);
+                    let words = if kind == 51 {
+                        usize::from(hlen) + 2
+                    } else {
+                        2 * (usize::from(hlen) + 1)
+                    };
+                    h.resize(words * 4, 0);
+                    h.extend_from_slice(&body);
+                    body = h;
+                    first = kind;
+                }
+                body.extend_from_slice(&seg);
+                let mut p = ipv6(first, &body);
+                p[0] = version << 4;
+                let payload = fix(p.len() - 40, len);
+                p[4..6].copy_from_slice(&payload.to_be_bytes());
+                p
+            })
+    }
+
+    fn tcp_segment() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![8 => 5..=15u8, 1 => 0..5u8],
+            0..44usize,
+            prop::collection::vec(any::<u8>(), 0..48),
+        )
+            .prop_map(|(doff, opts, payload)| tcp(doff, opts, &payload))
+    }
+
+    /// Frames around the fast path's edges: mostly Ethernet with zero to
+    /// a few tags, IPv4 or IPv6 (or another EtherType), then link padding,
+    /// a snap-length cut or a mutated byte.
+    fn frame() -> impl Strategy<Value = (Vec<u8>, LinkType)> {
+        let tags = prop_oneof![
+            4 => Just(vec![]),
+            3 => prop::collection::vec((tpid(), any::<u16>()), 1..2),
+            1 => prop::collection::vec((tpid(), any::<u16>()), 2..6),
+        ];
+        let link = prop_oneof![
+            12 => Just(LinkType::Ethernet),
+            1 => prop::sample::select(LinkType::ALL.to_vec()),
+        ];
+        let ip = prop_oneof![
+            5 => v4_packet().prop_map(|p| (0x0800u16, p)),
+            3 => v6_packet().prop_map(|p| (0x86ddu16, p)),
+            1 => (any::<u16>(), prop_oneof![v4_packet(), v6_packet()]),
+            1 => (Just(0x0800u16), v6_packet()),
+        ];
+        let damage = prop_oneof![
+            6 => Just(None),
+            2 => (0..16usize).prop_map(|n| Some((0, n, 0u8))),
+            1 => (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, b)| Some((1, i.index(1 << 16), b))),
+            1 => any::<prop::sample::Index>().prop_map(|i| Some((2, i.index(1 << 16), 0))),
+        ];
+        (link, tags, ip, damage).prop_map(|(link, tags, (ethertype, packet), damage)| {
+            let mut data = ethernet(&tags, ethertype, &packet);
+            match damage {
+                None => {}
+                // Link padding.
+                Some((0, n, _)) => data.extend(core::iter::repeat_n(0x5a, n)),
+                // One byte changed.
+                Some((1, i, b)) => {
+                    let i = i % data.len();
+                    data[i] = b;
+                }
+                // Cut by the snap length.
+                Some((_, i, _)) => data.truncate(i % (data.len() + 1)),
+            }
+            (data, link)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// Whatever the fast path answers, the general path answers too.
+        #[test]
+        fn fast_path_is_general((data, link) in frame()) {
+            same(&data, link);
+        }
     }
 }
