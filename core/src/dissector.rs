@@ -1346,7 +1346,6 @@ impl<'a> DissectorView<'a> {
         let Some(mut sub) = self.subflows.get(sid).copied() else {
             return;
         };
-        let old_class = sub_class(&sub);
         let role = sub.role(dir);
         let p = Pkt {
             now,
@@ -1637,32 +1636,20 @@ impl<'a> DissectorView<'a> {
         }
 
         // --- Write back, classes ---
-        let new_class = sub_class(&sub);
         if let Some(s) = self.subflows.get_mut(sid) {
             *s = sub;
         }
-        if new_class != old_class {
-            self.subflows.set_class(sid, new_class, now);
-        } else {
-            self.subflows.touch(sid, now);
-        }
-        if let Some(c) = sub.conn().filter(|&c| self.conns.contains(c)) {
-            let mut cls = None;
+        // One call, one liveness check: a new class or the same one (touch).
+        self.subflows.set_class(sid, sub_class(&sub), now);
+        if let Some(c) = sub.conn() {
             if let Some(conn) = self.conns.get_mut(c) {
                 if conn.end == ConnEnd::Open {
                     conn.end = conn.current_end();
                 }
-                cls = Some(conn_class(conn));
+                let class = conn_class(conn);
                 out.conn = Some(conn_id(c, conn));
                 out.role = Some(sub.conn_role(role));
-            }
-            match (cls, self.conns.class(c)) {
-                (Some(n), Some(o)) if n != o => {
-                    self.conns.set_class(c, n, now);
-                }
-                _ => {
-                    self.conns.touch(c, now);
-                }
+                self.conns.set_class(c, class, now);
             }
         }
     }

@@ -1119,37 +1119,37 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
             return false;
         };
         let class = s.class;
-        let now = self.advance_clock(now);
-        if let Some(s) = self.slots.get_mut(id.index as usize) {
-            s.last_seen = now;
-        }
-        // Already the newest of its class (a burst of one flow's packets):
-        // the list stays as it is. A later `last_seen` on the tail only moves
-        // a deadline later, so the cached `due_at` bound stays sound.
-        if self.st.lru.get(class).tail != id.index {
-            self.unlink(id.index, class);
-            self.link_tail(id.index, class);
-        }
+        self.mark(id.index, class, class, now);
         true
     }
 
-    /// Moves a live entry to eviction class `class`; this counts as activity
-    /// at `now` (the entry becomes the most recently used of its new class,
-    /// which keeps every list sorted by time). Returns `false` for a stale
-    /// id.
+    /// Moves a live entry to eviction class `class` (which may be its
+    /// current one); this counts as activity at `now` (the entry becomes the
+    /// most recently used of its new class, which keeps every list sorted by
+    /// time). Returns `false` for a stale id.
     pub fn set_class(&mut self, id: SlotId, class: EvictClass, now: u64) -> bool {
         let Some(s) = self.live_mut(id) else {
             return false;
         };
         let old = s.class;
+        self.mark(id.index, old, class, now);
+        true
+    }
+
+    /// Slot `i` (live, in `old`'s list) used at `now`, in class `class`.
+    fn mark(&mut self, i: u32, old: EvictClass, class: EvictClass, now: u64) {
         let now = self.advance_clock(now);
-        self.unlink(id.index, old);
-        if let Some(s) = self.slots.get_mut(id.index as usize) {
+        if let Some(s) = self.slots.get_mut(i as usize) {
             s.class = class;
             s.last_seen = now;
         }
-        self.link_tail(id.index, class);
-        true
+        // Already the newest of its class (a burst of one flow's packets):
+        // the list stays as it is. A later `last_seen` on the tail only moves
+        // a deadline later, so the cached `due_at` bound stays sound.
+        if old != class || self.st.lru.get(class).tail != i {
+            self.unlink(i, old);
+            self.link_tail(i, class);
+        }
     }
 
     /// Removes entries idle for longer than their class's timeout
