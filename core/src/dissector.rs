@@ -902,6 +902,13 @@ pub struct DissectorView<'a> {
     conn_an: &'a mut [ConnAnalysis],
 }
 
+/// A TCP frame's flow: its subflow key, its direction relative to the key
+/// and the key's subflow-table hash.
+type Flow = (FlowKey, Direction, u64);
+
+/// A frame parsed ahead by the burst pipeline, with its flow if TCP.
+type Parsed<'f> = (Result<Frame<'f>, FrameError>, Option<Flow>);
+
 /// Per-packet context passed between the steps of `dissect_with`.
 struct Pkt {
     now: u64,
@@ -1036,10 +1043,23 @@ impl<'a> DissectorView<'a> {
         now: u64,
         mut on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
+        self.dissect_frame(parse_frame(data, link), now, &mut on_gone, None)
+    }
+
+    /// The body of [`DissectorView::dissect_with`] after `parse_frame`;
+    /// `pre` is the flow key, direction and subflow-table hash of a TCP
+    /// frame when the burst pipeline computed them already.
+    #[inline]
+    fn dissect_frame<'f>(
+        &mut self,
+        frame: Result<Frame<'f>, FrameError>,
+        now: u64,
+        mut on_gone: impl FnMut(Gone),
+        pre: Option<Flow>,
+    ) -> Dissection<'f> {
         let stats = &mut self.st.stats;
         stats.packets = stats.packets.wrapping_add(1);
         self.st.events.clear();
-        let frame = parse_frame(data, link);
         let mut sum = Summary::default();
         // The frame is used by reference and moved once, into the result.
         match &frame {
@@ -1055,7 +1075,7 @@ impl<'a> DissectorView<'a> {
                     stats.tcp = stats.tcp.wrapping_add(1);
                     let mut events = Events::new();
                     self.expire(now, &mut events, &mut on_gone);
-                    self.segment(f, &tcp, now, &mut sum, &mut events, &mut on_gone);
+                    self.segment(f, &tcp, now, &mut sum, &mut events, &mut on_gone, pre);
                     let stats = &mut self.st.stats;
                     stats.events_dropped =
                         stats.events_dropped.wrapping_add(u64::from(events.dropped));
@@ -1079,16 +1099,16 @@ impl<'a> DissectorView<'a> {
         }
     }
 
-    /// Stage 1 of the burst pipeline: the subflow-table hash of the frame's
-    /// flow and the address of its home index entry (nothing read).
-    fn hint_index(&self, data: &[u8], link: LinkType) -> Option<(u64, *const u8)> {
-        let frame = parse_frame(data, link).ok()?;
+    /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
+    /// (key, direction, subflow-table hash), kept for the dissection, and
+    /// the address of its home index entry (nothing read).
+    fn hint_index(&self, frame: &Frame<'_>) -> Option<(Flow, *const u8)> {
         let Transport::Tcp(tcp) = frame.transport else {
             return None;
         };
-        let (key, _) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
+        let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
         let h = self.subflows.hash_of(&key);
-        Some((h, self.subflows.index_addr(h)))
+        Some(((key, dir, h), self.subflows.index_addr(h)))
     }
 
     /// Stage 2: reads the home index entry (prefetched by stage 1) and
@@ -1147,10 +1167,11 @@ impl<'a> DissectorView<'a> {
         mut on_gone: impl FnMut(Gone),
         mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
     ) {
-        // Per frame in flight: its table hash after stage 1, its subflow
-        // slot after stage 2 (`None`: not TCP, or no entry yet).
+        // Per frame in flight: the frame parsed by stage 1 and its flow
+        // (`None`: not TCP), its subflow slot after stage 2 (`None`: not
+        // TCP, or no entry yet). Each frame is parsed once, here.
         const RING: usize = 4 * BURST_AHEAD;
-        let mut hashes = [None::<u64>; RING];
+        let mut parsed: [Option<Parsed<'f>>; RING] = [None; RING];
         let mut slots = [None::<u32>; RING];
         let n = frames.len();
         let total = n.saturating_add(3 * BURST_AHEAD);
@@ -1162,21 +1183,21 @@ impl<'a> DissectorView<'a> {
                 prefetch(data.as_ptr().wrapping_add(64));
             }
             if let Some(&(data, link, _)) = frames.get(step) {
-                let h = self.hint_index(data, link).map(|(h, p)| {
+                let frame = parse_frame(data, link);
+                let flow = frame.as_ref().ok().and_then(|f| self.hint_index(f));
+                if let Some((_, p)) = flow {
                     prefetch(p);
-                    h
-                });
-                if let Some(slot) = hashes.get_mut(step % RING) {
-                    *slot = h;
+                }
+                if let Some(slot) = parsed.get_mut(step % RING) {
+                    *slot = Some((frame, flow.map(|(f, _)| f)));
                 }
             }
             let ahead = |d: usize| step.checked_sub(d).filter(|&k| k < n);
             if let Some(k) = ahead(BURST_AHEAD) {
-                let i = hashes
-                    .get(k % RING)
-                    .copied()
-                    .flatten()
-                    .and_then(|h| self.hint_slot(h, &mut prefetch));
+                let i = match parsed.get(k % RING) {
+                    Some(Some((_, Some((_, _, h))))) => self.hint_slot(*h, &mut prefetch),
+                    _ => None,
+                };
                 if let Some(slot) = slots.get_mut(k % RING) {
                     *slot = i;
                 }
@@ -1188,7 +1209,10 @@ impl<'a> DissectorView<'a> {
             }
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
                 if let Some(&(data, link, now)) = frames.get(k) {
-                    let d = self.dissect_with(data, link, now, &mut on_gone);
+                    let d = match parsed.get_mut(k % RING).and_then(Option::take) {
+                        Some((frame, flow)) => self.dissect_frame(frame, now, &mut on_gone, flow),
+                        None => self.dissect_with(data, link, now, &mut on_gone),
+                    };
                     each(k, &d, self);
                 }
             }
@@ -1225,6 +1249,9 @@ impl<'a> DissectorView<'a> {
         }
     }
 
+    // Private hot path: its inputs are passed apart rather than bundled in
+    // a struct built per packet.
+    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn segment(
         &mut self,
@@ -1234,6 +1261,7 @@ impl<'a> DissectorView<'a> {
         out: &mut Summary,
         ev: &mut Events,
         on_gone: &mut impl FnMut(Gone),
+        pre: Option<Flow>,
     ) {
         let mut opts = Opts::default();
         scan(tcp, &mut opts);
@@ -1285,11 +1313,14 @@ impl<'a> DissectorView<'a> {
             stats.mptcp = stats.mptcp.wrapping_add(1);
         }
         stats.option_errors = stats.option_errors.wrapping_add(u64::from(opts.errors));
-        let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
+        let (key, dir, hash) = pre.unwrap_or_else(|| {
+            let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
+            (key, dir, self.subflows.hash_of(&key))
+        });
         out.dir = Some(dir);
         let syn = flags.contains(TcpFlags::SYN);
         let ackf = flags.contains(TcpFlags::ACK);
-        let (sid, created) = match self.subflows.find(&key) {
+        let (sid, created) = match self.subflows.find_hashed(&key, hash) {
             Some(id) => (id, false),
             None => {
                 let both_keys = opts

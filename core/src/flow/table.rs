@@ -524,7 +524,11 @@ impl<'r, K: Hash + Eq, V> Ro<'r, K, V> {
     }
 
     fn find(&self, key: &K) -> Option<SlotId> {
-        match self.probe(key, hash_key(self.st.keys, key))? {
+        self.find_hashed(key, hash_key(self.st.keys, key))
+    }
+
+    fn find_hashed(&self, key: &K, hash: u64) -> Option<SlotId> {
+        match self.probe(key, hash)? {
             Probe::Found { slot, .. } => Some(SlotId {
                 index: slot,
                 generation: self.slots.get(slot as usize)?.generation,
@@ -714,6 +718,17 @@ macro_rules! read_methods {
             K: Hash + Eq,
         {
             self.ro().find(key)
+        }
+
+        /// [`find`](Self::find) with the key's hash already computed by
+        /// [`hash_of`](Self::hash_of) (a caller that hashed the key ahead,
+        /// to prefetch, does not hash it twice). A wrong `hash` can only
+        /// make the lookup miss, never return another key's entry.
+        pub fn find_hashed(&self, key: &K, hash: u64) -> Option<SlotId>
+        where
+            K: Hash + Eq,
+        {
+            self.ro().find_hashed(key, hash)
         }
 
         /// Value of a live entry; `None` for a stale or out-of-range id.
