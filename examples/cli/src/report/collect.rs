@@ -240,6 +240,14 @@ impl<T: Default> BySlot<T> {
 /// call: `x - trunc(x)` is exact, and below 2^53 so is `trunc(x)` as u64.
 #[inline]
 fn round_u64(x: f64) -> u64 {
+    // Every capture time in microseconds is below 2^53, where the
+    // conversions through i64 (one instruction each way on x86-64, where
+    // u64 takes several) give the same values.
+    if (0.0..9_007_199_254_740_992.0).contains(&x) {
+        let t = x as i64;
+        let up = x - t as f64 >= 0.5;
+        return t as u64 + u64::from(up);
+    }
     let t = x as u64;
     if x - t as f64 >= 0.5 {
         t.saturating_add(1)
@@ -324,7 +332,10 @@ fn fallback_name(why: FallbackReason) -> &'static str {
     }
 }
 
-/// Progress reporting hook: called with the bytes of each packet record.
+/// Bytes of packet records handed to [`Progress::advance`] at a time.
+const PROGRESS_STEP: u64 = 1 << 20;
+
+/// Progress reporting hook: told about the bytes of packet records read.
 pub trait Progress {
     /// A new file of `len` bytes starts.
     fn file(&mut self, path: &Path, len: u64);
@@ -359,6 +370,8 @@ pub fn collect(
     // mirroring / stripping evidence; and plain-TCP SYNs by 4-tuple.
     let mut handshakes: FxMap<u64, (MirrorEvidence, StripEvidence)> = FxMap::default();
     let mut plain: BTreeSet<(IpAddr, u16, IpAddr, u16)> = BTreeSet::new();
+    // Earliest and latest capture time (capture times are never NaN).
+    let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.file(path, len);
@@ -366,11 +379,20 @@ pub fn collect(
             Some(opened) => opened,
             None => capture::open(path),
         }?;
-        capture.for_each_packet(|pkt| {
-            agg.frames += 1;
-            progress.advance(pkt.data.len() as u64 + 16);
-            agg.first_ts = Some(agg.first_ts.map_or(pkt.ts, |t| t.min(pkt.ts)));
-            agg.last_ts = Some(agg.last_ts.map_or(pkt.ts, |t| t.max(pkt.ts)));
+        // Bytes read but not yet handed to `progress`.
+        let mut unreported = 0;
+        agg.frames += capture.for_each_packet(|pkt| {
+            unreported += pkt.data.len() as u64 + 16;
+            if unreported >= PROGRESS_STEP {
+                progress.advance(unreported);
+                unreported = 0;
+            }
+            if pkt.ts < first_ts {
+                first_ts = pkt.ts;
+            }
+            if pkt.ts > last_ts {
+                last_ts = pkt.ts;
+            }
             let Some(link) = LinkType::from_pcap(pkt.linktype) else {
                 return;
             };
@@ -436,7 +458,7 @@ pub fn collect(
                 _ => 0,
             };
             // A TCP SYN that offered no MPTCP: plain TCP (as `conns`).
-            if let (Some(seg), None) = (dis.segment, dis.subflow) {
+            if let (None, Some(seg)) = (dis.subflow, &dis.segment) {
                 if seg.flags.contains(TcpFlags::SYN)
                     && !seg.flags.contains(TcpFlags::ACK)
                     && !seg.mptcp
@@ -549,6 +571,11 @@ pub fn collect(
                 }
             }
         })?;
+        progress.advance(unreported);
+    }
+    if agg.frames > 0 {
+        agg.first_ts = Some(first_ts);
+        agg.last_ts = Some(last_ts);
     }
     // End of trace: what is still in the tables.
     for (id, key, s) in d.subflows() {
@@ -776,6 +803,17 @@ mod tests {
             assert_eq!(round_u64(x), want, "{x}");
         }
         assert_eq!(round_u64(1e30), u64::MAX);
+        // Both sides of the i64 fast path's bounds.
+        for x in [
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            -0.0,
+            -f64::MIN_POSITIVE,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(round_u64(x), x.round() as u64, "{x}");
+        }
         // Against std's `round` on capture-like times (µs since the epoch)
         // and on halves and their neighbours.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
