@@ -175,10 +175,14 @@ impl Memory {
     /// fault, is most of what a small capture costs.
     pub fn new(cap: usize) -> Memory {
         let cap = cap.max(1).next_power_of_two();
+        // Any value: `FlowTableView::new` zeroes the index. A zero here
+        // would leave its pages to be faulted in by that (on one thread);
+        // this writes them with the rest of the fill.
+        let index = || vec![u32::MAX; 2 * cap];
         let subflows = || {
             (
                 vec![Slot::new(); cap],
-                vec![0; 2 * cap],
+                index(),
                 vec![SubflowAnalysis::new(); cap],
                 vec![ConnAnalysis::new(); cap],
             )
@@ -186,9 +190,9 @@ impl Memory {
         let conns = || {
             (
                 vec![Slot::new(); cap],
-                vec![0; 2 * cap],
+                index(),
                 vec![Slot::new(); cap],
-                vec![0; 2 * cap],
+                index(),
             )
         };
         let ((subs, sub_idx, sub_an, conn_an), (conns, conn_idx, toks, tok_idx)) =

@@ -5,17 +5,18 @@
 //!
 //! This module owns the attribution of packets to connections and the
 //! per-connection measurements. It must not parse packet bytes: everything
-//! comes from the dissector's [`Dissection`](mptcp_dissect::dissector::Dissection),
-//! its events and the connection/subflow state it hands back.
+//! comes from the dissector's [`Dissection`], its events and the
+//! connection/subflow state it hands back (folded per frame by a `Fold`).
 //!
 //! # Memory
 //!
 //! Besides the dissector's tables, the pass keeps one small accumulator per
 //! subflow still in the subflow table (indexed by its slot) and one record
 //! per connection still in the connection table or with a subflow still in
-//! the subflow table (hashed by serial); both are bounded by `--capacity`. What grows with the trace is the
-//! output itself: one value per connection or subflow for the CDFs, the
-//! distinct client addresses, and the per-port counters.
+//! the subflow table (hashed by serial); both are bounded by `--capacity`.
+//! What grows with the trace is the output itself: one value per connection
+//! or subflow for the CDFs, the distinct client addresses, and the per-port
+//! counters.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -23,7 +24,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use mptcp_dissect::addr::AddrClass;
-use mptcp_dissect::dissector::{Event, FallbackReason, Gone};
+use mptcp_dissect::dissector::{Dissection, DissectorView, Event, FallbackReason, Gone};
 use mptcp_dissect::flow::table::SlotId;
 use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind};
 use mptcp_dissect::wire::frame::{LinkType, Transport};
@@ -240,6 +241,14 @@ impl<T: Default> BySlot<T> {
 /// call: `x - trunc(x)` is exact, and below 2^53 so is `trunc(x)` as u64.
 #[inline]
 fn round_u64(x: f64) -> u64 {
+    // Every capture time in microseconds is below 2^53, where the
+    // conversions through i64 (one instruction each way on x86-64, where
+    // u64 takes several) give the same values.
+    if (0.0..9_007_199_254_740_992.0).contains(&x) {
+        let t = x as i64;
+        let up = x - t as f64 >= 0.5;
+        return t as u64 + u64::from(up);
+    }
     let t = x as u64;
     if x - t as f64 >= 0.5 {
         t.saturating_add(1)
@@ -324,7 +333,10 @@ fn fallback_name(why: FallbackReason) -> &'static str {
     }
 }
 
-/// Progress reporting hook: called with the bytes of each packet record.
+/// Bytes of packet records handed to [`Progress::advance`] at a time.
+const PROGRESS_STEP: u64 = 1 << 20;
+
+/// Progress reporting hook: told about the bytes of packet records read.
 pub trait Progress {
     /// A new file of `len` bytes starts.
     fn file(&mut self, path: &Path, len: u64);
@@ -332,6 +344,216 @@ pub trait Progress {
     fn advance(&mut self, n: u64);
     /// The pass is over.
     fn finish(&mut self);
+}
+
+/// What the pass folds frame by frame, besides the dissector.
+struct Fold {
+    agg: Agg,
+    /// Per subflow still in the table.
+    subs: BySlot<SubAcc>,
+    /// Per connection still in a table (or with a subflow still in one).
+    recs: FxMap<u32, ConnRec>,
+    /// Connection slot bits → serial, while the record exists (a record can
+    /// outlive its slot, which may meanwhile hold a newer connection).
+    serial_of: FxMap<u64, u32>,
+    /// Handshakes that are not (yet) connections, by subflow slot bits:
+    /// mirroring / stripping evidence.
+    handshakes: FxMap<u64, (MirrorEvidence, StripEvidence)>,
+    /// Plain-TCP SYNs by 4-tuple.
+    plain: BTreeSet<(IpAddr, u16, IpAddr, u16)>,
+}
+
+impl Fold {
+    /// A connection or subflow left the tables.
+    fn gone(&mut self, g: Gone) {
+        match g {
+            Gone::Connection { id, conn, .. } => {
+                let r = self.recs.entry(id.serial).or_default();
+                r.conn = Some(conn);
+                r.gone = true;
+                if r.live == 0 {
+                    finish(
+                        &mut self.agg,
+                        &mut self.recs,
+                        &mut self.serial_of,
+                        id.serial,
+                    );
+                }
+            }
+            Gone::Subflow {
+                id, key, subflow, ..
+            } => {
+                let acc = self.subs.remove(id.0).unwrap_or_default();
+                let serial = acc.serial.or_else(|| {
+                    subflow
+                        .claimed_conn()
+                        .and_then(|c| self.serial_of.get(&c.to_bits()).copied())
+                });
+                let Some(s) = serial else { return };
+                let r = self.recs.entry(s).or_default();
+                if acc.serial.is_some() {
+                    r.live = r.live.saturating_sub(1);
+                }
+                r.subflows.push(SubDone {
+                    key,
+                    sub: subflow,
+                    pkts: acc.pkts,
+                    bytes: acc.bytes,
+                    payload: acc.payload,
+                });
+                if r.gone && r.live == 0 {
+                    finish(&mut self.agg, &mut self.recs, &mut self.serial_of, s);
+                }
+            }
+        }
+    }
+
+    /// After the dissection `dis` of a frame by `d`.
+    #[inline]
+    fn frame(&mut self, dis: &Dissection<'_>, d: &DissectorView<'_>) {
+        let Ok(frame) = &dis.frame else { return };
+        // A TCP header the snap length cut is still a TCP packet
+        // (as tshark counts it), though the dissector cannot track it.
+        if !matches!(
+            frame.transport,
+            Transport::Tcp(_) | Transport::MalformedTcp(_)
+        ) {
+            return;
+        }
+        let v = usize::from(frame.ip_version() == 6);
+        let ip_len =
+            (frame.transport_offset - frame.ip_offset) as u64 + u64::from(frame.transport_len);
+        self.agg.tcp_pkts[v] += 1;
+        self.agg.tcp_bytes[v] += ip_len;
+        // Payload as on the wire (the IP length, not what was captured:
+        // header-only traces like the paper's keep their sizes).
+        let payload = match frame.transport {
+            Transport::Tcp(t) => frame.transport_len.saturating_sub(t.header_len() as u32),
+            _ => 0,
+        };
+        // A TCP SYN that offered no MPTCP: plain TCP (as `conns`).
+        if let (None, Some(seg)) = (dis.subflow, &dis.segment) {
+            if seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK) && !seg.mptcp
+            {
+                self.plain
+                    .insert((frame.src(), seg.src_port, frame.dst(), seg.dst_port));
+            }
+        }
+        for e in d.events().iter() {
+            match *e {
+                Event::Mapping {
+                    conn,
+                    dsn,
+                    verdict,
+                    tcp_verified,
+                    ..
+                } => {
+                    self.recs
+                        .entry(conn.serial)
+                        .or_default()
+                        .an
+                        .mapping(dsn, verdict, tcp_verified)
+                }
+                Event::MpFailMatched { result, .. } => {
+                    let name = match result {
+                        MpFailMatch::Flagged => "flagged",
+                        MpFailMatch::NotFlagged => "not_flagged",
+                        MpFailMatch::Echo => "echo",
+                    };
+                    *self.agg.mp_fail_match.entry(name).or_default() += 1;
+                }
+                Event::Mirrored {
+                    subflow,
+                    conn,
+                    evidence,
+                } => match conn {
+                    Some(c) => {
+                        let an = &mut self.recs.entry(c.serial).or_default().an;
+                        an.mirror = an.mirror.union(evidence);
+                    }
+                    None => {
+                        let h = self.handshakes.entry(subflow.0.to_bits()).or_default();
+                        h.0 = h.0.union(evidence);
+                    }
+                },
+                Event::Stripped {
+                    subflow,
+                    conn,
+                    evidence,
+                } => match conn {
+                    Some(c) => {
+                        let an = &mut self.recs.entry(c.serial).or_default().an;
+                        an.strip = an.strip.union(evidence);
+                    }
+                    None => {
+                        let h = self.handshakes.entry(subflow.0.to_bits()).or_default();
+                        h.1 = h.1.union(evidence);
+                    }
+                },
+                Event::NewConnection { conn } => {
+                    self.serial_of.insert(conn.slot.to_bits(), conn.serial);
+                    self.recs.entry(conn.serial).or_default().slot = conn.slot.to_bits();
+                }
+                Event::AddrAdvertised {
+                    conn,
+                    sender,
+                    addr_id,
+                    ip,
+                    port,
+                    class,
+                    echo: false,
+                    ..
+                } => {
+                    self.agg.add_addr_options += 1;
+                    let adv = Adv {
+                        sender_client: sender == Role::C2s,
+                        id: addr_id,
+                        ip,
+                        port,
+                    };
+                    self.recs
+                        .entry(conn.serial)
+                        .or_default()
+                        .advs
+                        .insert(adv, class);
+                }
+                Event::MpFail { conn, .. } => {
+                    self.recs
+                        .entry(conn.serial)
+                        .or_default()
+                        .mp_fail
+                        .push(frame.ip_version());
+                }
+                Event::Fallback { why, .. } => {
+                    *self
+                        .agg
+                        .fallback_events
+                        .entry(fallback_name(why))
+                        .or_default() += 1;
+                }
+                _ => {}
+            }
+        }
+        if let Some(sid) = dis.subflow {
+            let acc = self.subs.entry(sid.0);
+            acc.pkts += 1;
+            acc.bytes += ip_len;
+            if let Some(dir) = dis.dir {
+                acc.payload[usize::from(dir == Direction::Reverse)] += u64::from(payload);
+            }
+            if acc.serial.is_none() {
+                let serial = dis.conn.map(|c| c.serial).or_else(|| {
+                    d.subflow(sid.0)
+                        .and_then(|(_, s)| s.claimed_conn())
+                        .and_then(|c| self.serial_of.get(&c.to_bits()).copied())
+                });
+                if let Some(s) = serial {
+                    acc.serial = Some(s);
+                    self.recs.entry(s).or_default().live += 1;
+                }
+            }
+        }
+    }
 }
 
 /// Runs the pass over `files` (one trace, in the order given).
@@ -345,20 +567,20 @@ pub fn collect(
     let mut first = files.first().map(|p| capture::open(p));
     let mut mem = Memory::new(capacity);
     let mut d = mem.init(*b"mpdissect-report");
-    let mut agg = Agg {
-        files: files.to_vec(),
-        ..Agg::default()
+    let mut fold = Fold {
+        agg: Agg {
+            files: files.to_vec(),
+            ..Agg::default()
+        },
+        subs: BySlot::new(),
+        recs: FxMap::default(),
+        serial_of: FxMap::default(),
+        handshakes: FxMap::default(),
+        plain: BTreeSet::new(),
     };
-    let mut subs: BySlot<SubAcc> = BySlot::new();
-    let mut recs: FxMap<u32, ConnRec> = FxMap::default();
-    // Connection slot bits → serial, while the record exists (a record can
-    // outlive its slot, which may meanwhile hold a newer connection).
-    let mut serial_of: FxMap<u64, u32> = FxMap::default();
-    let mut gone: Vec<Gone> = Vec::new();
-    // Handshakes that are not (yet) connections, by subflow slot bits:
-    // mirroring / stripping evidence; and plain-TCP SYNs by 4-tuple.
-    let mut handshakes: FxMap<u64, (MirrorEvidence, StripEvidence)> = FxMap::default();
-    let mut plain: BTreeSet<(IpAddr, u16, IpAddr, u16)> = BTreeSet::new();
+    // Earliest and latest capture time (capture times are never NaN).
+    let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut frames = 0;
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.file(path, len);
@@ -366,189 +588,43 @@ pub fn collect(
             Some(opened) => opened,
             None => capture::open(path),
         }?;
-        capture.for_each_packet(|pkt| {
-            agg.frames += 1;
-            progress.advance(pkt.data.len() as u64 + 16);
-            agg.first_ts = Some(agg.first_ts.map_or(pkt.ts, |t| t.min(pkt.ts)));
-            agg.last_ts = Some(agg.last_ts.map_or(pkt.ts, |t| t.max(pkt.ts)));
+        // Bytes read but not yet handed to `progress`.
+        let mut unreported = 0;
+        frames += capture.for_each_packet(|pkt| {
+            unreported += pkt.data.len() as u64 + 16;
+            if unreported >= PROGRESS_STEP {
+                progress.advance(unreported);
+                unreported = 0;
+            }
+            if pkt.ts < first_ts {
+                first_ts = pkt.ts;
+            }
+            if pkt.ts > last_ts {
+                last_ts = pkt.ts;
+            }
             let Some(link) = LinkType::from_pcap(pkt.linktype) else {
                 return;
             };
             // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
             // at today's epoch), and pcap times are microseconds.
             let now = round_u64(pkt.ts * 1e6) * 1000;
-            let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
-            for g in gone.drain(..) {
-                match g {
-                    Gone::Connection { id, conn, .. } => {
-                        let r = recs.entry(id.serial).or_default();
-                        r.conn = Some(conn);
-                        r.gone = true;
-                        if r.live == 0 {
-                            finish(&mut agg, &mut recs, &mut serial_of, id.serial);
-                        }
-                    }
-                    Gone::Subflow {
-                        id, key, subflow, ..
-                    } => {
-                        let acc = subs.remove(id.0).unwrap_or_default();
-                        let serial = acc.serial.or_else(|| {
-                            subflow
-                                .claimed_conn()
-                                .and_then(|c| serial_of.get(&c.to_bits()).copied())
-                        });
-                        let Some(s) = serial else { continue };
-                        let r = recs.entry(s).or_default();
-                        if acc.serial.is_some() {
-                            r.live = r.live.saturating_sub(1);
-                        }
-                        r.subflows.push(SubDone {
-                            key,
-                            sub: subflow,
-                            pkts: acc.pkts,
-                            bytes: acc.bytes,
-                            payload: acc.payload,
-                        });
-                        if r.gone && r.live == 0 {
-                            finish(&mut agg, &mut recs, &mut serial_of, s);
-                        }
-                    }
-                }
-            }
-            let Ok(frame) = &dis.frame else { return };
-            // A TCP header the snap length cut is still a TCP packet
-            // (as tshark counts it), though the dissector cannot track it.
-            if !matches!(
-                frame.transport,
-                Transport::Tcp(_) | Transport::MalformedTcp(_)
-            ) {
-                return;
-            }
-            let v = usize::from(frame.ip_version() == 6);
-            let ip_len =
-                (frame.transport_offset - frame.ip_offset) as u64 + u64::from(frame.transport_len);
-            agg.tcp_pkts[v] += 1;
-            agg.tcp_bytes[v] += ip_len;
-            // Payload as on the wire (the IP length, not what was captured:
-            // header-only traces like the paper's keep their sizes).
-            let payload = match frame.transport {
-                Transport::Tcp(t) => frame.transport_len.saturating_sub(t.header_len() as u32),
-                _ => 0,
-            };
-            // A TCP SYN that offered no MPTCP: plain TCP (as `conns`).
-            if let (Some(seg), None) = (dis.segment, dis.subflow) {
-                if seg.flags.contains(TcpFlags::SYN)
-                    && !seg.flags.contains(TcpFlags::ACK)
-                    && !seg.mptcp
-                {
-                    plain.insert((frame.src(), seg.src_port, frame.dst(), seg.dst_port));
-                }
-            }
-            for e in d.events().iter() {
-                match *e {
-                    Event::Mapping {
-                        conn,
-                        dsn,
-                        verdict,
-                        tcp_verified,
-                        ..
-                    } => {
-                        recs.entry(conn.serial)
-                            .or_default()
-                            .an
-                            .mapping(dsn, verdict, tcp_verified)
-                    }
-                    Event::MpFailMatched { result, .. } => {
-                        let name = match result {
-                            MpFailMatch::Flagged => "flagged",
-                            MpFailMatch::NotFlagged => "not_flagged",
-                            MpFailMatch::Echo => "echo",
-                        };
-                        *agg.mp_fail_match.entry(name).or_default() += 1;
-                    }
-                    Event::Mirrored {
-                        subflow,
-                        conn,
-                        evidence,
-                    } => match conn {
-                        Some(c) => {
-                            let an = &mut recs.entry(c.serial).or_default().an;
-                            an.mirror = an.mirror.union(evidence);
-                        }
-                        None => {
-                            let h = handshakes.entry(subflow.0.to_bits()).or_default();
-                            h.0 = h.0.union(evidence);
-                        }
-                    },
-                    Event::Stripped {
-                        subflow,
-                        conn,
-                        evidence,
-                    } => match conn {
-                        Some(c) => {
-                            let an = &mut recs.entry(c.serial).or_default().an;
-                            an.strip = an.strip.union(evidence);
-                        }
-                        None => {
-                            let h = handshakes.entry(subflow.0.to_bits()).or_default();
-                            h.1 = h.1.union(evidence);
-                        }
-                    },
-                    Event::NewConnection { conn } => {
-                        serial_of.insert(conn.slot.to_bits(), conn.serial);
-                        recs.entry(conn.serial).or_default().slot = conn.slot.to_bits();
-                    }
-                    Event::AddrAdvertised {
-                        conn,
-                        sender,
-                        addr_id,
-                        ip,
-                        port,
-                        class,
-                        echo: false,
-                        ..
-                    } => {
-                        agg.add_addr_options += 1;
-                        let adv = Adv {
-                            sender_client: sender == Role::C2s,
-                            id: addr_id,
-                            ip,
-                            port,
-                        };
-                        recs.entry(conn.serial).or_default().advs.insert(adv, class);
-                    }
-                    Event::MpFail { conn, .. } => {
-                        recs.entry(conn.serial)
-                            .or_default()
-                            .mp_fail
-                            .push(frame.ip_version());
-                    }
-                    Event::Fallback { why, .. } => {
-                        *agg.fallback_events.entry(fallback_name(why)).or_default() += 1;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(sid) = dis.subflow {
-                let acc = subs.entry(sid.0);
-                acc.pkts += 1;
-                acc.bytes += ip_len;
-                if let Some(dir) = dis.dir {
-                    acc.payload[usize::from(dir == Direction::Reverse)] += u64::from(payload);
-                }
-                if acc.serial.is_none() {
-                    let serial = dis.conn.map(|c| c.serial).or_else(|| {
-                        d.subflow(sid.0)
-                            .and_then(|(_, s)| s.claimed_conn())
-                            .and_then(|c| serial_of.get(&c.to_bits()).copied())
-                    });
-                    if let Some(s) = serial {
-                        acc.serial = Some(s);
-                        recs.entry(s).or_default().live += 1;
-                    }
-                }
-            }
+            let dis = d.dissect_with(pkt.data, link, now, |g| fold.gone(g));
+            fold.frame(&dis, &d);
         })?;
+        progress.advance(unreported);
+    }
+    let Fold {
+        mut agg,
+        mut subs,
+        mut recs,
+        mut serial_of,
+        handshakes,
+        plain,
+    } = fold;
+    agg.frames = frames;
+    if agg.frames > 0 {
+        agg.first_ts = Some(first_ts);
+        agg.last_ts = Some(last_ts);
     }
     // End of trace: what is still in the tables.
     for (id, key, s) in d.subflows() {
@@ -776,6 +852,17 @@ mod tests {
             assert_eq!(round_u64(x), want, "{x}");
         }
         assert_eq!(round_u64(1e30), u64::MAX);
+        // Both sides of the i64 fast path's bounds.
+        for x in [
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            -0.0,
+            -f64::MIN_POSITIVE,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(round_u64(x), x.round() as u64, "{x}");
+        }
         // Against std's `round` on capture-like times (µs since the epoch)
         // and on halves and their neighbours.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
