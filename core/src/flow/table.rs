@@ -261,8 +261,17 @@ pub enum TableError {
         actual: usize,
     },
     /// [`FlowTableView::attach`]: the state was not initialised for slices
-    /// of these lengths.
+    /// of these lengths (or, for [`FlowTableView::attach_partial`], the
+    /// slots are fewer than the table has used).
     StateMismatch,
+    /// [`FlowTableView::new_partial`]: more slots than the capacity the
+    /// index is sized for.
+    SlotsBeyondCapacity {
+        /// The capacity (half the index length).
+        capacity: usize,
+        /// Slots given.
+        slots: usize,
+    },
 }
 
 /// Lengths of the caller-provided slices for a capacity (see [`layout`]).
@@ -375,6 +384,15 @@ impl TableState {
     /// An uninitialised state, to be passed to [`FlowTableView::new`].
     pub const fn new() -> Self {
         Self::fresh(0, [0; 16])
+    }
+
+    /// How many slots, from the first, have ever held an entry: the only
+    /// ones the table reads. A table over partial slot memory
+    /// ([`FlowTableView::new_partial`]) needs more slots before its next
+    /// insertion when this reaches their number (unless a removed entry's
+    /// slot is free again).
+    pub const fn slots_used(&self) -> usize {
+        self.used as usize
     }
 
     const fn fresh(capacity: u32, seed: [u8; 16]) -> Self {
@@ -822,6 +840,22 @@ fn check_lengths(slots: usize, index: usize) -> Result<u32, TableError> {
     u32::try_from(slots).map_err(|_| TableError::CapacityTooLarge { capacity: slots })
 }
 
+/// The capacity of a table over partial slots: half the index length.
+fn partial_capacity(slots: usize, index: usize) -> Result<u32, TableError> {
+    let capacity = index / 2;
+    let l = layout(capacity)?;
+    if index != l.index {
+        return Err(TableError::IndexLen {
+            expected: l.index,
+            actual: index,
+        });
+    }
+    if slots > capacity {
+        return Err(TableError::SlotsBeyondCapacity { capacity, slots });
+    }
+    u32::try_from(capacity).map_err(|_| TableError::CapacityTooLarge { capacity })
+}
+
 impl<'a, K, V> FlowTableView<'a, K, V> {
     /// Initialises an empty table in caller memory: `slots.len()` is the
     /// capacity (a power of two ≤ [`MAX_CAPACITY`]), `index.len()` must be
@@ -855,6 +889,54 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     ) -> Result<Self, TableError> {
         let capacity = check_lengths(slots.len(), index.len())?;
         if state.capacity != capacity {
+            return Err(TableError::StateMismatch);
+        }
+        Ok(FlowTableView {
+            st: state,
+            slots,
+            index,
+        })
+    }
+
+    /// [`FlowTableView::new`] with the slot memory committed in part: the
+    /// capacity is half the index length (a power of two, see [`layout`])
+    /// and `slots` may be shorter, down to empty, so that a caller that
+    /// allocates can grow them with use instead of writing all of them up
+    /// front. Slots are taken in order; before an insertion finds none left
+    /// ([`TableState::slots_used`] = `slots.len()`, below the capacity) the
+    /// caller re-attaches longer slots with
+    /// [`FlowTableView::attach_partial`], or the insertion is refused
+    /// ([`InsertError::Rejected`]) as if the table were full and could not
+    /// evict. Eviction starts at the capacity, as for [`FlowTableView::new`].
+    pub fn new_partial(
+        state: &'a mut TableState,
+        slots: &'a mut [Slot<K, V>],
+        index: &'a mut [u32],
+        seed: [u8; 16],
+    ) -> Result<Self, TableError> {
+        let capacity = partial_capacity(slots.len(), index.len())?;
+        *state = TableState::fresh(capacity, seed);
+        index.fill(EMPTY);
+        Ok(FlowTableView {
+            st: state,
+            slots,
+            index,
+        })
+    }
+
+    /// Re-attaches to a table made by [`FlowTableView::new_partial`] (or
+    /// [`FlowTableView::new`]) over the same index and the same slots,
+    /// possibly extended (their first [`TableState::slots_used`] unchanged;
+    /// add vacant ones, [`Slot::new`] — any other content is never taken
+    /// for an entry, it only seeds the generation of the ids later handed
+    /// out for those slots). Nothing is reset.
+    pub fn attach_partial(
+        state: &'a mut TableState,
+        slots: &'a mut [Slot<K, V>],
+        index: &'a mut [u32],
+    ) -> Result<Self, TableError> {
+        let capacity = partial_capacity(slots.len(), index.len())?;
+        if state.capacity != capacity || slots.len() < state.slots_used() {
             return Err(TableError::StateMismatch);
         }
         Ok(FlowTableView {
@@ -957,7 +1039,7 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
             let i = self.st.free_head;
             self.st.free_head = self.slots.get(i as usize)?.next;
             Some(i)
-        } else if self.st.used < self.st.capacity {
+        } else if self.st.used < self.st.capacity && (self.st.used as usize) < self.slots.len() {
             let i = self.st.used;
             self.st.used = i.wrapping_add(1);
             Some(i)

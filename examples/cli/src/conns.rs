@@ -148,11 +148,21 @@ pub struct Handshake {
     pub an: Analysis,
 }
 
-/// Tables of at least this many entries are filled on two threads.
-const PARALLEL_FILL: usize = 8192;
+/// Slots each table starts with (or its capacity, if smaller).
+const FIRST_SLOTS: usize = 1024;
+/// Free slots each table keeps ahead of a frame: more than one frame can
+/// take (a subflow, a connection, its token and an alias token).
+const ROOM: usize = 8;
 
-/// Memory for a [`DissectorView`] with `cap` subflows and connections.
+/// Memory for a [`DissectorView`] of up to `cap` subflows and connections.
+///
+/// The slot and analysis arrays grow with use ([`Memory::make_room`], a
+/// doubling up to the capacity, before each frame) instead of being written
+/// in full up front: at the report's default capacity that is 46 MB of
+/// page faults and writes, more than most captures ever use. The indexes
+/// are allocated in full (a few MB, `calloc`ed).
 pub struct Memory {
+    cap: usize,
     st: DissectorState,
     sub_st: TableState,
     subs: Vec<Slot<FlowKey, Subflow>>,
@@ -167,82 +177,83 @@ pub struct Memory {
     conn_an: Vec<ConnAnalysis>,
 }
 
+/// `v` grown to keep [`ROOM`] slots past `used`, by doubling, at most to
+/// `cap`.
+fn grow<T: Clone>(v: &mut Vec<T>, used: usize, cap: usize, fill: T) {
+    if used.saturating_add(ROOM) > v.len() && v.len() < cap {
+        let to = (v.len() * 2).max(used + ROOM).min(cap);
+        v.resize(to, fill);
+    }
+}
+
 impl Memory {
-    /// Allocates tables of `cap` entries each (rounded up to a power of two).
-    ///
-    /// Large tables (tens of MB at the report's default capacity) are
-    /// filled half on a second thread: writing them, page fault by page
-    /// fault, is most of what a small capture costs.
+    /// Tables of `cap` entries each (rounded up to a power of two), empty
+    /// until [`Memory::init`].
     pub fn new(cap: usize) -> Memory {
         let cap = cap.max(1).next_power_of_two();
-        // Any value: `FlowTableView::new` zeroes the index. A zero here
-        // would leave its pages to be faulted in by that (on one thread);
-        // this writes them with the rest of the fill.
-        let index = || vec![u32::MAX; 2 * cap];
-        let subflows = || {
-            (
-                vec![Slot::new(); cap],
-                index(),
-                vec![SubflowAnalysis::new(); cap],
-                vec![ConnAnalysis::new(); cap],
-            )
-        };
-        let conns = || {
-            (
-                vec![Slot::new(); cap],
-                index(),
-                vec![Slot::new(); cap],
-                index(),
-            )
-        };
-        let ((subs, sub_idx, sub_an, conn_an), (conns, conn_idx, toks, tok_idx)) =
-            if cap >= PARALLEL_FILL {
-                std::thread::scope(|s| {
-                    let other = std::thread::Builder::new().spawn_scoped(s, subflows);
-                    let conns = conns();
-                    let subflows = match other {
-                        Ok(t) => t
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                        Err(_) => subflows(),
-                    };
-                    (subflows, conns)
-                })
-            } else {
-                (subflows(), conns())
-            };
+        let first = cap.min(FIRST_SLOTS);
         Memory {
+            cap,
             st: DissectorState::new(DissectorConfig {
                 verify_tcp_checksum: true,
                 dss_all_events: true,
                 ..DissectorConfig::default()
             }),
             sub_st: TableState::new(),
-            subs,
-            sub_idx,
+            subs: vec![Slot::new(); first],
+            sub_idx: vec![0; 2 * cap],
             conn_st: TableState::new(),
-            conns,
-            conn_idx,
+            conns: vec![Slot::new(); first],
+            conn_idx: vec![0; 2 * cap],
             tok_st: TableState::new(),
-            toks,
-            tok_idx,
-            sub_an,
-            conn_an,
+            toks: vec![Slot::new(); first],
+            tok_idx: vec![0; 2 * cap],
+            sub_an: vec![SubflowAnalysis::new(); first],
+            conn_an: vec![ConnAnalysis::new(); first],
         }
     }
 
-    /// Initialises the tables and returns the dissector over them.
-    pub fn init(&mut self, seed: [u8; 16]) -> DissectorView<'_> {
+    /// Initialises the tables, keyed with `seed`.
+    pub fn init(&mut self, seed: [u8; 16]) {
         let mut s2 = seed;
         s2[0] ^= 1;
         let mut s3 = seed;
         s3[0] ^= 2;
-        let subs = FlowTableView::new(&mut self.sub_st, &mut self.subs, &mut self.sub_idx, seed)
+        FlowTableView::new_partial(&mut self.sub_st, &mut self.subs, &mut self.sub_idx, seed)
             .expect("power-of-two capacity");
-        let conns = FlowTableView::new(&mut self.conn_st, &mut self.conns, &mut self.conn_idx, s2)
+        FlowTableView::new_partial(&mut self.conn_st, &mut self.conns, &mut self.conn_idx, s2)
             .expect("power-of-two capacity");
-        let toks = FlowTableView::new(&mut self.tok_st, &mut self.toks, &mut self.tok_idx, s3)
+        FlowTableView::new_partial(&mut self.tok_st, &mut self.toks, &mut self.tok_idx, s3)
             .expect("power-of-two capacity");
+    }
+
+    /// Grows the slot (and analysis) arrays that are close to full, so that
+    /// the next frame finds free slots; call it before each frame.
+    #[inline]
+    pub fn make_room(&mut self) {
+        let cap = self.cap;
+        let su = self.sub_st.slots_used();
+        grow(&mut self.subs, su, cap, Slot::new());
+        grow(&mut self.sub_an, su, cap, SubflowAnalysis::new());
+        let cu = self.conn_st.slots_used();
+        grow(&mut self.conns, cu, cap, Slot::new());
+        grow(&mut self.conn_an, cu, cap, ConnAnalysis::new());
+        grow(&mut self.toks, self.tok_st.slots_used(), cap, Slot::new());
+    }
+
+    /// The dissector over the tables initialised by [`Memory::init`].
+    #[inline]
+    pub fn view(&mut self) -> DissectorView<'_> {
+        let attached = "tables initialised by Memory::init";
+        let subs =
+            FlowTableView::attach_partial(&mut self.sub_st, &mut self.subs, &mut self.sub_idx)
+                .expect(attached);
+        let conns =
+            FlowTableView::attach_partial(&mut self.conn_st, &mut self.conns, &mut self.conn_idx)
+                .expect(attached);
+        let toks =
+            FlowTableView::attach_partial(&mut self.tok_st, &mut self.toks, &mut self.tok_idx)
+                .expect(attached);
         DissectorView::new(&mut self.st, subs, conns, toks)
             .with_analysis(&mut self.sub_an, &mut self.conn_an)
     }
@@ -269,7 +280,7 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     let mut handshakes: BTreeMap<String, Handshake> = BTreeMap::new();
     let mut tcp_bad_pending: BTreeMap<u64, u64> = BTreeMap::new();
     let mut mem = Memory::new(capacity);
-    let mut d = mem.init(*b"mpdissect-conns!");
+    mem.init(*b"mpdissect-conns!");
     let mut recs: BTreeMap<u32, Record> = BTreeMap::new();
     // Connection slot bits → serial, for subflows that outlive the lookup.
     let mut serial_of: BTreeMap<u64, u32> = BTreeMap::new();
@@ -281,6 +292,8 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
             return;
         };
         let now = (pkt.ts * 1e9) as u64;
+        mem.make_room();
+        let mut d = mem.view();
         let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
         if let Some(a) = dis.subflow.and_then(|s| d.subflow_analysis(s.0)) {
             ts_of.insert(dis.subflow.map_or(0, |s| s.0.to_bits()), a.ts);
@@ -418,6 +431,7 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
             }
         }
     })?;
+    let d = mem.view();
     for (id, c) in d.connections() {
         recs.entry(id.serial).or_default().conn = Some(*c);
     }
@@ -641,15 +655,24 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
 mod tests {
     use super::*;
 
+    /// The arrays start small, grow by doubling to keep `ROOM` free slots,
+    /// stop at the capacity, and the tables stay consistent across growth.
     #[test]
-    fn tables_filled_on_one_or_two_threads_are_the_same() {
-        for cap in [PARALLEL_FILL / 2, PARALLEL_FILL] {
+    fn tables_grow_with_use_up_to_the_capacity() {
+        for cap in [8usize, 4096] {
             let mut mem = Memory::new(cap - 1);
-            assert_eq!(mem.subs.len(), cap);
+            mem.init(*b"mpdissect-tests!");
+            assert_eq!(mem.subs.len(), cap.min(FIRST_SLOTS));
             assert_eq!((mem.sub_idx.len(), mem.conn_idx.len()), (2 * cap, 2 * cap));
-            assert_eq!((mem.conns.len(), mem.toks.len()), (cap, cap));
-            assert_eq!((mem.sub_an.len(), mem.conn_an.len()), (cap, cap));
-            let d = mem.init(*b"mpdissect-tests!");
+            for used in 0..cap + 5 {
+                let used = used.min(cap);
+                grow(&mut mem.subs, used, cap, Slot::new());
+                assert!(mem.subs.len() <= cap);
+                assert!(mem.subs.len() >= (used + ROOM).min(cap), "{used}");
+            }
+            assert_eq!(mem.subs.len(), cap);
+            mem.make_room();
+            let d = mem.view();
             assert_eq!(d.subflows().count(), 0);
             assert_eq!(d.connections().count(), 0);
         }

@@ -566,7 +566,7 @@ pub fn collect(
     // tables are allocated and initialised.
     let mut first = files.first().map(|p| capture::open(p));
     let mut mem = Memory::new(capacity);
-    let mut d = mem.init(*b"mpdissect-report");
+    mem.init(*b"mpdissect-report");
     let mut fold = Fold {
         agg: Agg {
             files: files.to_vec(),
@@ -608,6 +608,8 @@ pub fn collect(
             // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
             // at today's epoch), and pcap times are microseconds.
             let now = round_u64(pkt.ts * 1e6) * 1000;
+            mem.make_room();
+            let mut d = mem.view();
             let dis = d.dissect_with(pkt.data, link, now, |g| fold.gone(g));
             fold.frame(&dis, &d);
         })?;
@@ -627,6 +629,7 @@ pub fn collect(
         agg.last_ts = Some(last_ts);
     }
     // End of trace: what is still in the tables.
+    let d = mem.view();
     for (id, key, s) in d.subflows() {
         let acc = subs.remove(id.0).unwrap_or_default();
         let serial = acc.serial.or_else(|| {
