@@ -231,6 +231,20 @@ impl Memory {
     /// the next frame finds free slots; call it before each frame.
     #[inline]
     pub fn make_room(&mut self) {
+        // The usual case, one comparison per table: room enough already
+        // (the analysis arrays grow with their table's slots).
+        if self.sub_st.slots_used() + ROOM <= self.subs.len()
+            && self.conn_st.slots_used() + ROOM <= self.conns.len()
+            && self.tok_st.slots_used() + ROOM <= self.toks.len()
+        {
+            return;
+        }
+        self.grow_all();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_all(&mut self) {
         let cap = self.cap;
         let su = self.sub_st.slots_used();
         grow(&mut self.subs, su, cap, Slot::new());
@@ -241,8 +255,9 @@ impl Memory {
         grow(&mut self.toks, self.tok_st.slots_used(), cap, Slot::new());
     }
 
-    /// The dissector over the tables initialised by [`Memory::init`].
-    #[inline]
+    /// The dissector over the tables initialised by [`Memory::init`]
+    /// (re-attached per frame: inlined, it costs a few length checks).
+    #[inline(always)]
     pub fn view(&mut self) -> DissectorView<'_> {
         let attached = "tables initialised by Memory::init";
         let subs =
