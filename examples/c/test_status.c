@@ -107,7 +107,11 @@ int main(void)
     mpd_result r;
     EXPECT(mpd_dissect(NULL, syn, sizeof syn, 1, 0, &r), MPD_ERR_NULL);
     EXPECT(mpd_dissect((mpd_dissector *)(raw + 1), syn, sizeof syn, 1, 0, &r), MPD_ERR_MISALIGNED);
-    alignas(64) unsigned char junk[4096] = {0};
+    /* Zeroed memory as large as a real block: the handle checks read its
+       header, which is not at the start (a 4 KiB buffer was read past). */
+    unsigned char *junk = aligned_alloc(64, (size + 63) / 64 * 64);
+    TRUE(junk != NULL);
+    memset(junk, 0, size);
     EXPECT(mpd_dissect((mpd_dissector *)junk, syn, sizeof syn, 1, 0, &r), MPD_ERR_BAD_HANDLE);
     EXPECT(mpd_dissect(d, NULL, sizeof syn, 1, 0, &r), MPD_ERR_NULL);
     EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 0, NULL), MPD_ERR_NULL);
@@ -203,6 +207,7 @@ int main(void)
     EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 3000, &r), MPD_OK);
     TRUE(r.kind == MPD_KIND_MPTCP);
 
+    free(junk);
     free(raw);
     if (failures) {
         fprintf(stderr, "test_status: %d failure(s)\n", failures);
