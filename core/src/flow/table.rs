@@ -15,6 +15,13 @@
 //! [`FlowTable::as_view`] borrows the owned table as a view; every mutating
 //! algorithm is written once, on [`FlowTableView`].
 //!
+//! A view may also be given fewer slots than its capacity
+//! ([`FlowTableView::new_partial`]): the capacity then comes from the index,
+//! and a caller that allocates grows the slots with use (before an
+//! insertion needs one past the end, see [`TableState::slots_used`]) and
+//! re-attaches them ([`FlowTableView::attach_partial`]); the behaviour is
+//! that of a table whose slots were all there from the start.
+//!
 //! # Structure
 //!
 //! * **Slab** `slots[N]`: an entry never moves, so its [`SlotId`] (slot index
