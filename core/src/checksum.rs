@@ -375,19 +375,9 @@ pub enum TcpChecksum {
 /// `0x0000` and `0xffff` both stand for the one's-complement zero.
 #[must_use]
 pub fn verify_tcp(src: IpAddr, dst: IpAddr, segment: &[u8]) -> TcpChecksum {
-    let Some(&[hi, lo]) = segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2))
-    else {
-        return TcpChecksum::Truncated;
-    };
-    let found = u16::from_be_bytes([hi, lo]);
-    let total = segment_sum(src, dst, segment);
-    if total.fold() == 0xffff {
-        TcpChecksum::Valid
-    } else {
-        TcpChecksum::Invalid {
-            found,
-            expected: without(total, found).finish(),
-        }
+    match checksum_field(segment) {
+        Some(found) => verdict(segment_sum(src, dst, segment), found),
+        None => TcpChecksum::Truncated,
     }
 }
 
@@ -405,24 +395,34 @@ pub fn verify_tcp_payload_sum(
 ) -> (TcpChecksum, Checksum) {
     let (head, payload) = segment.split_at(payload_at.min(segment.len()));
     let payload_sum = Checksum::of(payload);
-    let Some(&[hi, lo]) = segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2))
-    else {
+    let Some(found) = checksum_field(segment) else {
         return (TcpChecksum::Truncated, payload_sum);
     };
-    let found = u16::from_be_bytes([hi, lo]);
-    let length = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    let total = tcp_pseudo_header(src, dst, IPPROTO_TCP, length)
+    let total = pseudo_header_of(src, dst, segment)
         .combine(Checksum::of(head))
         .combine(payload_sum);
-    let verdict = if total.fold() == 0xffff {
+    (verdict(total, found), payload_sum)
+}
+
+/// The checksum field of a TCP segment, if it is long enough to have one.
+fn checksum_field(segment: &[u8]) -> Option<u16> {
+    match segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2)) {
+        Some(&[hi, lo]) => Some(u16::from_be_bytes([hi, lo])),
+        _ => None,
+    }
+}
+
+/// The receiver's verdict on a segment whose pseudo-header and bytes sum to
+/// `total`, its checksum field holding `found`.
+fn verdict(total: Checksum, found: u16) -> TcpChecksum {
+    if total.fold() == 0xffff {
         TcpChecksum::Valid
     } else {
         TcpChecksum::Invalid {
             found,
             expected: without(total, found).finish(),
         }
-    };
-    (verdict, payload_sum)
+    }
 }
 
 /// The TCP checksum of `segment` (header and payload) from `src` to `dst`,
@@ -432,16 +432,21 @@ pub fn verify_tcp_payload_sum(
 #[must_use]
 pub fn compute_tcp(src: IpAddr, dst: IpAddr, segment: &[u8]) -> u16 {
     let total = segment_sum(src, dst, segment);
-    match segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2)) {
-        Some(&[hi, lo]) => without(total, u16::from_be_bytes([hi, lo])).finish(),
-        _ => total.finish(),
+    match checksum_field(segment) {
+        Some(found) => without(total, found).finish(),
+        None => total.finish(),
     }
+}
+
+/// The pseudo-header of `segment` (its length included).
+fn pseudo_header_of(src: IpAddr, dst: IpAddr, segment: &[u8]) -> Checksum {
+    let length = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    tcp_pseudo_header(src, dst, IPPROTO_TCP, length)
 }
 
 /// Pseudo-header plus segment.
 fn segment_sum(src: IpAddr, dst: IpAddr, segment: &[u8]) -> Checksum {
-    let length = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    tcp_pseudo_header(src, dst, IPPROTO_TCP, length).combine(Checksum::of(segment))
+    pseudo_header_of(src, dst, segment).combine(Checksum::of(segment))
 }
 
 /// `total` less a 16-bit field at an even offset (one's-complement
