@@ -876,14 +876,8 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         index: &'a mut [u32],
         seed: [u8; 16],
     ) -> Result<Self, TableError> {
-        let capacity = check_lengths(slots.len(), index.len())?;
-        *state = TableState::fresh(capacity, seed);
-        index.fill(EMPTY);
-        Ok(FlowTableView {
-            st: state,
-            slots,
-            index,
-        })
+        check_lengths(slots.len(), index.len())?;
+        Self::new_partial(state, slots, index, seed)
     }
 
     /// Re-attaches to a table initialised earlier by
@@ -894,15 +888,8 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         slots: &'a mut [Slot<K, V>],
         index: &'a mut [u32],
     ) -> Result<Self, TableError> {
-        let capacity = check_lengths(slots.len(), index.len())?;
-        if state.capacity != capacity {
-            return Err(TableError::StateMismatch);
-        }
-        Ok(FlowTableView {
-            st: state,
-            slots,
-            index,
-        })
+        check_lengths(slots.len(), index.len())?;
+        Self::attach_partial(state, slots, index)
     }
 
     /// [`FlowTableView::new`] with the slot memory committed in part: the
