@@ -132,8 +132,17 @@ impl Iterator for SackIter<'_> {
 }
 
 /// One decoded TCP option.
+///
+/// `repr(C, u8)`: a tag byte, then every variant's fields from offset 8. With
+/// Rust's default layout the small fields (window shift, MSS, TSval) sat at
+/// offsets 1–7, and the iterator's merge of its decode paths copied that
+/// 7-byte piece with two overlapping 4-byte loads that could not be
+/// forwarded from the narrower stores that had just written it: a
+/// store-forwarding stall on most options, a third of the decoding walk's
+/// time in `perf annotate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C, u8)]
 pub enum TcpOption<'a> {
     /// End of option list (kind 0); the iterator ends after it.
     Eol,
@@ -300,7 +309,11 @@ fn be32(data: &[u8]) -> Option<u32> {
 
 /// Decodes one well-framed option. `opt` is the whole option (kind and
 /// length bytes included, `opt.len()` equal to the length byte, ≥ 2).
-#[inline]
+///
+/// Always inlined, like [`RawOption::decode`]: returned through memory from
+/// a call, the option was reloaded with loads wider than the stores that
+/// wrote it (another store-forwarding stall).
+#[inline(always)]
 fn decode(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason> {
     let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
     let body = opt.get(2..).unwrap_or(&[]);
@@ -414,7 +427,7 @@ pub struct RawOption<'a> {
 impl<'a> RawOption<'a> {
     /// Decodes the option as [`TcpOptions`]' `next` does (an error carries
     /// this option's kind and offset).
-    #[inline]
+    #[inline(always)]
     pub fn decode(&self) -> Result<TcpOption<'a>, OptionError> {
         match self.kind {
             kind::EOL => Ok(TcpOption::Eol),

@@ -60,6 +60,7 @@ impl AddAddr {
     pub const FLAG_ECHO: u8 = 0x01;
 
     /// Parses a whole ADD_ADDR option.
+    #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::ADD_ADDR)?;
         // (form, is the address IPv6, is there a port, is there an HMAC)

@@ -51,6 +51,7 @@ impl MpCapable {
     pub const FLAG_HMAC_SHA: u8 = 0x01;
 
     /// Parses a whole MP_CAPABLE option (kind, length, subtype/version, ...).
+    #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_CAPABLE)?;
         let version = match h.nibble {

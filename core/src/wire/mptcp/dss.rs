@@ -76,6 +76,7 @@ impl Dss {
     pub const FLAG_ACK: u8 = 0x01;
 
     /// Parses a whole DSS option.
+    #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::DSS)?;
         let mut r = h.reader();

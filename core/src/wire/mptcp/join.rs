@@ -73,6 +73,7 @@ impl MpJoin {
     }
 
     /// Parses a whole MP_JOIN option.
+    #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_JOIN)?;
         let flags = h.nibble;

@@ -139,8 +139,13 @@ pub enum EmitError {
 }
 
 /// One decoded MPTCP sub-option.
+///
+/// `repr(C, u8)`, as [`TcpOption`](crate::wire::tcp_option::TcpOption): the
+/// sub-option's struct starts at offset 8, laid out as it is on its own, so
+/// building the enum from a sub-parser's result copies aligned words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C, u8)]
 pub enum MptcpOption<'a> {
     /// MP_CAPABLE.
     Capable(MpCapable),
@@ -260,6 +265,7 @@ pub(crate) struct Header<'a> {
 
 impl<'a> Header<'a> {
     /// Checks kind 30, at least 3 bytes and length byte == `opt.len()`.
+    #[inline]
     pub(crate) fn check(opt: &'a [u8]) -> Result<Self, MptcpError> {
         let avail = u8::try_from(opt.len()).unwrap_or(u8::MAX);
         let Some((&[kind, len, b2], body)) = opt.split_first_chunk::<3>() else {
@@ -293,6 +299,7 @@ impl<'a> Header<'a> {
     }
 
     /// Like [`Header::check`], and the subtype must be `expected`.
+    #[inline]
     pub(crate) fn check_subtype(opt: &'a [u8], expected: u8) -> Result<Self, MptcpError> {
         let h = Self::check(opt)?;
         if h.subtype != expected {
@@ -329,21 +336,29 @@ pub(crate) struct Reader<'a> {
     err: MptcpError,
 }
 
+// The readers are inlined: each returns a small `Result` that, through
+// memory, was reloaded wider than it was stored (a store-forwarding stall
+// in every sub-option parser).
 impl<'a> Reader<'a> {
+    #[inline]
     pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], MptcpError> {
         let (head, rest) = self.rest.split_first_chunk::<N>().ok_or(self.err)?;
         self.rest = rest;
         Ok(*head)
     }
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, MptcpError> {
         self.array::<1>().map(|[b]| b)
     }
+    #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, MptcpError> {
         self.array().map(u16::from_be_bytes)
     }
+    #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, MptcpError> {
         self.array().map(u32::from_be_bytes)
     }
+    #[inline]
     pub(crate) fn u64(&mut self) -> Result<u64, MptcpError> {
         self.array().map(u64::from_be_bytes)
     }
