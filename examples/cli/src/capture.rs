@@ -394,9 +394,12 @@ impl<R: Read> Chunks for Inline<R> {
 struct ReadAhead<R, T> {
     /// Batches (then how the walk ended) coming, handed-out batches going
     /// back; `None` once closed.
-    chunks: Option<(Receiver<Msg<T>>, Sender<Batch<T>>)>,
+    chunks: Option<Channels<T>>,
     thread: Option<JoinHandle<Option<R>>>,
 }
+
+/// The caller's ends of a [`ReadAhead`]'s channels.
+type Channels<T> = (Receiver<Msg<T>>, Sender<Batch<T>>);
 
 /// A walked chunk: its buffer and the packets found in it.
 struct Batch<T> {
