@@ -404,6 +404,55 @@ pub fn verify_tcp_payload_sum(
     (verdict(total, found), payload_sum)
 }
 
+/// The sum of the payload of a TCP segment whose checksum is known to be
+/// valid (e.g. by a NIC's receive checksum offload), from its header alone:
+/// `header` is the TCP header as carried (checksum field included) of a
+/// segment from `src` to `dst` followed by `payload_len` payload bytes.
+///
+/// A valid segment's pseudo-header, header and payload sum to `0xffff`,
+/// so the payload's sum is the one's-complement difference of `0xffff` and
+/// the pseudo-header and header's sum. That difference leaves one case
+/// open: `0x0000` stands both for a payload of zero bytes only and for one
+/// whose words sum to the one's-complement zero `0xffff`; it is then `None`
+/// (unless the payload is empty) and the caller sums the payload itself.
+/// Given a segment whose checksum is not valid, the result is meaningless.
+///
+/// ```
+/// use core::net::{IpAddr, Ipv4Addr};
+/// use mptcp_dissect::checksum::{compute_tcp, tcp_payload_sum_from_header, Checksum};
+///
+/// let (src, dst) = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)));
+/// let mut segment = [0u8; 25];
+/// segment[12] = 5 << 4; // data offset: 20-byte header
+/// segment[20..].copy_from_slice(b"hello");
+/// let csum = compute_tcp(src, dst, &segment);
+/// segment[16..18].copy_from_slice(&csum.to_be_bytes());
+/// let sum = tcp_payload_sum_from_header(src, dst, &segment[..20], 5);
+/// assert_eq!(sum, Some(Checksum::of(b"hello")));
+/// ```
+#[must_use]
+pub fn tcp_payload_sum_from_header(
+    src: IpAddr,
+    dst: IpAddr,
+    header: &[u8],
+    payload_len: u32,
+) -> Option<Checksum> {
+    let header_len = u32::try_from(header.len()).ok()?;
+    let length = header_len.checked_add(payload_len)?;
+    let head = tcp_pseudo_header(src, dst, IPPROTO_TCP, length).combine(Checksum::of(header));
+    let odd = payload_len & 1 == 1;
+    // `head.combine(payload)` folds to 0xffff: the payload's aligned sum is
+    // the complement of the head's, up to the two forms of zero.
+    let aligned = !head.fold();
+    if payload_len == 0 {
+        return Some(Checksum::new());
+    }
+    if aligned == 0 {
+        return None;
+    }
+    Some(Checksum::from_parts(head.align(aligned), odd))
+}
+
 /// The checksum field of a TCP segment, if it is long enough to have one.
 fn checksum_field(segment: &[u8]) -> Option<u16> {
     match segment.get(TCP_CHECKSUM_OFFSET..TCP_CHECKSUM_OFFSET.wrapping_add(2)) {

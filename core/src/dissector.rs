@@ -33,7 +33,9 @@
 //! # Middlebox analysis
 //!
 //! Per segment of a linked subflow: the TCP checksum (IPv4/IPv6
-//! pseudo-header) when [`DissectorConfig::verify_tcp_checksum`] is on; the
+//! pseudo-header) when [`DissectorConfig::verify_tcp_checksum`] is on, or
+//! the verdict the caller gives ([`DissectorView::dissect_checked`] with a
+//! [`TcpCheck`] made on another thread or by the NIC); the
 //! DSS mapping state machine of the segment's direction
 //! ([`crate::analysis::dss`]; one pass of the checksum over the payload);
 //! an MP_FAIL is correlated with the last invalid mappings
@@ -126,7 +128,7 @@ use crate::analysis::{
     ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, MpFailMatch, StripEvidence,
     SubflowAnalysis, UnverifiableReason,
 };
-use crate::checksum::{verify_tcp_payload_sum, TcpChecksum};
+use crate::checksum::{tcp_payload_sum_from_header, verify_tcp_payload_sum, Checksum, TcpChecksum};
 use crate::crypto::{self, AddAddrTruncation};
 use crate::flow::{
     ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
@@ -190,6 +192,113 @@ impl Default for DissectorConfig {
             dss_all_events: false,
         }
     }
+}
+
+/// A TCP segment's checksum verdict obtained outside the dissector, for
+/// [`DissectorView::dissect_checked`]: computed on another thread (the CLI
+/// verifies on the thread that reads the capture, with [`TcpCheck::of_frame`])
+/// or by a NIC's receive checksum offload ([`TcpCheck::verdict_only`],
+/// [`TcpCheck::offload_valid`]).
+///
+/// The dissector uses it exactly as the check it computes itself when
+/// [`DissectorConfig::verify_tcp_checksum`] is on: a bad checksum is counted
+/// ([`DissectorStats::tcp_checksum_bad`], the analysis' error counts) and
+/// reported ([`Event::TcpChecksumBad`]), and the segment brings its DSS
+/// mapping but not its bytes, and no TCP-timestamp sample; a good one marks
+/// the DSS mapping's segment TCP-verified, and its `payload_sum`, when
+/// known, spares the DSS checksum a second pass over the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TcpCheck {
+    /// The segment's TCP checksum is right.
+    pub valid: bool,
+    /// The one's-complement sum of the segment's payload (every byte after
+    /// the TCP header), if known: it must then be
+    /// [`Checksum::of`]`(payload)`, or DSS verdicts are wrong.
+    pub payload_sum: Option<Checksum>,
+}
+
+impl TcpCheck {
+    /// What the dissector's verifying path computes for `frame` (the same
+    /// code): `None` where it checks nothing — not a TCP segment, a segment
+    /// cut by the capture's snap length, an IP fragment. Runs anywhere the
+    /// frame's bytes are, e.g. on the thread that reads the capture.
+    #[must_use]
+    pub fn of_frame(frame: &Frame<'_>) -> Option<TcpCheck> {
+        match frame.transport {
+            Transport::Tcp(tcp) if checkable(frame) => Some(Self::of_segment(frame, &tcp)),
+            _ => None,
+        }
+    }
+
+    /// The check of a segment of a [`checkable`] frame.
+    #[inline]
+    fn of_segment(frame: &Frame<'_>, tcp: &TcpPacket<&[u8]>) -> TcpCheck {
+        let (verdict, sum) = verify_tcp_payload_sum(
+            frame.src(),
+            frame.dst(),
+            frame.transport_bytes,
+            tcp.header_len(),
+        );
+        Self::from_verified(verdict, sum)
+    }
+
+    /// The check from [`verify_tcp_payload_sum`]'s result (the segment's
+    /// verdict and its payload's sum): [`TcpChecksum::Valid`] is valid,
+    /// anything else is not.
+    #[must_use]
+    pub fn from_verified(verdict: TcpChecksum, payload_sum: Checksum) -> TcpCheck {
+        TcpCheck {
+            valid: verdict == TcpChecksum::Valid,
+            payload_sum: Some(payload_sum),
+        }
+    }
+
+    /// A verdict without the payload's sum: what a NIC that validated the
+    /// TCP checksum on receive says (DPDK's `RTE_MBUF_F_RX_L4_CKSUM_GOOD` or
+    /// `_BAD`). The DSS checksum then sums the payload itself; for a good
+    /// segment, [`TcpCheck::offload_valid`] derives the sum from the header
+    /// instead.
+    #[must_use]
+    pub const fn verdict_only(valid: bool) -> TcpCheck {
+        TcpCheck {
+            valid,
+            payload_sum: None,
+        }
+    }
+
+    /// A good verdict from a NIC, with the payload's sum derived from the
+    /// pseudo-header and TCP header alone
+    /// ([`tcp_payload_sum_from_header`]: no pass over the payload; `None`
+    /// in the one case that arithmetic leaves open). `None` if `frame` is
+    /// not a TCP segment the dissector would check ([`TcpCheck::of_frame`]).
+    /// Only for a segment whose checksum is known to be right.
+    #[must_use]
+    pub fn offload_valid(frame: &Frame<'_>) -> Option<TcpCheck> {
+        let Transport::Tcp(tcp) = frame.transport else {
+            return None;
+        };
+        if !checkable(frame) {
+            return None;
+        }
+        let (header, payload) = frame
+            .transport_bytes
+            .split_at_checked(tcp.header_len())
+            .unwrap_or((frame.transport_bytes, &[]));
+        let payload_len = u32::try_from(payload.len()).ok()?;
+        Some(TcpCheck {
+            valid: true,
+            payload_sum: tcp_payload_sum_from_header(frame.src(), frame.dst(), header, payload_len),
+        })
+    }
+}
+
+/// Whether the dissector checks the TCP checksum of `frame`'s segment: only
+/// a whole (not cut by the snap length), unfragmented one.
+#[inline]
+fn checkable(frame: &Frame<'_>) -> bool {
+    u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len)
+        && frame.fragment.is_none()
 }
 
 /// Global counters.
@@ -909,6 +1018,15 @@ type Flow = (FlowKey, Direction, u64);
 /// A frame parsed ahead by the burst pipeline, with its flow if TCP.
 type Parsed<'f> = (Result<Frame<'f>, FrameError>, Option<Flow>);
 
+/// Where `dissect_frame` gets a TCP segment's checksum verdict.
+#[derive(Clone, Copy)]
+enum Verify {
+    /// Computed, if [`DissectorConfig::verify_tcp_checksum`] is on.
+    Config,
+    /// Given by the caller ([`DissectorView::dissect_checked`]).
+    Given(Option<TcpCheck>),
+}
+
 /// Per-packet context passed between the steps of `dissect_with`.
 struct Pkt {
     now: u64,
@@ -1043,12 +1161,47 @@ impl<'a> DissectorView<'a> {
         now: u64,
         mut on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
-        self.dissect_frame(parse_frame(data, link), now, &mut on_gone, None)
+        self.dissect_frame(
+            parse_frame(data, link),
+            now,
+            &mut on_gone,
+            None,
+            Verify::Config,
+        )
+    }
+
+    /// [`DissectorView::dissect_with`] with the frame's TCP checksum checked
+    /// by the caller: `check` stands for the check
+    /// [`DissectorConfig::verify_tcp_checksum`] makes the dissector compute
+    /// ([`TcpCheck::of_frame`]), whatever that flag says. It is used where
+    /// the dissector would check — a whole, unfragmented TCP segment (with
+    /// the `analysis` feature) — and ignored elsewhere; `None` means not
+    /// checked. Given `TcpCheck::of_frame` of the same frame, the result, the
+    /// events, the callbacks and every counter are exactly those of
+    /// `dissect_with` with the flag on: the check can be made on another
+    /// thread, or come from a NIC ([`TcpCheck::verdict_only`]).
+    #[inline]
+    pub fn dissect_checked<'f>(
+        &mut self,
+        data: &'f [u8],
+        link: LinkType,
+        now: u64,
+        check: Option<TcpCheck>,
+        mut on_gone: impl FnMut(Gone),
+    ) -> Dissection<'f> {
+        self.dissect_frame(
+            parse_frame(data, link),
+            now,
+            &mut on_gone,
+            None,
+            Verify::Given(check),
+        )
     }
 
     /// The body of [`DissectorView::dissect_with`] after `parse_frame`;
     /// `pre` is the flow key, direction and subflow-table hash of a TCP
-    /// frame when the burst pipeline computed them already.
+    /// frame when the burst pipeline computed them already; `verify` says
+    /// where the TCP checksum verdict comes from.
     #[inline]
     fn dissect_frame<'f>(
         &mut self,
@@ -1056,6 +1209,7 @@ impl<'a> DissectorView<'a> {
         now: u64,
         mut on_gone: impl FnMut(Gone),
         pre: Option<Flow>,
+        verify: Verify,
     ) -> Dissection<'f> {
         let stats = &mut self.st.stats;
         stats.packets = stats.packets.wrapping_add(1);
@@ -1075,7 +1229,25 @@ impl<'a> DissectorView<'a> {
                     stats.tcp = stats.tcp.wrapping_add(1);
                     let mut events = Events::new();
                     self.expire(now, &mut events, &mut on_gone);
-                    self.segment(f, &tcp, now, &mut sum, &mut events, &mut on_gone, pre);
+                    // The verdict is taken before `segment` (which the
+                    // verifying and the given paths share).
+                    let check = (cfg!(feature = "analysis") && checkable(f))
+                        .then(|| match verify {
+                            Verify::Config => (self.st.config.verify_tcp_checksum)
+                                .then(|| TcpCheck::of_segment(f, &tcp)),
+                            Verify::Given(check) => check,
+                        })
+                        .flatten();
+                    self.segment(
+                        f,
+                        &tcp,
+                        now,
+                        &mut sum,
+                        &mut events,
+                        &mut on_gone,
+                        pre,
+                        check,
+                    );
                     let stats = &mut self.st.stats;
                     stats.events_dropped =
                         stats.events_dropped.wrapping_add(u64::from(events.dropped));
@@ -1210,7 +1382,9 @@ impl<'a> DissectorView<'a> {
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
                 if let Some(&(data, link, now)) = frames.get(k) {
                     let d = match parsed.get_mut(k % RING).and_then(Option::take) {
-                        Some((frame, flow)) => self.dissect_frame(frame, now, &mut on_gone, flow),
+                        Some((frame, flow)) => {
+                            self.dissect_frame(frame, now, &mut on_gone, flow, Verify::Config)
+                        }
                         None => self.dissect_with(data, link, now, &mut on_gone),
                     };
                     each(k, &d, self);
@@ -1262,6 +1436,7 @@ impl<'a> DissectorView<'a> {
         ev: &mut Events,
         on_gone: &mut impl FnMut(Gone),
         pre: Option<Flow>,
+        check: Option<TcpCheck>,
     ) {
         let mut opts = Opts::default();
         scan(tcp, &mut opts);
@@ -1287,24 +1462,11 @@ impl<'a> DissectorView<'a> {
             .unwrap_or(&[]);
         let header_len = u32::try_from(tcp.header_len()).unwrap_or(u32::MAX);
         let wire_payload = frame.transport_len.saturating_sub(header_len);
-        // TCP checksum: only over a whole, unfragmented segment.
-        let whole = u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len);
-        // The payload's sum comes with the verification, for the DSS
-        // checksum over the same bytes.
-        let checked = (cfg!(feature = "analysis")
-            && self.st.config.verify_tcp_checksum
-            && whole
-            && frame.fragment.is_none())
-        .then(|| {
-            verify_tcp_payload_sum(
-                frame.src(),
-                frame.dst(),
-                frame.transport_bytes,
-                tcp.header_len(),
-            )
-        });
-        let tcp_ok = checked.map(|(v, _)| v == TcpChecksum::Valid);
-        let payload_sum = checked.map(|(_, sum)| sum);
+        // The TCP checksum verdict (only of a whole, unfragmented segment);
+        // the payload's sum comes with it, for the DSS checksum over the
+        // same bytes.
+        let tcp_ok = check.map(|c| c.valid);
+        let payload_sum = check.and_then(|c| c.payload_sum);
         let stats = &mut self.st.stats;
         if tcp_ok == Some(false) {
             stats.tcp_checksum_bad = stats.tcp_checksum_bad.wrapping_add(1);
@@ -2443,6 +2605,19 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
         on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
         self.view().dissect_with(frame, link, now, on_gone)
+    }
+
+    /// See [`DissectorView::dissect_checked`].
+    pub fn dissect_checked<'f>(
+        &mut self,
+        frame: &'f [u8],
+        link: LinkType,
+        now: u64,
+        check: Option<TcpCheck>,
+        on_gone: impl FnMut(Gone),
+    ) -> Dissection<'f> {
+        self.view()
+            .dissect_checked(frame, link, now, check, on_gone)
     }
 
     /// The events of the last `dissect` / `dissect_with` call (see
@@ -3616,6 +3791,177 @@ mod tests {
         go(d, pkt(A, 1, B, 2, 0, 0, ACK, &[], 5), 0);
         let s = d.stats();
         assert_eq!((s.packets, s.malformed, s.tcp, s.untracked), (2, 1, 1, 1));
+    }
+
+    /// `p` (a raw IPv4 packet from `pkt`) with a right TCP checksum.
+    fn fix_tcp(mut p: Vec<u8>) -> Vec<u8> {
+        let (src, dst) = (Ipv4Addr::from(A), Ipv4Addr::from(B));
+        let (src, dst) = if p[12..16] == A {
+            (src, dst)
+        } else {
+            (dst, src)
+        };
+        let c = crate::checksum::compute_tcp(src.into(), dst.into(), &p[20..]);
+        p[36..38].copy_from_slice(&c.to_be_bytes());
+        p
+    }
+
+    /// What one dissector call left: the dissection, its events, the
+    /// removed entries, then (after the run) the counters and the analysis
+    /// of every live subflow and connection.
+    fn trace(
+        frames: &[Vec<u8>],
+        verify: bool,
+        call: impl Fn(&mut D, &[u8], &mut Vec<Gone>) -> std::string::String,
+    ) -> Vec<std::string::String> {
+        use std::format;
+        let mut d = Dissector::<8, 4>::new(
+            [3; 16],
+            DissectorConfig {
+                verify_tcp_checksum: verify,
+                dss_all_events: true,
+                ..DissectorConfig::default()
+            },
+        );
+        let mut out = Vec::new();
+        for f in frames {
+            let mut gone = Vec::new();
+            let r = call(&mut d, f, &mut gone);
+            out.push(format!("{r} {:?} {gone:?}", d.events()));
+        }
+        out.push(format!("{:?}", d.stats()));
+        for (id, _, s) in d.subflows() {
+            out.push(format!("{s:?} {:?}", d.subflow_analysis(id.0)));
+        }
+        for (id, c) in d.connections() {
+            out.push(format!("{c:?} {:?}", d.conn_analysis(id.slot)));
+        }
+        out
+    }
+
+    #[test]
+    fn a_given_tcp_check_is_the_verifying_path() {
+        use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
+        use std::format;
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 300), Checksum::of(&[0; 300]));
+        let syn = pkt(
+            A,
+            1000,
+            B,
+            80,
+            100,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        let synack = pkt(
+            B,
+            80,
+            A,
+            1000,
+            500,
+            101,
+            synack(),
+            &[cap(Version::V1, Some(KB), None)],
+            0,
+        );
+        let third = pkt(
+            A,
+            1000,
+            B,
+            80,
+            101,
+            501,
+            ACK,
+            &[cap(Version::V1, Some(KA), Some(KB))],
+            0,
+        );
+        let first = pkt(
+            A,
+            1000,
+            B,
+            80,
+            101,
+            501,
+            ACK,
+            &[csum_dss(idsn + 1, 1, 300, good)],
+            200,
+        );
+        let second = pkt(
+            A,
+            1000,
+            B,
+            80,
+            301,
+            501,
+            ACK,
+            &[csum_dss(idsn + 1, 1, 300, good)],
+            100,
+        );
+        let wrong = pkt(
+            A,
+            1000,
+            B,
+            80,
+            401,
+            501,
+            ACK,
+            &[csum_dss(idsn + 301, 301, 100, good)],
+            100,
+        );
+        // Cut by a snap length: not checked, whatever is given.
+        let mut cut = fix_tcp(pkt(A, 1000, B, 80, 501, 501, ACK, &[], 100));
+        cut.truncate(cut.len() - 10);
+        // Right TCP checksums, except on `second` (the mapping is then
+        // unverifiable, its bytes missing) and on a retransmission of it.
+        let frames = [
+            fix_tcp(syn),
+            fix_tcp(synack),
+            fix_tcp(third),
+            fix_tcp(first),
+            second.clone(),
+            fix_tcp(second),
+            fix_tcp(wrong),
+            cut,
+            std::vec![0x45, 0, 0],
+        ];
+        let verifying = trace(&frames, true, |d, f, g| {
+            format!("{:?}", d.dissect_with(f, LinkType::Ipv4, 7, |x| g.push(x)))
+        });
+        let given = |how: fn(&Frame<'_>) -> Option<TcpCheck>, flag| {
+            trace(&frames, flag, move |d, f, g| {
+                let check = parse_frame(f, LinkType::Ipv4).ok().and_then(|fr| how(&fr));
+                format!(
+                    "{:?}",
+                    d.dissect_checked(f, LinkType::Ipv4, 7, check, |x| g.push(x))
+                )
+            })
+        };
+        // The same check computed outside, whatever the flag says.
+        assert_eq!(given(TcpCheck::of_frame, false), verifying);
+        assert_eq!(given(TcpCheck::of_frame, true), verifying);
+        // A NIC's verdict without the sum, or with the sum derived from the
+        // header: the same (the DSS checksum sums the payload itself).
+        let nic = |f: &Frame<'_>| TcpCheck::of_frame(f).map(|c| TcpCheck::verdict_only(c.valid));
+        assert_eq!(given(nic, false), verifying);
+        let nic_sum = |f: &Frame<'_>| match TcpCheck::of_frame(f) {
+            Some(c) if c.valid => TcpCheck::offload_valid(f),
+            other => other,
+        };
+        assert_eq!(given(nic_sum, false), verifying);
+        // Not checked: the path without verification.
+        let unchecked = trace(&frames, false, |d, f, g| {
+            format!("{:?}", d.dissect_with(f, LinkType::Ipv4, 7, |x| g.push(x)))
+        });
+        assert_ne!(unchecked, verifying);
+        assert_eq!(given(|_| None, true), unchecked);
+        // A verdict given for a frame the dissector does not check is
+        // ignored.
+        let all_bad =
+            |f: &Frame<'_>| Some(TcpCheck::of_frame(f).unwrap_or(TcpCheck::verdict_only(false)));
+        assert_eq!(given(all_bad, false), verifying);
     }
 
     /// `events()` holds the last call's events only: a packet with none, or

@@ -206,3 +206,62 @@ proptest! {
         prop_assert_eq!(payload.is_odd(), tail.len() % 2 == 1);
     }
 }
+
+/// Payloads: random bytes, all zero bytes, or random bytes whose sum is the
+/// one's-complement zero `0xffff` (the case the header cannot settle).
+fn payloads() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..1600),
+        (0usize..1600).prop_map(|n| vec![0; n]),
+        prop::collection::vec(any::<u8>(), 1..800).prop_map(|mut p| {
+            if p.len() % 2 == 1 {
+                p.push(0);
+            }
+            let w = !reference(&p);
+            p.extend_from_slice(&w.to_be_bytes());
+            p
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The payload sum derived from the header of a segment with a right
+    /// checksum is `Checksum::of(payload)`; it is unknown only when that
+    /// sum is one of the two forms of zero and the payload is not empty.
+    #[test]
+    fn payload_sum_from_a_valid_header(
+        mut header in prop::collection::vec(any::<u8>(), 18..61),
+        payload in payloads(),
+        v6 in any::<bool>(),
+        a in any::<[u8; 16]>(),
+        b in any::<[u8; 16]>(),
+    ) {
+        use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        use mptcp_dissect::checksum::{
+            compute_tcp, tcp_payload_sum_from_header, verify_tcp, TcpChecksum,
+        };
+        let (src, dst) = if v6 {
+            (IpAddr::V6(Ipv6Addr::from(a)), IpAddr::V6(Ipv6Addr::from(b)))
+        } else {
+            (
+                IpAddr::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3])),
+                IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
+            )
+        };
+        let seg = [&header[..], &payload[..]].concat();
+        let c = compute_tcp(src, dst, &seg);
+        header[16..18].copy_from_slice(&c.to_be_bytes());
+        let seg = [&header[..], &payload[..]].concat();
+        prop_assert_eq!(verify_tcp(src, dst, &seg), TcpChecksum::Valid);
+        let want = Checksum::of(&payload);
+        match tcp_payload_sum_from_header(src, dst, &header, payload.len() as u32) {
+            Some(got) => prop_assert_eq!(got, want),
+            None => prop_assert!(
+                !payload.is_empty() && matches!(want.fold(), 0 | 0xffff),
+                "unknown for {:?}", want
+            ),
+        }
+    }
+}

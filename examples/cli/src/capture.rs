@@ -3,7 +3,11 @@
 //! and time resolution).
 //!
 //! This module owns turning a file into a stream of [`Packet`]s. It must not
-//! interpret packet bytes: that is the dissector's job.
+//! interpret packet bytes: that is the dissector's job. A caller may have
+//! work done on each packet where it is read ([`open_with`]: a function of
+//! the packet whose result comes with it), which for a large file is the
+//! reader thread — the report verifies TCP checksums there, off the thread
+//! that dissects.
 //!
 //! # Two readers, one behaviour
 //!
@@ -11,16 +15,19 @@
 //! of each chunk are walked in place ([`walk`]): no copy of a packet, no
 //! per-record bookkeeping of a circular buffer, which were the largest
 //! cost of the CLI's own side of a pass. A file of more than one chunk is
-//! read by a thread of its own ([`ReadAhead`], started by [`open`]) into a
-//! few buffers it recycles with the walk, so the kernel's copy of the file
-//! runs on another core while the packets of the previous chunk are
-//! dissected; a smaller one is read on the calling thread. Each chunk is
+//! read and walked by a thread of its own ([`ReadAhead`], started by
+//! [`open`]) into a few buffers it hands over with the packets it found in
+//! each (their places in the buffer, and what the caller's `prepare` made
+//! of them), so the kernel's copy of the file, the walk and that work run
+//! on another core while the packets of the previous chunk are dissected;
+//! a smaller one is read on the calling thread. Each chunk is
 //! read after [`RESERVE`] free bytes: a record cut by the end of a chunk is
 //! copied there (its bytes only), right before the bytes that complete it.
 //! The walk only accepts well-formed records (of less than 1 MiB each); at
 //! anything else — a truncated or corrupt block, an unknown interface, an
-//! oversized record, a read error — it stops (the reader thread is
-//! stopped and joined), and pcap-parser's streaming reader ([`stream`])
+//! oversized record, a read error — it stops (the packets before are
+//! handed out, the reader thread is joined), and pcap-parser's streaming
+//! reader ([`stream`])
 //! reads the file from the start, skips the packets the walk already
 //! handed out, and goes on from there. So what is delivered, and every
 //! error with its packet count and text, is what the streaming reader
@@ -28,6 +35,7 @@
 //! directory, an empty file) is read by the streaming reader alone,
 //! through a 1 MiB buffer.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::fs::File;
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
@@ -173,20 +181,25 @@ pub fn for_each_packet(path: &Path, each: impl FnMut(Packet<'_>)) -> Result<u64,
     open(path)?.for_each_packet(each)
 }
 
+/// Work done on each packet where it is read (on the reader thread of a
+/// large file): its result is handed to the caller with the packet.
+pub type Prepare<T> = fn(&Packet<'_>) -> T;
+
 /// A capture file opened for reading; a large one is already being read,
 /// ahead of [`Capture::for_each_packet`], by a thread of its own.
-pub struct Capture {
+pub struct Capture<T = ()> {
     path: PathBuf,
-    input: Input,
+    input: Input<T>,
+    prepare: Prepare<T>,
 }
 
-enum Input {
+enum Input<T> {
     /// Not a non-empty regular file: the streaming reader alone.
     Stream(File),
     /// At most one chunk: walked on the calling thread.
     Inline(File),
-    /// Larger: read ahead by a thread, walked on the calling thread.
-    Ahead(ReadAhead<File>),
+    /// Larger: read ahead and walked by a thread.
+    Ahead(ReadAhead<File, T>),
 }
 
 /// Opens the capture at `path`; a regular file of more than one chunk
@@ -194,6 +207,17 @@ enum Input {
 /// reading overlaps whatever the caller does before
 /// [`Capture::for_each_packet`].
 pub fn open(path: &Path) -> Result<Capture, CaptureError> {
+    open_with(path, |_| ())
+}
+
+/// [`open`], with `prepare` run on every packet where it is read: on the
+/// reader thread for a file of more than one chunk, else on the thread of
+/// [`Capture::for_each_prepared`], which hands its result out with the
+/// packet.
+pub fn open_with<T: Send + 'static>(
+    path: &Path,
+    prepare: Prepare<T>,
+) -> Result<Capture<T>, CaptureError> {
     let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
     let len = file
         .metadata()
@@ -205,7 +229,7 @@ pub fn open(path: &Path) -> Result<Capture, CaptureError> {
     } else if len <= CHUNK as u64 {
         Input::Inline(file)
     } else {
-        match ReadAhead::start(file, RESERVE, CHUNK, BUFFERS) {
+        match ReadAhead::start(file, RESERVE, CHUNK, BUFFERS, prepare) {
             Ok(ahead) => Input::Ahead(ahead),
             // No thread to be had: the same walk, on this thread.
             Err(file) => Input::Inline(file),
@@ -214,6 +238,7 @@ pub fn open(path: &Path) -> Result<Capture, CaptureError> {
     Ok(Capture {
         path: path.into(),
         input,
+        prepare,
     })
 }
 
@@ -222,16 +247,36 @@ impl Capture {
     /// [`for_each_packet`]). The reader thread, if any, is joined before
     /// this returns.
     pub fn for_each_packet(self, mut each: impl FnMut(Packet<'_>)) -> Result<u64, CaptureError> {
-        let Capture { path, input } = self;
+        self.for_each_prepared(|p, ()| each(p))
+    }
+}
+
+impl<T: Send + 'static> Capture<T> {
+    /// Calls `each` for every packet, in file order, with what the
+    /// capture's `prepare` made of it (see [`open_with`] and
+    /// [`for_each_packet`]). The reader thread, if any, is joined before
+    /// this returns.
+    pub fn for_each_prepared(
+        self,
+        mut each: impl FnMut(Packet<'_>, T),
+    ) -> Result<u64, CaptureError> {
+        let Capture {
+            path,
+            input,
+            prepare,
+        } = self;
         let (walked, mut file) = match input {
-            Input::Stream(file) => return stream(&path, file, 0, &mut each),
+            Input::Stream(file) => {
+                return stream(&path, file, 0, &mut |p| each(p, prepare(&p)));
+            }
             Input::Inline(file) => {
                 let mut chunks = Inline::new(file, RESERVE, CHUNK);
-                (walk(&mut chunks, RESERVE, &mut each), chunks.input)
+                let walked = walk(&mut chunks, RESERVE, &mut |p| each(p, prepare(&p)));
+                (walked, chunks.input)
             }
-            Input::Ahead(mut chunks) => {
-                let walked = walk(&mut chunks, RESERVE, &mut each);
-                (walked, chunks.finish())
+            Input::Ahead(mut ahead) => {
+                let walked = ahead.deliver(&mut each);
+                (walked, ahead.finish())
             }
         };
         match walked {
@@ -241,7 +286,7 @@ impl Capture {
                 // the start as it always did.
                 file.seek(SeekFrom::Start(0))
                     .map_err(|e| CaptureError::Io(path.clone(), e))?;
-                stream(&path, file, n, &mut each)
+                stream(&path, file, n, &mut |p| each(p, prepare(&p)))
             }
         }
     }
@@ -336,55 +381,156 @@ impl<R: Read> Chunks for Inline<R> {
     }
 }
 
-/// Chunks read by a thread of their own, ahead of the walk: the thread
-/// fills buffers and sends them, the walk sends each back once walked.
-/// At most `buffers` exist, so the thread is never more than that many
-/// chunks ahead.
+/// A capture read and walked by a thread of its own, ahead of the
+/// caller: the thread reads chunks ([`Feed`]), walks them ([`walk`]), runs
+/// `prepare` on every packet and sends each chunk's buffer with its packets
+/// ([`Batch`]); [`ReadAhead::deliver`] hands them out and sends each batch
+/// back once done, for the thread to refill. At most `buffers` exist, so
+/// the thread is never more than that many chunks ahead.
 ///
 /// Whoever holds it ends it: [`ReadAhead::finish`] or dropping it (also
 /// while unwinding) closes both channels, which wakes the thread wherever
 /// it waits, and joins it — it reads one more chunk at most.
-struct ReadAhead<R> {
-    /// Read chunks (or the error that ended the reading) coming, walked
-    /// buffers going back; `None` once closed.
-    chunks: Option<(Receiver<std::io::Result<Chunk>>, Sender<Buffer>)>,
+struct ReadAhead<R, T> {
+    /// Batches (then how the walk ended) coming, handed-out batches going
+    /// back; `None` once closed.
+    chunks: Option<Channels<T>>,
     thread: Option<JoinHandle<Option<R>>>,
 }
 
-impl<R: Read + Send + 'static> ReadAhead<R> {
+/// The caller's ends of a [`ReadAhead`]'s channels.
+type Channels<T> = (Receiver<Msg<T>>, Sender<Batch<T>>);
+
+/// A walked chunk: its buffer and the packets found in it.
+struct Batch<T> {
+    buf: Buffer,
+    packets: Vec<Walked<T>>,
+}
+
+/// A packet found by the reader thread's walk: its bytes are
+/// `buf[at..at + len]` of its [`Batch`]; `prep` is what `prepare` made of
+/// it.
+struct Walked<T> {
+    index: u64,
+    ts: f64,
+    linktype: u32,
+    at: usize,
+    len: usize,
+    prep: T,
+}
+
+/// What the reader thread sends.
+enum Msg<T> {
+    /// A walked chunk.
+    Batch(Batch<T>),
+    /// The walk ended, thus (every packet it found was sent before).
+    End(Walk),
+}
+
+/// The reader thread's [`Chunks`]: reads into the buffers handed back (or
+/// new ones, up to the limit), and sends each walked chunk with its
+/// packets. `current` is shared with the walk's callback: the address of
+/// the buffer being walked and the packets found in it so far.
+struct Feed<'a, R, T> {
+    input: R,
+    reserve: usize,
+    chunk: usize,
+    buffers: usize,
+    made: usize,
+    free: Receiver<Batch<T>>,
+    full: Sender<Msg<T>>,
+    current: &'a RefCell<(Option<usize>, Vec<Walked<T>>)>,
+    /// The packets of the chunk walked before the current one, until its
+    /// buffer is recycled.
+    previous: Option<Vec<Walked<T>>>,
+}
+
+impl<R: Read, T> Chunks for Feed<'_, R, T> {
+    fn next(&mut self) -> std::io::Result<Chunk> {
+        let batch = match self.free.try_recv() {
+            Ok(batch) => batch,
+            Err(TryRecvError::Empty) if self.made < self.buffers => {
+                self.made += 1;
+                Batch {
+                    buf: vec![0; self.reserve + self.chunk],
+                    packets: Vec::new(),
+                }
+            }
+            Err(TryRecvError::Empty) => self
+                .free
+                .recv()
+                .map_err(|_| std::io::Error::other("reader closed"))?,
+            Err(TryRecvError::Disconnected) => return Err(std::io::Error::other("reader closed")),
+        };
+        let chunk = read_chunk(&mut self.input, batch.buf, self.reserve)?;
+        let mut current = self.current.borrow_mut();
+        let walked = std::mem::replace(&mut current.1, batch.packets);
+        if current.0.is_some() {
+            self.previous = Some(walked);
+        }
+        current.0 = Some(chunk.buf.as_ptr() as usize);
+        Ok(chunk)
+    }
+
+    fn recycle(&mut self, buf: Buffer) {
+        // The buffer walked before the current one, or (at the end of the
+        // walk) the current one.
+        let packets = self
+            .previous
+            .take()
+            .unwrap_or_else(|| std::mem::take(&mut self.current.borrow_mut().1));
+        // The caller may be gone; the batch is then dropped.
+        let _ = self.full.send(Msg::Batch(Batch { buf, packets }));
+    }
+}
+
+impl<R: Read + Send + 'static, T: Send + 'static> ReadAhead<R, T> {
     /// Starts reading `input` in chunks of `chunk` bytes after `reserve`
-    /// free ones, into at most `buffers` (at least 2) buffers; gives
-    /// `input` back if no thread could be started.
-    fn start(input: R, reserve: usize, chunk: usize, buffers: usize) -> Result<Self, R> {
-        assert!(buffers >= 2 && chunk > 0, "the walk holds one buffer");
+    /// free ones, into at most `buffers` (at least 2) buffers, walking them
+    /// and running `prepare` on every packet; gives `input` back if no
+    /// thread could be started.
+    fn start(
+        input: R,
+        reserve: usize,
+        chunk: usize,
+        buffers: usize,
+        prepare: Prepare<T>,
+    ) -> Result<Self, R> {
+        assert!(buffers >= 2 && chunk > 0, "the caller holds one buffer");
         let (give, take) = channel::<R>();
         let (full_tx, full_rx) = channel();
-        let (free_tx, free_rx) = channel::<Buffer>();
+        let (free_tx, free_rx) = channel::<Batch<T>>();
         let spawned = std::thread::Builder::new()
             .name("capture-read".into())
             .spawn(move || {
-                let mut input = take.recv().ok()?;
-                let mut made = 0;
-                loop {
-                    let buf = match free_rx.try_recv() {
-                        Ok(buf) => buf,
-                        Err(TryRecvError::Empty) if made < buffers => {
-                            made += 1;
-                            vec![0; reserve + chunk]
-                        }
-                        Err(TryRecvError::Empty) => match free_rx.recv() {
-                            Ok(buf) => buf,
-                            Err(_) => break,
-                        },
-                        Err(TryRecvError::Disconnected) => break,
-                    };
-                    let read = read_chunk(&mut input, buf, reserve);
-                    let last = !matches!(read, Ok(Chunk { eof: false, .. }));
-                    if full_tx.send(read).is_err() || last {
-                        break;
-                    }
-                }
-                Some(input)
+                let input = take.recv().ok()?;
+                let current = RefCell::new((None, Vec::new()));
+                let mut feed = Feed {
+                    input,
+                    reserve,
+                    chunk,
+                    buffers,
+                    made: 0,
+                    free: free_rx,
+                    full: full_tx,
+                    current: &current,
+                    previous: None,
+                };
+                let walked = walk(&mut feed, reserve, &mut |p: Packet<'_>| {
+                    let prep = prepare(&p);
+                    let mut current = current.borrow_mut();
+                    let base = current.0.unwrap_or(0);
+                    current.1.push(Walked {
+                        index: p.index,
+                        ts: p.ts,
+                        linktype: p.linktype,
+                        at: p.data.as_ptr() as usize - base,
+                        len: p.data.len(),
+                        prep,
+                    });
+                });
+                let _ = feed.full.send(Msg::End(walked));
+                Some(feed.input)
             });
         let Ok(thread) = spawned else {
             return Err(input);
@@ -401,6 +547,37 @@ impl<R: Read + Send + 'static> ReadAhead<R> {
         })
     }
 
+    /// Calls `each` for every packet the thread's walk finds, in order,
+    /// with what `prepare` made of it; returns how the walk ended (stopped
+    /// after the packets handed out if the thread ended early: `finish`
+    /// then resumes its panic).
+    fn deliver(&mut self, each: &mut impl FnMut(Packet<'_>, T)) -> Walk {
+        let mut count = 0;
+        let Some((full, free)) = &self.chunks else {
+            return Walk::Stopped(count);
+        };
+        loop {
+            match full.recv() {
+                Ok(Msg::Batch(mut batch)) => {
+                    for w in batch.packets.drain(..) {
+                        count = w.index;
+                        let packet = Packet {
+                            index: w.index,
+                            ts: w.ts,
+                            linktype: w.linktype,
+                            data: &batch.buf[w.at..w.at + w.len],
+                        };
+                        each(packet, w.prep);
+                    }
+                    // The thread may be done; the batch is then dropped.
+                    let _ = free.send(batch);
+                }
+                Ok(Msg::End(walked)) => return walked,
+                Err(_) => return Walk::Stopped(count),
+            }
+        }
+    }
+
     /// Stops the thread, joins it and returns the input (read up to
     /// wherever the thread got). A panic of the thread is resumed here.
     fn finish(mut self) -> R {
@@ -413,23 +590,7 @@ impl<R: Read + Send + 'static> ReadAhead<R> {
     }
 }
 
-impl<R> Chunks for ReadAhead<R> {
-    fn next(&mut self) -> std::io::Result<Chunk> {
-        self.chunks
-            .as_ref()
-            .and_then(|(full, _)| full.recv().ok())
-            .unwrap_or_else(|| Err(std::io::Error::other("reader thread ended")))
-    }
-
-    fn recycle(&mut self, buf: Buffer) {
-        if let Some((_, free)) = &self.chunks {
-            // The thread may be done; the buffer is then dropped.
-            let _ = free.send(buf);
-        }
-    }
-}
-
-impl<R> Drop for ReadAhead<R> {
+impl<R, T> Drop for ReadAhead<R, T> {
     fn drop(&mut self) {
         self.chunks = None;
         if let Some(thread) = self.thread.take() {
@@ -452,6 +613,20 @@ fn walk(chunks: &mut impl Chunks, reserve: usize, each: &mut impl FnMut(Packet<'
     let Ok(mut cur) = chunks.next() else {
         return Walk::Stopped(0);
     };
+    let walked = walk_from(chunks, reserve, each, &mut cur);
+    // The last chunk is handed back too (the reader thread's walk sends
+    // its packets with it).
+    chunks.recycle(cur.buf);
+    walked
+}
+
+/// [`walk`] from its first chunk, `cur` (which it replaces with the next).
+fn walk_from(
+    chunks: &mut impl Chunks,
+    reserve: usize,
+    each: &mut impl FnMut(Packet<'_>),
+    cur: &mut Chunk,
+) -> Walk {
     let mut at = reserve;
     let mut end = reserve + cur.len;
     let head = &cur.buf[at..end.min(at + STREAM_BUFFER)];
@@ -490,7 +665,7 @@ fn walk(chunks: &mut impl Chunks, reserve: usize, each: &mut impl FnMut(Packet<'
             return Walk::Stopped(count);
         };
         next.buf[reserve - tail..reserve].copy_from_slice(&cur.buf[at..end]);
-        chunks.recycle(std::mem::replace(&mut cur, next).buf);
+        chunks.recycle(std::mem::replace(cur, next).buf);
         at = reserve - tail;
         end = reserve + cur.len;
     }
@@ -788,8 +963,8 @@ mod tests {
     /// cut record larger than the reserve stops the walk).
     const SIZES: [(usize, usize); 5] = [(RESERVE, CHUNK), (64, 64), (100, 28), (61, 7), (7, 61)];
 
-    /// How a test walks: chunks read on the test's thread, or by a
-    /// [`ReadAhead`] thread with this many buffers.
+    /// How a test walks: chunks read on the test's thread, or read and
+    /// walked by a [`ReadAhead`] thread with this many buffers.
     const WAYS: [Way; 3] = [Way::Inline, Way::Thread(2), Way::Thread(3)];
 
     #[derive(Debug, Clone, Copy)]
@@ -798,8 +973,17 @@ mod tests {
         Thread(usize),
     }
 
+    /// What the reader thread's `prepare` computes in the tests: the
+    /// packet's number, link type, length and the sum of its bytes.
+    fn fingerprint(p: &Packet<'_>) -> (u64, u32, usize, u64) {
+        let sum = p.data.iter().map(|&b| u64::from(b)).sum();
+        (p.index, p.linktype, p.data.len(), sum)
+    }
+
     /// Walks `input` the `way` given, in chunks of `chunk` bytes after
     /// `reserve` free ones; a reader thread is finished (joined) after.
+    /// Through a thread, each packet comes with its [`fingerprint`],
+    /// which must be the packet's own.
     fn walk_with<R: Read + Send + 'static>(
         input: R,
         way: Way,
@@ -809,10 +993,14 @@ mod tests {
         match way {
             Way::Inline => walk(&mut Inline::new(input, reserve, chunk), reserve, each),
             Way::Thread(buffers) => {
-                let Ok(mut ahead) = ReadAhead::start(input, reserve, chunk, buffers) else {
+                let Ok(mut ahead) = ReadAhead::start(input, reserve, chunk, buffers, fingerprint)
+                else {
                     panic!("no reader thread");
                 };
-                let walked = walk(&mut ahead, reserve, each);
+                let walked = ahead.deliver(&mut |p, f| {
+                    assert_eq!(f, fingerprint(&p), "prepared with another packet");
+                    each(p)
+                });
                 ahead.finish();
                 walked
             }
@@ -1335,10 +1523,10 @@ mod tests {
                 bytes: std::io::Cursor::new(f.clone()),
                 dropped: std::sync::Arc::clone(&dropped),
             };
-            let Ok(mut ahead) = ReadAhead::start(input, 200, 256, buffers) else {
+            let Ok(mut ahead) = ReadAhead::start(input, 200, 256, buffers, |_| ()) else {
                 panic!("no reader thread");
             };
-            assert_eq!(walk(&mut ahead, 200, &mut |_| {}), Walk::Stopped(3));
+            assert_eq!(ahead.deliver(&mut |_, ()| {}), Walk::Stopped(3));
             let input = ahead.finish();
             let read = input.bytes.position();
             assert!(read <= 256 * (buffers as u64 + 2), "read {read} bytes");
@@ -1369,24 +1557,23 @@ mod tests {
                 bytes: std::io::Cursor::new(f.clone()),
                 dropped: std::sync::Arc::clone(dropped),
             };
-            let Ok(ahead) = ReadAhead::start(input, 200, 256, 2) else {
+            let Ok(ahead) = ReadAhead::start(input, 200, 256, 2, |_| ()) else {
                 panic!("no reader thread");
             };
             ahead
         };
         // Dropped after one chunk, with the thread waiting for a buffer.
         let dropped = std::sync::Arc::default();
-        let mut ahead = watched(&dropped);
-        assert!(ahead.next().is_ok());
+        let ahead = watched(&dropped);
+        let first = ahead.chunks.as_ref().map(|(full, _)| full.recv());
+        assert!(matches!(first, Some(Ok(Msg::Batch(_)))));
         drop(ahead);
         assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
         // Unwound from a packet callback that panics.
         let dropped = std::sync::Arc::default();
         let mut ahead = watched(&dropped);
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-            walk(&mut ahead, 200, &mut |p| {
-                assert!(p.index < 2, "callback fails")
-            })
+            ahead.deliver(&mut |p, ()| assert!(p.index < 2, "callback fails"))
         }));
         assert!(unwound.is_err());
         assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));

@@ -16,7 +16,11 @@
 //! taken without offload; a capture taken on a sender with TSO/GSO has
 //! partial checksums in every segment and shows up as
 //! `tcp_checksum_errors` on every segment, while DSS verdicts are still
-//! given from the mappings). Handshakes that never became a connection
+//! given from the mappings). The check is made where each packet is read
+//! ([`tcp_check`], on the capture's reader thread for a large file) and
+//! given to the dissector ([`DissectorView::dissect_checked`]): the same
+//! verdicts as its own verifying path, off the thread that dissects.
+//! Handshakes that never became a connection
 //! (mirrored, stripped) and TCP connections that never offered MPTCP are
 //! reported as objects with `"id": null`.
 //!
@@ -35,18 +39,28 @@ use mptcp_dissect::analysis::{
     ConnAnalysis, DssVerdict, MiddleboxVerdict, MirrorEvidence, StripEvidence, SubflowAnalysis,
     UnverifiableReason,
 };
-use mptcp_dissect::dissector::{DissectorConfig, DissectorState, DissectorView, Event, Gone};
+use mptcp_dissect::dissector::{
+    DissectorConfig, DissectorState, DissectorView, Event, Gone, TcpCheck,
+};
 use mptcp_dissect::flow::{
     ConnEnd, Connection, FlowKey, FlowTableView, HmacVerdict, Role, Slot, SlotId, Subflow,
     SubflowEnd, SubflowKind, TableState, TsRtt,
 };
-use mptcp_dissect::wire::frame::LinkType;
+use mptcp_dissect::wire::frame::{parse_frame, LinkType};
 use mptcp_dissect::wire::mptcp::Version;
 use mptcp_dissect::wire::tcp::TcpFlags;
 use serde_json::{json, Value};
 
-use crate::capture;
+use crate::capture::{self, Packet};
 use crate::Error;
+
+/// The TCP checksum check of `packet` that the dissector's verifying path
+/// would make ([`TcpCheck::of_frame`]), for [`capture::open_with`]: the
+/// capture's reader thread makes it, the dissector takes it.
+pub fn tcp_check(packet: &Packet<'_>) -> Option<TcpCheck> {
+    let link = LinkType::from_pcap(packet.linktype)?;
+    TcpCheck::of_frame(&parse_frame(packet.data, link).ok()?)
+}
 
 /// What the report knows about one connection.
 #[derive(Default)]
@@ -195,6 +209,8 @@ impl Memory {
         Memory {
             cap,
             st: DissectorState::new(DissectorConfig {
+                // The passes give the check (`tcp_check`); a caller that
+                // does not gets it computed.
                 verify_tcp_checksum: true,
                 dss_all_events: true,
                 ..DissectorConfig::default()
@@ -302,14 +318,14 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     let mut gone: Vec<Gone> = Vec::new();
     // Subflow slot bits → its TCP-timestamp RTT samples (last reading).
     let mut ts_of: BTreeMap<u64, TsRtt> = BTreeMap::new();
-    capture::for_each_packet(path, |pkt| {
+    capture::open_with(path, tcp_check)?.for_each_prepared(|pkt, check| {
         let Some(link) = LinkType::from_pcap(pkt.linktype) else {
             return;
         };
         let now = (pkt.ts * 1e9) as u64;
         mem.make_room();
         let mut d = mem.view();
-        let dis = d.dissect_with(pkt.data, link, now, |g| gone.push(g));
+        let dis = d.dissect_checked(pkt.data, link, now, check, |g| gone.push(g));
         if let Some(a) = dis.subflow.and_then(|s| d.subflow_analysis(s.0)) {
             ts_of.insert(dis.subflow.map_or(0, |s| s.0.to_bits()), a.ts);
         }

@@ -30,7 +30,7 @@ use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow
 use mptcp_dissect::wire::frame::{LinkType, Transport};
 
 use crate::capture;
-use crate::conns::{Analysis, Memory};
+use crate::conns::{tcp_check, Analysis, Memory};
 use crate::Error;
 use mptcp_dissect::analysis::{MirrorEvidence, MpFailMatch, StripEvidence};
 use mptcp_dissect::wire::tcp::TcpFlags;
@@ -564,7 +564,7 @@ pub fn collect(
 ) -> Result<Agg, Error> {
     // The first file starts being read (on a thread of its own) while the
     // tables are allocated and initialised.
-    let mut first = files.first().map(|p| capture::open(p));
+    let mut first = files.first().map(|p| capture::open_with(p, tcp_check));
     let mut mem = Memory::new(capacity);
     mem.init(*b"mpdissect-report");
     let mut fold = Fold {
@@ -586,11 +586,13 @@ pub fn collect(
         progress.file(path, len);
         let capture = match first.take() {
             Some(opened) => opened,
-            None => capture::open(path),
+            None => capture::open_with(path, tcp_check),
         }?;
         // Bytes read but not yet handed to `progress`.
         let mut unreported = 0;
-        frames += capture.for_each_packet(|pkt| {
+        // TCP checksums are verified where the packets are read (on the
+        // reader thread of a large file).
+        frames += capture.for_each_prepared(|pkt, check| {
             unreported += pkt.data.len() as u64 + 16;
             if unreported >= PROGRESS_STEP {
                 progress.advance(unreported);
@@ -610,7 +612,7 @@ pub fn collect(
             let now = round_u64(pkt.ts * 1e6) * 1000;
             mem.make_room();
             let mut d = mem.view();
-            let dis = d.dissect_with(pkt.data, link, now, |g| fold.gone(g));
+            let dis = d.dissect_checked(pkt.data, link, now, check, |g| fold.gone(g));
             fold.frame(&dis, &d);
         })?;
         progress.advance(unreported);

@@ -1,0 +1,123 @@
+//! `dissect_checked` given the TCP check computed outside the dissector is
+//! the verifying path (`dissect_with` with `verify_tcp_checksum`): the same
+//! dissections, events, removed entries, counters and analysis state, on
+//! every fixture capture — bad TCP checksums included (the GSO capture's
+//! partial checksums) — and on a replayed stream that overfills a small
+//! table. A NIC's verdict without the payload's sum, or with the sum
+//! derived from the header, gives the same too.
+
+use mptcp_dissect::dissector::{Dissector, DissectorConfig, Gone, TcpCheck};
+use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType};
+use mptcp_dissect_benches::{all_captures, linux_stories, Story, Stream};
+
+type D = Dissector<64, 32>;
+
+/// A way to check a frame's TCP checksum outside the dissector.
+type Check = fn(&Frame<'_>) -> Option<TcpCheck>;
+
+/// Everything a run leaves: per frame the dissection, its events and the
+/// removed entries; then the counters and the live entries' analysis.
+fn run(
+    frames: &[(Vec<u8>, LinkType, u64)],
+    verify: bool,
+    check: Option<Check>,
+) -> (Vec<String>, u64) {
+    let mut d: Box<D> = Box::new(Dissector::new(
+        [4; 16],
+        DissectorConfig {
+            verify_tcp_checksum: verify,
+            dss_all_events: true,
+            ..DissectorConfig::default()
+        },
+    ));
+    let mut out = Vec::new();
+    for (f, link, now) in frames {
+        let mut gone = Vec::new();
+        let on_gone = |g: Gone| gone.push(format!("{g:?}"));
+        let r = match check {
+            None => d.dissect_with(f, *link, *now, on_gone),
+            Some(how) => {
+                let c = parse_frame(f, *link).ok().and_then(|fr| how(&fr));
+                d.dissect_checked(f, *link, *now, c, on_gone)
+            }
+        };
+        out.push(format!("{r:?} {:?} {gone:?}", d.events()));
+    }
+    out.push(format!("{:?}", d.stats()));
+    for (id, _, s) in d.subflows() {
+        out.push(format!("{s:?} {:?}", d.subflow_analysis(id.0)));
+    }
+    for (id, c) in d.connections() {
+        out.push(format!("{c:?} {:?}", d.conn_analysis(id.slot)));
+    }
+    (out, d.stats().tcp_checksum_bad)
+}
+
+fn nic(f: &Frame<'_>) -> Option<TcpCheck> {
+    TcpCheck::of_frame(f).map(|c| TcpCheck::verdict_only(c.valid))
+}
+
+fn nic_sum(f: &Frame<'_>) -> Option<TcpCheck> {
+    match TcpCheck::of_frame(f) {
+        Some(c) if c.valid => TcpCheck::offload_valid(f),
+        other => other,
+    }
+}
+
+/// Checks the equivalences over `frames`; returns the bad TCP checksums.
+fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> u64 {
+    let (want, bad) = run(frames, true, None);
+    let ways: [(&str, Check); 3] = [
+        ("of_frame", TcpCheck::of_frame),
+        ("verdict_only", nic),
+        ("offload_valid", nic_sum),
+    ];
+    for (how, f) in ways {
+        for flag in [false, true] {
+            let (got, _) = run(frames, flag, Some(f));
+            assert_eq!(got.len(), want.len(), "{name}: {how}, flag {flag}");
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(g, w, "{name}: {how}, flag {flag}, line {i}");
+            }
+        }
+    }
+    // Not checked is another run (so the comparison above can fail).
+    let (unchecked, none) = run(frames, true, Some(|_| None));
+    assert_eq!(none, 0);
+    if bad > 0 {
+        assert_ne!(unchecked, want, "{name}");
+    }
+    bad
+}
+
+#[test]
+fn given_check_equals_verifying_on_every_fixture() {
+    let mut bad = 0;
+    for cap in all_captures() {
+        let link = cap.link();
+        let frames: Vec<(Vec<u8>, LinkType, u64)> = cap
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.clone(), link, i as u64 * 1_000_000))
+            .collect();
+        bad += check(&cap.name, &frames);
+    }
+    // The GSO capture's partial checksums, at least.
+    assert!(bad > 0, "no fixture has a bad TCP checksum");
+}
+
+#[test]
+fn given_check_equals_verifying_with_eviction() {
+    // Replayed sessions overfill the 64-subflow table; the replica keeps
+    // the original TCP checksums, so rewritten frames have bad ones.
+    let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
+    let mut stream = Stream::new(&stories, 96);
+    let mut frames = Vec::new();
+    for i in 0..6000u64 {
+        let mut buf = Vec::new();
+        let link = stream.next_into(&mut buf);
+        frames.push((buf, link, i * 100_000));
+    }
+    assert!(check("replay", &frames) > 0);
+}
