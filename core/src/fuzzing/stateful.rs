@@ -13,14 +13,17 @@
 //! * the same program run against a dissector keyed with another hash seed
 //!   gives exactly the same dissections: placement in the index must not
 //!   change behaviour (eviction is by class and age only);
-//! * the packet counter counts every packet.
+//! * the packet counter counts every packet;
+//! * TCP checksum verdicts computed outside the dissector and handed to
+//!   `dissect_checked` give the same dissections and counters as the
+//!   dissector's own verification.
 
 use core::net::{IpAddr, Ipv4Addr};
 
 use crate::crypto;
-use crate::dissector::{Dissection, Dissector, DissectorConfig};
+use crate::dissector::{Dissection, Dissector, DissectorConfig, TcpCheck};
 use crate::synth::{write_ip, Segment};
-use crate::wire::frame::LinkType;
+use crate::wire::frame::{parse_frame, LinkType};
 use crate::wire::mptcp::{
     AddAddr, AddAddrForm, DataAck, Dss, DssMapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio,
     MptcpOption, RemoveAddr, Version,
@@ -89,7 +92,16 @@ fn server_key(f: u8) -> u64 {
 
 /// Runs one program against `d`, writing each packet's dissection summary
 /// through `out`.
-fn run(d: &mut D, data: &[u8], mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 {
+/// Where a run's TCP checksum verdicts come from.
+#[derive(Clone, Copy)]
+enum Checks {
+    /// `dissect`: computed by the dissector if its configuration says so.
+    Computed,
+    /// `dissect_checked` with [`TcpCheck::of_frame`], computed beside it.
+    Given,
+}
+
+fn run(d: &mut D, data: &[u8], checks: Checks, mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 {
     let mut p = Prog { data };
     let mut now: u64 = 1_000_000_000;
     // Last nonces seen per flow: (initiator, listener).
@@ -258,7 +270,12 @@ fn run(d: &mut D, data: &[u8], mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 
                 seg.mptcp = &opts;
             }
             match write_ip(&seg, &mut buf) {
-                Some(n) => n,
+                Some(n) => {
+                    if op & 0x40 != 0 {
+                        corrupt_tcp_checksum(&mut buf[..n]);
+                    }
+                    n
+                }
                 None => continue,
             }
         };
@@ -267,11 +284,33 @@ fn run(d: &mut D, data: &[u8], mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 
         } else {
             LinkType::RawIp
         };
-        let r = d.dissect(&buf[..n], link, now);
+        let frame = &buf[..n];
+        let r = match checks {
+            Checks::Computed => d.dissect(frame, link, now),
+            Checks::Given => {
+                let check = parse_frame(frame, link)
+                    .ok()
+                    .and_then(|f| TcpCheck::of_frame(&f));
+                d.dissect_checked(frame, link, now, check, |_| {})
+            }
+        };
         packets += 1;
         out(d, &r);
     }
     packets
+}
+
+/// Flips the TCP checksum field of a raw IP packet written by `write_ip`
+/// (IPv4 header of its IHL, or a 40-byte IPv6 header): a segment a
+/// verifying dissector must count as bad.
+fn corrupt_tcp_checksum(packet: &mut [u8]) {
+    let ip_len = match packet.first() {
+        Some(&b) if b >> 4 == 4 => usize::from(b & 0x0f) * 4,
+        _ => 40,
+    };
+    if let Some(c) = packet.get_mut(ip_len + 16) {
+        *c ^= 0x5a;
+    }
 }
 
 fn capable(v: Version, sender: Option<u64>, receiver: Option<u64>) -> MptcpOption<'static> {
@@ -342,7 +381,7 @@ pub fn stateful(data: &[u8]) {
     // Record run A's dissections (bounded: the first 4096 packets).
     let mut log = [None::<Seen>; 4096];
     let mut i = 0usize;
-    let packets = run(&mut a, data, |d, r| {
+    let packets = run(&mut a, data, Checks::Computed, |d, r| {
         check(d, r);
         if let Some(slot) = log.get_mut(i) {
             *slot = Some(seen(d, r));
@@ -351,7 +390,7 @@ pub fn stateful(data: &[u8]) {
     });
     assert_eq!(a.stats().packets, packets, "packet counter");
     let mut j = 0usize;
-    run(&mut b, data, |d, r| {
+    run(&mut b, data, Checks::Computed, |d, r| {
         check(d, r);
         if let Some(Some(expected)) = log.get(j) {
             assert_eq!(
@@ -363,4 +402,37 @@ pub fn stateful(data: &[u8]) {
         j += 1;
     });
     assert_eq!(i, j);
+    // TCP checksums verified by the dissector, and the same verdicts made
+    // outside and handed in: the same dissections and counters.
+    let verify = DissectorConfig {
+        verify_tcp_checksum: true,
+        ..DissectorConfig::default()
+    };
+    let mut c = D::new([0xa5; 16], verify);
+    let mut k = 0usize;
+    run(&mut c, data, Checks::Computed, |d, r| {
+        if let Some(slot) = log.get_mut(k) {
+            *slot = Some(seen(d, r));
+        }
+        k += 1;
+    });
+    let mut g = D::new([0xa5; 16], DissectorConfig::default());
+    let mut m = 0usize;
+    run(&mut g, data, Checks::Given, |d, r| {
+        check(d, r);
+        if let Some(Some(expected)) = log.get(m) {
+            assert_eq!(
+                &seen(d, r),
+                expected,
+                "packet {m}: a checksum verdict handed in differs from the computed one"
+            );
+        }
+        m += 1;
+    });
+    assert_eq!(k, m);
+    assert_eq!(
+        c.stats(),
+        g.stats(),
+        "counters with given checksum verdicts"
+    );
 }
