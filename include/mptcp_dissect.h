@@ -32,6 +32,25 @@
 // Largest capacity [`mpd_dissector_size`] accepts (2^30).
 #define MPD_MAX_CAPACITY (1 << 30)
 
+// [`mpd_dissect_rx`]: the NIC says nothing about the TCP checksum
+// (DPDK `RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN`); the dissector verifies it if
+// [`mpd_options::verify_tcp_checksum`] is set, exactly as [`mpd_dissect`].
+#define MPD_RX_CSUM_UNKNOWN 0
+
+// The NIC verified the TCP checksum and found it right
+// (`RTE_MBUF_F_RX_L4_CKSUM_GOOD`). The payload's sum for the DSS checksum
+// is then derived from the checksum field and the headers: no pass over
+// the payload.
+#define MPD_RX_CSUM_GOOD 1
+
+// The NIC found the TCP checksum wrong (`RTE_MBUF_F_RX_L4_CKSUM_BAD`).
+#define MPD_RX_CSUM_BAD 2
+
+// The data is intact but the checksum field was not filled in
+// (`RTE_MBUF_F_RX_L4_CKSUM_NONE`, e.g. a virtual device): counted as
+// right; the DSS checksum sums the payload itself.
+#define MPD_RX_CSUM_INTACT 3
+
 // [`mpd_result`]`.kind`: the frame is not IP (ARP, LLDP, …).
 #define MPD_KIND_NOT_IP 1
 
@@ -731,6 +750,9 @@ typedef struct mpd_peek_info {
 // An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
 #define MPD_ERR_BAD_OPTIONS 11
 
+// A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
+#define MPD_ERR_BAD_RX_CSUM 12
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -837,6 +859,32 @@ mpd_status mpd_dissect(struct mpd_dissector *h,
                        uint32_t linktype,
                        uint64_t now,
                        struct mpd_result *out);
+
+// [`mpd_dissect`] with the NIC's receive verdict on the frame's TCP
+// checksum (`rx_csum`, one of the `MPD_RX_CSUM_*` values; DPDK applications
+// map `mbuf->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK` to them). The verdict
+// takes the place of the dissector's own verification, whatever
+// [`mpd_options::verify_tcp_checksum`] says (except
+// [`MPD_RX_CSUM_UNKNOWN`], which is exactly [`mpd_dissect`]): a bad
+// checksum is counted and reported as with verification on, and with
+// [`MPD_RX_CSUM_GOOD`] DSS checksums are validated without reading the
+// payload. The verdict is used only where the dissector would verify (a
+// whole, unfragmented TCP segment) and ignored elsewhere. The frame's
+// headers are parsed twice (once here for the verdict, once by the
+// dissector): about a hundred instructions.
+//
+// Returns what [`mpd_dissect`] returns, or `MPD_ERR_BAD_RX_CSUM` for an
+// unknown `rx_csum` (nothing is dissected then).
+//
+// # Safety
+// As for [`mpd_dissect`].
+mpd_status mpd_dissect_rx(struct mpd_dissector *h,
+                          const uint8_t *frame,
+                          size_t len,
+                          uint32_t linktype,
+                          uint64_t now,
+                          uint8_t rx_csum,
+                          struct mpd_result *out);
 
 // Dissects `n` frames of one link type in order, exactly as `n`
 // [`mpd_dissect`] calls would, writing `results[i]` for `frames[i]`, while

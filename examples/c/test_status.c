@@ -43,16 +43,20 @@ int main(void)
     const char *names[] = {"MPD_OK", "MPD_ERR_NULL", "MPD_ERR_MISALIGNED", "MPD_ERR_TOO_SMALL",
                            "MPD_ERR_BAD_CAPACITY", "MPD_ERR_BAD_LINKTYPE", "MPD_ERR_NOT_FOUND",
                            "MPD_ERR_PANIC", "MPD_ERR_BAD_HANDLE", "MPD_ERR_POISONED",
-                           "MPD_ERR_BAD_LENGTH", "MPD_ERR_BAD_OPTIONS"};
+                           "MPD_ERR_BAD_LENGTH", "MPD_ERR_BAD_OPTIONS", "MPD_ERR_BAD_RX_CSUM"};
     const int codes[] = {MPD_OK, MPD_ERR_NULL, MPD_ERR_MISALIGNED, MPD_ERR_TOO_SMALL,
                          MPD_ERR_BAD_CAPACITY, MPD_ERR_BAD_LINKTYPE, MPD_ERR_NOT_FOUND,
                          MPD_ERR_PANIC, MPD_ERR_BAD_HANDLE, MPD_ERR_POISONED, MPD_ERR_BAD_LENGTH,
-                         MPD_ERR_BAD_OPTIONS};
-    for (int i = 0; i < 12; i++) {
+                         MPD_ERR_BAD_OPTIONS, MPD_ERR_BAD_RX_CSUM};
+    for (int i = 0; i < 13; i++) {
         TRUE(codes[i] == i); /* pinned numbers */
         TRUE(strcmp(mpd_status_str(codes[i]), names[i]) == 0);
     }
-    TRUE(strcmp(mpd_status_str(12), "MPD_ERR_UNKNOWN") == 0);
+    TRUE(strcmp(mpd_status_str(13), "MPD_ERR_UNKNOWN") == 0);
+    /* NIC receive checksum states for mpd_dissect_rx (pinned). */
+    TRUE(MPD_RX_CSUM_UNKNOWN == 0 && MPD_RX_CSUM_GOOD == 1 && MPD_RX_CSUM_BAD == 2 &&
+         MPD_RX_CSUM_INTACT == 3);
+    TRUE(mpd_dissect_rx(NULL, NULL, 0, 1, 0, MPD_RX_CSUM_GOOD, NULL) == MPD_ERR_NULL);
     /* Middlebox-analysis numbers and names (pinned, never reused). */
     TRUE(MPD_ABI_VERSION == 3);
     TRUE(MPD_EVENT_MAPPING == 18 && MPD_EVENT_TCP_CHECKSUM_BAD == 19 && MPD_EVENT_MIRRORED == 20 &&

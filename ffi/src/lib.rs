@@ -80,7 +80,7 @@ use mptcp_dissect::analysis::{
 };
 use mptcp_dissect::dissector::{
     ConnId, Dissection, DissectorConfig, DissectorState, DissectorStats, DissectorView, Event,
-    FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, MAX_EVENTS,
+    FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, TcpCheck, MAX_EVENTS,
 };
 use mptcp_dissect::flow::{
     layout, ConnEnd, Connection, Direction, EvictClass, FlowKey, FlowTableView, HmacVerdict, Role,
@@ -126,6 +126,8 @@ pub const MPD_ERR_POISONED: mpd_status = 9;
 pub const MPD_ERR_BAD_LENGTH: mpd_status = 10;
 /// An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
 pub const MPD_ERR_BAD_OPTIONS: mpd_status = 11;
+/// A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
+pub const MPD_ERR_BAD_RX_CSUM: mpd_status = 12;
 
 /// The static, NUL-terminated name of a status code (`"MPD_OK"`,
 /// `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never
@@ -145,6 +147,7 @@ pub extern "C" fn mpd_status_str(status: c_int) -> *const c_char {
         MPD_ERR_POISONED => b"MPD_ERR_POISONED\0",
         MPD_ERR_BAD_LENGTH => b"MPD_ERR_BAD_LENGTH\0",
         MPD_ERR_BAD_OPTIONS => b"MPD_ERR_BAD_OPTIONS\0",
+        MPD_ERR_BAD_RX_CSUM => b"MPD_ERR_BAD_RX_CSUM\0",
         _ => b"MPD_ERR_UNKNOWN\0",
     };
     s.as_ptr().cast()
@@ -274,6 +277,22 @@ pub const MPD_MAX_EVENTS: usize = 8;
 pub const MPD_MAX_REMOVED: usize = 16;
 /// Largest capacity [`mpd_dissector_size`] accepts (2^30).
 pub const MPD_MAX_CAPACITY: u32 = 1 << 30;
+
+/// [`mpd_dissect_rx`]: the NIC says nothing about the TCP checksum
+/// (DPDK `RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN`); the dissector verifies it if
+/// [`mpd_options::verify_tcp_checksum`] is set, exactly as [`mpd_dissect`].
+pub const MPD_RX_CSUM_UNKNOWN: u8 = 0;
+/// The NIC verified the TCP checksum and found it right
+/// (`RTE_MBUF_F_RX_L4_CKSUM_GOOD`). The payload's sum for the DSS checksum
+/// is then derived from the checksum field and the headers: no pass over
+/// the payload.
+pub const MPD_RX_CSUM_GOOD: u8 = 1;
+/// The NIC found the TCP checksum wrong (`RTE_MBUF_F_RX_L4_CKSUM_BAD`).
+pub const MPD_RX_CSUM_BAD: u8 = 2;
+/// The data is intact but the checksum field was not filled in
+/// (`RTE_MBUF_F_RX_L4_CKSUM_NONE`, e.g. a virtual device): counted as
+/// right; the DSS checksum sums the payload itself.
+pub const MPD_RX_CSUM_INTACT: u8 = 3;
 
 /// [`mpd_result`]`.kind`: the frame is not IP (ARP, LLDP, …).
 pub const MPD_KIND_NOT_IP: u8 = 1;
@@ -2017,6 +2036,91 @@ pub unsafe extern "C" fn mpd_dissect(
                     None => *dropped = dropped.wrapping_add(1),
                 }
             });
+            result_c(&d, v, *n_removed)
+        });
+        match r {
+            Ok(r) => {
+                *out = r;
+                MPD_OK
+            }
+            Err(e) => e,
+        }
+    })
+}
+
+/// [`mpd_dissect`] with the NIC's receive verdict on the frame's TCP
+/// checksum (`rx_csum`, one of the `MPD_RX_CSUM_*` values; DPDK applications
+/// map `mbuf->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK` to them). The verdict
+/// takes the place of the dissector's own verification, whatever
+/// [`mpd_options::verify_tcp_checksum`] says (except
+/// [`MPD_RX_CSUM_UNKNOWN`], which is exactly [`mpd_dissect`]): a bad
+/// checksum is counted and reported as with verification on, and with
+/// [`MPD_RX_CSUM_GOOD`] DSS checksums are validated without reading the
+/// payload. The verdict is used only where the dissector would verify (a
+/// whole, unfragmented TCP segment) and ignored elsewhere. The frame's
+/// headers are parsed twice (once here for the verdict, once by the
+/// dissector): about a hundred instructions.
+///
+/// Returns what [`mpd_dissect`] returns, or `MPD_ERR_BAD_RX_CSUM` for an
+/// unknown `rx_csum` (nothing is dissected then).
+///
+/// # Safety
+/// As for [`mpd_dissect`].
+#[no_mangle]
+pub unsafe extern "C" fn mpd_dissect_rx(
+    h: *mut mpd_dissector,
+    frame: *const u8,
+    len: usize,
+    linktype: u32,
+    now: u64,
+    rx_csum: u8,
+    out: *mut mpd_result,
+) -> mpd_status {
+    guard(h, || {
+        // SAFETY: the caller's promise on `h`.
+        let l = match unsafe { check_handle(h) } {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        if let Err(e) = check_out(out).and_then(|()| check_frame(frame, len)) {
+            return e;
+        }
+        let Some(link) = LinkType::from_pcap(linktype) else {
+            return MPD_ERR_BAD_LINKTYPE;
+        };
+        if rx_csum > MPD_RX_CSUM_INTACT {
+            return MPD_ERR_BAD_RX_CSUM;
+        }
+        // SAFETY: checked above; readable per the caller's promise.
+        let data = unsafe { frame_bytes(frame, len) };
+        // SAFETY: `check_handle` verified the magic and capacity of a block
+        // initialised by `mpd_dissector_init`.
+        let p = unsafe { parts(h.cast::<u8>(), &l) };
+        // SAFETY: checked non-null and aligned; writable per the caller.
+        let out = unsafe { &mut *out };
+        let check = match rx_csum {
+            MPD_RX_CSUM_UNKNOWN => None,
+            MPD_RX_CSUM_GOOD => parse_frame(data, link)
+                .ok()
+                .and_then(|f| TcpCheck::offload_valid(&f)),
+            MPD_RX_CSUM_BAD => Some(TcpCheck::verdict_only(false)),
+            _ => Some(TcpCheck::verdict_only(true)),
+        };
+        let r = with_view(p, |v, removed, n_removed, dropped| {
+            *n_removed = 0;
+            *removed = [None; MPD_MAX_REMOVED];
+            let on_gone = |g| match removed.get_mut(*n_removed as usize) {
+                Some(slot) => {
+                    *slot = Some(g);
+                    *n_removed += 1;
+                }
+                None => *dropped = dropped.wrapping_add(1),
+            };
+            let d = if rx_csum == MPD_RX_CSUM_UNKNOWN {
+                v.dissect_with(data, link, now, on_gone)
+            } else {
+                v.dissect_checked(data, link, now, check, on_gone)
+            };
             result_c(&d, v, *n_removed)
         });
         match r {

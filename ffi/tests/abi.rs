@@ -105,6 +105,7 @@ fn status_numbers_are_pinned() {
         (MPD_ERR_POISONED, 9, "MPD_ERR_POISONED"),
         (MPD_ERR_BAD_LENGTH, 10, "MPD_ERR_BAD_LENGTH"),
         (MPD_ERR_BAD_OPTIONS, 11, "MPD_ERR_BAD_OPTIONS"),
+        (MPD_ERR_BAD_RX_CSUM, 12, "MPD_ERR_BAD_RX_CSUM"),
     ];
     for (c, n, name) in pinned {
         assert_eq!(c, n, "{name}");
@@ -113,7 +114,7 @@ fn status_numbers_are_pinned() {
         assert_eq!(s.to_str().unwrap(), name);
     }
     // SAFETY: as above.
-    let s = unsafe { CStr::from_ptr(mpd_status_str(12)) };
+    let s = unsafe { CStr::from_ptr(mpd_status_str(13)) };
     assert_eq!(s.to_str().unwrap(), "MPD_ERR_UNKNOWN");
     // SAFETY: as above.
     let s = unsafe { CStr::from_ptr(mpd_status_str(-1)) };
@@ -864,5 +865,146 @@ fn burst_checks_its_arguments_first() {
         );
         assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
         assert_eq!(st.packets, 2);
+    }
+}
+
+/// The TCP checksum verdict of a frame as a NIC would give it
+/// (`MPD_RX_CSUM_GOOD` / `_BAD`), from the core's checksum function over the
+/// whole segment; `MPD_RX_CSUM_UNKNOWN` for a frame that is not a whole,
+/// unfragmented TCP segment.
+fn nic_verdict(link: u32, frame: &[u8]) -> u8 {
+    use mptcp_dissect::checksum::{verify_tcp, TcpChecksum};
+    use mptcp_dissect::wire::frame::{parse_frame, LinkType, Transport};
+    let Ok(f) = parse_frame(frame, LinkType::from_pcap(link).unwrap()) else {
+        return MPD_RX_CSUM_UNKNOWN;
+    };
+    let whole = f.transport_bytes.len() as u64 == u64::from(f.transport_len);
+    match f.transport {
+        Transport::Tcp(_) if whole && f.fragment.is_none() => {
+            match verify_tcp(f.src(), f.dst(), f.transport_bytes) {
+                TcpChecksum::Valid => MPD_RX_CSUM_GOOD,
+                _ => MPD_RX_CSUM_BAD,
+            }
+        }
+        _ => MPD_RX_CSUM_UNKNOWN,
+    }
+}
+
+#[test]
+fn rx_checksum_verdicts_equal_verification() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let mut bad_seen = 0u64;
+    let mut mappings_checked = 0u64;
+    for f in [
+        "linux/v1-csum-on.pcap",
+        "linux/v1-csum-off.pcap",
+        "linux/v1-mpfail.pcap",
+        "linux/v1-addaddr-v4v6.pcap",
+        "linux/v1-lossy.pcap",
+        "crafted/v0-handshake.pcap",
+        "crafted/malformed.pcap",
+        "public/tcpdump_mptcp-v1.pcap",
+    ] {
+        let (link, frames) = read_pcap(&format!("{root}{f}"));
+        let verify = mpd_options {
+            verify_tcp_checksum: 1,
+            dss_all_events: 1,
+            ..Default::default()
+        };
+        let trust = mpd_options {
+            verify_tcp_checksum: 0,
+            dss_all_events: 1,
+            ..Default::default()
+        };
+        // The dissector's own verification, the NIC's verdicts, and the
+        // verdicts of a device that leaves the field unfilled (`INTACT`
+        // for every right checksum: the DSS check sums the payload).
+        let own = new_dissector_ex(4096, &verify);
+        let nic = new_dissector_ex(4096, &trust);
+        let intact = new_dissector_ex(4096, &trust);
+        let (mut a, mut b, mut c) = (zero_result(), zero_result(), zero_result());
+        for (i, (now, fr)) in frames.iter().enumerate() {
+            let v = nic_verdict(link, fr);
+            bad_seen += u64::from(v == MPD_RX_CSUM_BAD);
+            let w = if v == MPD_RX_CSUM_GOOD {
+                MPD_RX_CSUM_INTACT
+            } else {
+                v
+            };
+            // SAFETY: valid handles, frames and out pointers.
+            unsafe {
+                assert_eq!(
+                    mpd_dissect(own.h, fr.as_ptr(), fr.len(), link, *now, &mut a),
+                    MPD_OK
+                );
+                assert_eq!(
+                    mpd_dissect_rx(nic.h, fr.as_ptr(), fr.len(), link, *now, v, &mut b),
+                    MPD_OK
+                );
+                assert_eq!(
+                    mpd_dissect_rx(intact.h, fr.as_ptr(), fr.len(), link, *now, w, &mut c),
+                    MPD_OK
+                );
+            }
+            assert_eq!(a, b, "{f} frame {i}: NIC verdict {v}");
+            assert_eq!(a, c, "{f} frame {i}: verdict {w}");
+            mappings_checked += u64::from(a.n_events);
+        }
+        let (mut sa, mut sb, mut sc) = (
+            mpd_stats::default(),
+            mpd_stats::default(),
+            mpd_stats::default(),
+        );
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(mpd_stats_get(own.h, &mut sa), MPD_OK);
+            assert_eq!(mpd_stats_get(nic.h, &mut sb), MPD_OK);
+            assert_eq!(mpd_stats_get(intact.h, &mut sc), MPD_OK);
+        }
+        assert_eq!(sa, sb, "{f}: counters");
+        assert_eq!(sa, sc, "{f}: counters");
+    }
+    assert!(bad_seen > 0, "no fixture frame has a bad TCP checksum");
+    assert!(mappings_checked > 0);
+}
+
+#[test]
+fn rx_checksum_state_is_checked() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let (link, frames) = read_pcap(&format!("{root}linux/v1-csum-on.pcap"));
+    let m = new_dissector(64);
+    let (now, fr) = &frames[0];
+    let mut r = zero_result();
+    let mut st = mpd_stats::default();
+    // SAFETY: valid pointers.
+    unsafe {
+        assert_eq!(
+            mpd_dissect_rx(m.h, fr.as_ptr(), fr.len(), link, *now, 4, &mut r),
+            MPD_ERR_BAD_RX_CSUM
+        );
+        assert_eq!(
+            mpd_dissect_rx(m.h, fr.as_ptr(), fr.len(), link, *now, 255, &mut r),
+            MPD_ERR_BAD_RX_CSUM
+        );
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 0, "nothing is dissected on a bad state");
+        assert_eq!(
+            mpd_dissect_rx(null_mut(), fr.as_ptr(), fr.len(), link, *now, 1, &mut r),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_rx(m.h, fr.as_ptr(), fr.len(), link, *now, 1, null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_rx(m.h, fr.as_ptr(), fr.len(), 9999, *now, 1, &mut r),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_dissect_rx(m.h, fr.as_ptr(), fr.len(), link, *now, 1, &mut r),
+            MPD_OK
+        );
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 1);
     }
 }
