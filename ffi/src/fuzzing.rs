@@ -15,7 +15,9 @@
 //! that agrees with the evidence), and an entry read back from the removal
 //! buffer has none (`MPD_VERDICT_UNKNOWN`, zero counters). The options of
 //! [`mpd_dissector_init_ex`] come from the program (invalid ones must be
-//! refused). This module owns that oracle, and must not be linked into
+//! refused). Two mirror handles take the same frames: one through
+//! [`mpd_dissect_burst`], one through [`mpd_dissect_rx`] with the TCP
+//! checksum verdicts a NIC would give; their results must be the same. This module owns that oracle, and must not be linked into
 //! a release build (it allocates the dissector's memory with `Vec`).
 #![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
 
@@ -53,7 +55,7 @@ impl<'a> Prog<'a> {
 
 fn documented(s: mpd_status) -> mpd_status {
     assert!(
-        (MPD_OK..=MPD_ERR_BAD_OPTIONS).contains(&s),
+        (MPD_OK..=MPD_ERR_BAD_RX_CSUM).contains(&s),
         "undocumented status {s}"
     );
     assert_ne!(s, MPD_ERR_PANIC, "a panic reached the boundary");
@@ -169,6 +171,41 @@ pub fn c_abi(data: &[u8]) {
     // SAFETY: `base2` is valid for `size` bytes; seed, options and out are live.
     let s = unsafe { mpd_dissector_init_ex(base2, size, capacity, seed.as_ptr(), opts2, &mut h2) };
     assert_eq!(s, MPD_OK);
+    // A third handle, TCP checksum verification off, fed every frame through
+    // `mpd_dissect_rx` with the verdict a NIC would give (the core's own
+    // check of the segment) when the first handle verifies, `UNKNOWN` when
+    // it does not: every result must equal the first handle's.
+    let mut mem3 = vec![0u64; size / 8 + 2];
+    let base3 = mem3.as_mut_ptr().cast::<c_void>();
+    let mut h3: *mut mpd_dissector = core::ptr::null_mut();
+    let verifies = valid && opts.verify_tcp_checksum == 1;
+    let opts3 = mpd_options {
+        verify_tcp_checksum: 0,
+        dss_all_events: if valid { opts.dss_all_events } else { 0 },
+        _reserved: [0; 6],
+    };
+    // SAFETY: `base3` is valid for `size` bytes; seed, options and out are live.
+    let s = unsafe { mpd_dissector_init_ex(base3, size, capacity, seed.as_ptr(), &opts3, &mut h3) };
+    assert_eq!(s, MPD_OK);
+    let rx_verdict = |frame: &[u8], link: u32| -> u8 {
+        use mptcp_dissect::checksum::{verify_tcp, TcpChecksum};
+        if !verifies {
+            return MPD_RX_CSUM_UNKNOWN;
+        }
+        let Some(f) = LinkType::from_pcap(link).and_then(|l| parse_frame(frame, l).ok()) else {
+            return MPD_RX_CSUM_UNKNOWN;
+        };
+        let whole = u32::try_from(f.transport_bytes.len()).ok() == Some(f.transport_len);
+        match f.transport {
+            Transport::Tcp(_) if whole && f.fragment.is_none() => {
+                match verify_tcp(f.src(), f.dst(), f.transport_bytes) {
+                    TcpChecksum::Valid => MPD_RX_CSUM_GOOD,
+                    _ => MPD_RX_CSUM_BAD,
+                }
+            }
+            _ => MPD_RX_CSUM_UNKNOWN,
+        }
+    };
     let mut pending: Vec<(u32, mpd_frame, mpd_result)> = Vec::new();
     let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result)>| {
         for run in pending.chunk_by(|a, b| a.0 == b.0) {
@@ -213,9 +250,37 @@ pub fn c_abi(data: &[u8]) {
                 let s = unsafe {
                     mpd_dissect(h, frame.as_ptr(), frame.len(), link, now, out.as_mut_ptr())
                 };
+                let mut out3 = MaybeUninit::<mpd_result>::uninit();
+                let v = rx_verdict(frame, link);
+                // SAFETY: as above, on the third handle.
+                let s3 = unsafe {
+                    mpd_dissect_rx(
+                        h3,
+                        frame.as_ptr(),
+                        frame.len(),
+                        link,
+                        now,
+                        v,
+                        out3.as_mut_ptr(),
+                    )
+                };
+                assert_eq!(
+                    s3, s,
+                    "mpd_dissect_rx and mpd_dissect disagree on the status"
+                );
                 if documented(s) == MPD_OK {
                     // SAFETY: MPD_OK means `out` was written in full.
                     let r = unsafe { out.assume_init() };
+                    // SAFETY: the same status: written in full as well.
+                    let r3 = unsafe { out3.assume_init() };
+                    assert_eq!(r3, r, "mpd_dissect_rx with verdict {v} differs");
+                    let (mut st, mut st3) = (mpd_stats::default(), mpd_stats::default());
+                    // SAFETY: live handles, writable outs.
+                    unsafe {
+                        assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
+                        assert_eq!(mpd_stats_get(h3, &mut st3), MPD_OK);
+                    }
+                    assert_eq!(st3, st, "counters differ after mpd_dissect_rx");
                     let f = mpd_frame {
                         data: frame.as_ptr(),
                         len: frame.len(),
@@ -335,6 +400,7 @@ pub fn c_abi(data: &[u8]) {
                 // SAFETY: live handles; the seed is 16 readable bytes.
                 assert_eq!(unsafe { mpd_reset(h, seed.as_ptr()) }, MPD_OK);
                 assert_eq!(unsafe { mpd_reset(h2, seed.as_ptr()) }, MPD_OK);
+                assert_eq!(unsafe { mpd_reset(h3, seed.as_ptr()) }, MPD_OK);
                 last_conn = 0;
                 last_subflow = 0;
             }
@@ -343,4 +409,5 @@ pub fn c_abi(data: &[u8]) {
     flush(&mut pending);
     drop(mem);
     drop(mem2);
+    drop(mem3);
 }
