@@ -1143,6 +1143,26 @@ impl<'a> DissectorView<'a> {
         self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
     }
 
+    /// The live connections in slots `start..`, in slot order (a resumable
+    /// cursor: `start` is one past the last [`SlotId::index`] seen), without
+    /// walking the slots before `start`.
+    pub fn connections_from(&self, start: u32) -> impl Iterator<Item = (ConnId, &Connection)> + '_ {
+        self.conns
+            .iter_from(start)
+            .map(|(id, _, c)| (conn_id(id, c), c))
+    }
+
+    /// The live subflows in slots `start..`, as
+    /// [`connections_from`](Self::connections_from).
+    pub fn subflows_from(
+        &self,
+        start: u32,
+    ) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
+        self.subflows
+            .iter_from(start)
+            .map(|(id, k, s)| (SubflowId(id), k, s))
+    }
+
     /// Dissects one frame captured at `now` (monotonic, nanoseconds by
     /// convention); entries removed from the tables are dropped (their
     /// removal is still reported as [`Event::Evicted`]).
@@ -2653,6 +2673,26 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     /// Every live subflow.
     pub fn subflows(&self) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
         self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
+    }
+
+    /// The live connections in slots `start..`, in slot order (a resumable
+    /// cursor: `start` is one past the last [`SlotId::index`] seen), without
+    /// walking the slots before `start`.
+    pub fn connections_from(&self, start: u32) -> impl Iterator<Item = (ConnId, &Connection)> + '_ {
+        self.conns
+            .iter_from(start)
+            .map(|(id, _, c)| (conn_id(id, c), c))
+    }
+
+    /// The live subflows in slots `start..`, as
+    /// [`connections_from`](Self::connections_from).
+    pub fn subflows_from(
+        &self,
+        start: u32,
+    ) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
+        self.subflows
+            .iter_from(start)
+            .map(|(id, k, s)| (SubflowId(id), k, s))
     }
 }
 

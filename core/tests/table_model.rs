@@ -287,6 +287,23 @@ fn run(ops: Vec<Op>) {
             assert_eq!(owned.last_seen(e.id), Some(e.last_seen));
         }
         assert_eq!(owned.iter().count(), m.map.len());
+        // A cursor resumed at any slot index sees exactly the entries from
+        // there on, in slot order, in both forms.
+        let all: Vec<SlotId> = owned.iter().map(|(id, _, _)| id).collect();
+        let mut ids: Vec<u32> = all.iter().map(|id| id.index()).collect();
+        ids.sort_unstable();
+        assert_eq!(all.iter().map(|id| id.index()).collect::<Vec<_>>(), ids);
+        for start in [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 1 << 20] {
+            let want: Vec<SlotId> = all
+                .iter()
+                .copied()
+                .filter(|id| id.index() >= start)
+                .collect();
+            let got: Vec<SlotId> = owned.iter_from(start).map(|(id, _, _)| id).collect();
+            assert_eq!(got, want, "owned, from {start}");
+            let got: Vec<SlotId> = view.iter_from(start).map(|(id, _, _)| id).collect();
+            assert_eq!(got, want, "view, from {start}");
+        }
         // LRU lists are exactly the model's activity order per class.
         for class in EvictClass::ALL {
             let mut want: Vec<&ModelEntry> = m.map.values().filter(|e| e.class == class).collect();

@@ -2418,8 +2418,8 @@ pub unsafe extern "C" fn mpd_conn_next(
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
             read(h, |v, _| {
-                v.connections()
-                    .find(|(id, _)| id.slot.index() >= from)
+                v.connections_from(from)
+                    .next()
                     .map(|(id, c)| conn_summary(id.slot, c, v.conn_analysis(id.slot)))
             })
         };
@@ -2455,8 +2455,8 @@ pub unsafe extern "C" fn mpd_subflow_next(
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
             read(h, |v, _| {
-                v.subflows()
-                    .find(|(id, _, _)| id.0.index() >= from)
+                v.subflows_from(from)
+                    .next()
                     .map(|(id, k, s)| subflow_summary(id.0, k, s, v.subflow_analysis(id.0)))
             })
         };

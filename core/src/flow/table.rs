@@ -603,11 +603,18 @@ impl<'r, K, V> Ro<'r, K, V> {
     }
 
     fn iter(&self) -> impl Iterator<Item = (SlotId, &'r K, &'r V)> + 'r {
+        self.iter_from(0)
+    }
+
+    /// The live entries in slots `start..` (in slot order), starting there
+    /// without walking the slots before it.
+    fn iter_from(&self, start: u32) -> impl Iterator<Item = (SlotId, &'r K, &'r V)> + 'r {
         let used = self.st.used as usize;
         self.slots
+            .get(start as usize..used.min(self.slots.len()))
+            .unwrap_or(&[])
             .iter()
-            .take(used)
-            .zip(0u32..)
+            .zip(start..)
             .filter_map(|(s, index)| {
                 let (k, v) = s.entry.as_ref()?;
                 Some((
@@ -792,6 +799,13 @@ macro_rules! read_methods {
         /// Every live entry, in slot order.
         pub fn iter(&self) -> impl Iterator<Item = (SlotId, &K, &V)> + '_ {
             self.ro().iter()
+        }
+
+        /// [`iter`](Self::iter) from slot index `start` on: the entries whose
+        /// [`SlotId::index`] is at least `start`, reached without walking
+        /// the slots before it (a cursor that resumes an iteration).
+        pub fn iter_from(&self, start: u32) -> impl Iterator<Item = (SlotId, &K, &V)> + '_ {
+            self.ro().iter_from(start)
         }
 
         /// The entries of `class`, least recently used first (the order in
