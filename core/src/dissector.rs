@@ -1569,7 +1569,16 @@ impl<'a> DissectorView<'a> {
                 new_strip = new_strip.union(a.handshake.add_strip(StripEvidence::FIRST_DATA));
             }
         }
-        if let (Some(c), Some(isn), false) = (linked, sub.isn(role), syn) {
+        // DSS mapping validation, for a subflow with analysis memory (none:
+        // nothing to build or report).
+        let dss_dir = match (linked, sub.isn(role), syn) {
+            (Some(c), Some(isn), false) => gate(self.sub_an)
+                .get_mut(ai)
+                .and_then(|a| a.dss.get_mut(role.index()))
+                .map(|d| (c, isn, d)),
+            _ => None,
+        };
+        if let Some((c, isn, d)) = dss_dir {
             // A segment with a bad TCP checksum brings its mapping, not its
             // bytes (the receiver drops it; its retransmission fills in).
             let bad = tcp_ok == Some(false);
@@ -1582,11 +1591,8 @@ impl<'a> DissectorView<'a> {
                 negotiated: sig.negotiated,
                 tcp_verified: tcp_ok == Some(true),
             };
-            let done = match gate(self.sub_an).get_mut(ai) {
-                Some(a) => a.dss.get_mut(role.index()).map(|d| d.on_segment(&seg)),
-                None => None,
-            };
-            for f in done.into_iter().flatten().flatten() {
+            let done = d.on_segment(&seg);
+            for f in done.into_iter().flatten() {
                 self.mapping_verdict(ai, c, sub.conn_role(role), sid, f, ev);
             }
         }
