@@ -196,13 +196,35 @@ impl FlowKey {
     }
 }
 
+impl FlowKey {
+    /// The key as the words [`FlowKey::new`] stores (native byte order).
+    #[inline(always)]
+    fn words(&self) -> ([u64; 4], u32) {
+        let w = |i: usize| {
+            self.bytes
+                .get(i..)
+                .and_then(<[u8]>::first_chunk::<8>)
+                .map_or(0, |c| u64::from_ne_bytes(*c))
+        };
+        let t = self
+            .bytes
+            .last_chunk::<4>()
+            .map_or(0, |c| u32::from_ne_bytes(*c));
+        ([w(0), w(8), w(16), w(24)], t)
+    }
+}
+
 impl PartialEq for FlowKey {
-    /// Byte equality, as 32 + 4 bytes: the derived 36-byte comparison is a
-    /// `memcmp` call, on the table's lookup path.
+    /// Byte equality, as the four 8-byte words and the 4-byte word the key
+    /// is written as (not the derived 36-byte `memcmp` call, nor 16-byte
+    /// loads: the table compares a key built just before, and a load that
+    /// spans two of its stores waits for them to reach the cache, where
+    /// same-sized loads are forwarded, or read from registers outright).
     #[inline]
     fn eq(&self, other: &FlowKey) -> bool {
-        self.bytes.first_chunk::<32>() == other.bytes.first_chunk::<32>()
-            && self.bytes.last_chunk::<4>() == other.bytes.last_chunk::<4>()
+        let ([a0, a1, a2, a3], at) = self.words();
+        let ([b0, b1, b2, b3], bt) = other.words();
+        ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2) | (a3 ^ b3) | u64::from(at ^ bt)) == 0
     }
 }
 
