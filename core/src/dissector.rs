@@ -1227,13 +1227,22 @@ impl<'a> DissectorView<'a> {
         &self.st.events
     }
 
-    #[inline(never)]
+    /// Expiry work before a segment. `expire_due` is false when the walk
+    /// would only find heads that have not timed out: most packets skip it,
+    /// with the check inlined and no call.
+    #[inline(always)]
     fn expire(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
+        let timeouts = &self.st.config.timeouts;
+        if self.subflows.expire_due(now, timeouts) || self.conns.expire_due(now, timeouts) {
+            self.expire_walk(now, ev, on_gone);
+        }
+    }
+
+    #[inline(never)]
+    fn expire_walk(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
         let work = self.st.config.expire_work;
         let timeouts = self.st.config.timeouts;
         let stats = &mut self.st.stats;
-        // `expire_due` is false when the walk would only find heads that
-        // have not timed out: most packets skip it.
         if self.subflows.expire_due(now, &timeouts) {
             self.subflows.expire(now, &timeouts, work, |r| {
                 stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
