@@ -1061,8 +1061,17 @@ impl<'a> DissectorView<'a> {
         stats.packets = stats.packets.wrapping_add(1);
         self.st.events.clear();
         let mut sum = Summary::default();
-        // The frame is used by reference and moved once, into the result.
-        match &frame {
+        // The frame is moved once, first, into the result (where the
+        // compiler can have it built in place) and used there by reference.
+        let mut out = Dissection {
+            frame,
+            segment: None,
+            conn: None,
+            subflow: None,
+            dir: None,
+            role: None,
+        };
+        match &out.frame {
             Err(e) => {
                 if e.is_not_ip() {
                     stats.not_ip = stats.not_ip.wrapping_add(1);
@@ -1089,14 +1098,12 @@ impl<'a> DissectorView<'a> {
                 }
             },
         }
-        Dissection {
-            frame,
-            segment: sum.segment,
-            conn: sum.conn,
-            subflow: sum.subflow,
-            dir: sum.dir,
-            role: sum.role,
-        }
+        out.segment = sum.segment;
+        out.conn = sum.conn;
+        out.subflow = sum.subflow;
+        out.dir = sum.dir;
+        out.role = sum.role;
+        out
     }
 
     /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
