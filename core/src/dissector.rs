@@ -1235,8 +1235,17 @@ impl<'a> DissectorView<'a> {
         stats.packets = stats.packets.wrapping_add(1);
         self.st.events.clear();
         let mut sum = Summary::default();
-        // The frame is used by reference and moved once, into the result.
-        match &frame {
+        // The frame is moved once, first, into the result (where the
+        // compiler can have it built in place) and used there by reference.
+        let mut out = Dissection {
+            frame,
+            segment: None,
+            conn: None,
+            subflow: None,
+            dir: None,
+            role: None,
+        };
+        match &out.frame {
             Err(e) => {
                 if e.is_not_ip() {
                     stats.not_ip = stats.not_ip.wrapping_add(1);
@@ -1281,14 +1290,12 @@ impl<'a> DissectorView<'a> {
                 }
             },
         }
-        Dissection {
-            frame,
-            segment: sum.segment,
-            conn: sum.conn,
-            subflow: sum.subflow,
-            dir: sum.dir,
-            role: sum.role,
-        }
+        out.segment = sum.segment;
+        out.conn = sum.conn;
+        out.subflow = sum.subflow;
+        out.dir = sum.dir;
+        out.role = sum.role;
+        out
     }
 
     /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
@@ -1421,13 +1428,22 @@ impl<'a> DissectorView<'a> {
         &self.st.events
     }
 
-    #[inline(never)]
+    /// Expiry work before a segment. `expire_due` is false when the walk
+    /// would only find heads that have not timed out: most packets skip it,
+    /// with the check inlined and no call.
+    #[inline(always)]
     fn expire(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
+        let timeouts = &self.st.config.timeouts;
+        if self.subflows.expire_due(now, timeouts) || self.conns.expire_due(now, timeouts) {
+            self.expire_walk(now, ev, on_gone);
+        }
+    }
+
+    #[inline(never)]
+    fn expire_walk(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {
         let work = self.st.config.expire_work;
         let timeouts = self.st.config.timeouts;
         let stats = &mut self.st.stats;
-        // `expire_due` is false when the walk would only find heads that
-        // have not timed out: most packets skip it.
         if self.subflows.expire_due(now, &timeouts) {
             self.subflows.expire(now, &timeouts, work, |r| {
                 stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
@@ -1751,7 +1767,16 @@ impl<'a> DissectorView<'a> {
                 new_strip = new_strip.union(a.handshake.add_strip(StripEvidence::FIRST_DATA));
             }
         }
-        if let (Some(c), Some(isn), false) = (linked, sub.isn(role), syn) {
+        // DSS mapping validation, for a subflow with analysis memory (none:
+        // nothing to build or report).
+        let dss_dir = match (linked, sub.isn(role), syn) {
+            (Some(c), Some(isn), false) => gate(self.sub_an)
+                .get_mut(ai)
+                .and_then(|a| a.dss.get_mut(role.index()))
+                .map(|d| (c, isn, d)),
+            _ => None,
+        };
+        if let Some((c, isn, d)) = dss_dir {
             // A segment with a bad TCP checksum brings its mapping, not its
             // bytes (the receiver drops it; its retransmission fills in).
             let bad = tcp_ok == Some(false);
@@ -1764,11 +1789,8 @@ impl<'a> DissectorView<'a> {
                 negotiated: sig.negotiated,
                 tcp_verified: tcp_ok == Some(true),
             };
-            let done = match gate(self.sub_an).get_mut(ai) {
-                Some(a) => a.dss.get_mut(role.index()).map(|d| d.on_segment(&seg)),
-                None => None,
-            };
-            for f in done.into_iter().flatten().flatten() {
+            let done = d.on_segment(&seg);
+            for f in done.into_iter().flatten() {
                 self.mapping_verdict(ai, c, sub.conn_role(role), sid, f, ev);
             }
         }
