@@ -2696,26 +2696,6 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
     pub fn subflows(&self) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
         self.subflows.iter().map(|(id, k, s)| (SubflowId(id), k, s))
     }
-
-    /// The live connections in slots `start..`, in slot order (a resumable
-    /// cursor: `start` is one past the last [`SlotId::index`] seen), without
-    /// walking the slots before `start`.
-    pub fn connections_from(&self, start: u32) -> impl Iterator<Item = (ConnId, &Connection)> + '_ {
-        self.conns
-            .iter_from(start)
-            .map(|(id, _, c)| (conn_id(id, c), c))
-    }
-
-    /// The live subflows in slots `start..`, as
-    /// [`connections_from`](Self::connections_from).
-    pub fn subflows_from(
-        &self,
-        start: u32,
-    ) -> impl Iterator<Item = (SubflowId, &FlowKey, &Subflow)> + '_ {
-        self.subflows
-            .iter_from(start)
-            .map(|(id, k, s)| (SubflowId(id), k, s))
-    }
 }
 
 #[cfg(test)]

@@ -188,22 +188,14 @@ pub fn c_abi(data: &[u8]) {
     let s = unsafe { mpd_dissector_init_ex(base3, size, capacity, seed.as_ptr(), &opts3, &mut h3) };
     assert_eq!(s, MPD_OK);
     let rx_verdict = |frame: &[u8], link: u32| -> u8 {
-        use mptcp_dissect::checksum::{verify_tcp, TcpChecksum};
-        if !verifies {
-            return MPD_RX_CSUM_UNKNOWN;
-        }
-        let Some(f) = LinkType::from_pcap(link).and_then(|l| parse_frame(frame, l).ok()) else {
-            return MPD_RX_CSUM_UNKNOWN;
-        };
-        let whole = u32::try_from(f.transport_bytes.len()).ok() == Some(f.transport_len);
-        match f.transport {
-            Transport::Tcp(_) if whole && f.fragment.is_none() => {
-                match verify_tcp(f.src(), f.dst(), f.transport_bytes) {
-                    TcpChecksum::Valid => MPD_RX_CSUM_GOOD,
-                    _ => MPD_RX_CSUM_BAD,
-                }
-            }
-            _ => MPD_RX_CSUM_UNKNOWN,
+        let check = verifies
+            .then(|| LinkType::from_pcap(link).and_then(|l| parse_frame(frame, l).ok()))
+            .flatten()
+            .and_then(|f| TcpCheck::of_frame(&f));
+        match check {
+            None => MPD_RX_CSUM_UNKNOWN,
+            Some(c) if c.valid => MPD_RX_CSUM_GOOD,
+            Some(_) => MPD_RX_CSUM_BAD,
         }
     };
     let mut pending: Vec<(u32, mpd_frame, mpd_result)> = Vec::new();

@@ -2005,47 +2005,9 @@ pub unsafe extern "C" fn mpd_dissect(
     now: u64,
     out: *mut mpd_result,
 ) -> mpd_status {
-    guard(h, || {
-        // SAFETY: the caller's promise on `h`.
-        let l = match unsafe { check_handle(h) } {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
-        if let Err(e) = check_out(out).and_then(|()| check_frame(frame, len)) {
-            return e;
-        }
-        let Some(link) = LinkType::from_pcap(linktype) else {
-            return MPD_ERR_BAD_LINKTYPE;
-        };
-        // SAFETY: checked above; readable per the caller's promise.
-        let data = unsafe { frame_bytes(frame, len) };
-        // SAFETY: `check_handle` verified the magic and capacity of a block
-        // initialised by `mpd_dissector_init`.
-        let p = unsafe { parts(h.cast::<u8>(), &l) };
-        // SAFETY: checked non-null and aligned; writable per the caller.
-        let out = unsafe { &mut *out };
-        let r = with_view(p, |v, removed, n_removed, dropped| {
-            *n_removed = 0;
-            *removed = [None; MPD_MAX_REMOVED];
-            let d = v.dissect_with(data, link, now, |g| {
-                match removed.get_mut(*n_removed as usize) {
-                    Some(slot) => {
-                        *slot = Some(g);
-                        *n_removed += 1;
-                    }
-                    None => *dropped = dropped.wrapping_add(1),
-                }
-            });
-            result_c(&d, v, *n_removed)
-        });
-        match r {
-            Ok(r) => {
-                *out = r;
-                MPD_OK
-            }
-            Err(e) => e,
-        }
-    })
+    // SAFETY: the caller's promises are those of `mpd_dissect_rx`, which
+    // with `MPD_RX_CSUM_UNKNOWN` is this function.
+    unsafe { mpd_dissect_rx(h, frame, len, linktype, now, MPD_RX_CSUM_UNKNOWN, out) }
 }
 
 /// [`mpd_dissect`] with the NIC's receive verdict on the frame's TCP

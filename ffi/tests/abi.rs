@@ -869,24 +869,17 @@ fn burst_checks_its_arguments_first() {
 }
 
 /// The TCP checksum verdict of a frame as a NIC would give it
-/// (`MPD_RX_CSUM_GOOD` / `_BAD`), from the core's checksum function over the
-/// whole segment; `MPD_RX_CSUM_UNKNOWN` for a frame that is not a whole,
+/// (`MPD_RX_CSUM_GOOD` / `_BAD`, from the core's check of the whole
+/// segment); `MPD_RX_CSUM_UNKNOWN` for a frame that is not a whole,
 /// unfragmented TCP segment.
 fn nic_verdict(link: u32, frame: &[u8]) -> u8 {
-    use mptcp_dissect::checksum::{verify_tcp, TcpChecksum};
-    use mptcp_dissect::wire::frame::{parse_frame, LinkType, Transport};
-    let Ok(f) = parse_frame(frame, LinkType::from_pcap(link).unwrap()) else {
-        return MPD_RX_CSUM_UNKNOWN;
-    };
-    let whole = f.transport_bytes.len() as u64 == u64::from(f.transport_len);
-    match f.transport {
-        Transport::Tcp(_) if whole && f.fragment.is_none() => {
-            match verify_tcp(f.src(), f.dst(), f.transport_bytes) {
-                TcpChecksum::Valid => MPD_RX_CSUM_GOOD,
-                _ => MPD_RX_CSUM_BAD,
-            }
-        }
-        _ => MPD_RX_CSUM_UNKNOWN,
+    use mptcp_dissect::dissector::TcpCheck;
+    use mptcp_dissect::wire::frame::{parse_frame, LinkType};
+    let f = parse_frame(frame, LinkType::from_pcap(link).unwrap()).ok();
+    match f.and_then(|f| TcpCheck::of_frame(&f)) {
+        None => MPD_RX_CSUM_UNKNOWN,
+        Some(c) if c.valid => MPD_RX_CSUM_GOOD,
+        Some(_) => MPD_RX_CSUM_BAD,
     }
 }
 
