@@ -1260,13 +1260,15 @@ impl<'a> DissectorView<'a> {
                     self.expire(now, &mut events, &mut on_gone);
                     // The verdict is taken before `segment` (which the
                     // verifying and the given paths share).
-                    let check = (cfg!(feature = "analysis") && checkable(f))
-                        .then(|| match verify {
-                            Verify::Config => (self.st.config.verify_tcp_checksum)
-                                .then(|| TcpCheck::of_segment(f, &tcp)),
-                            Verify::Given(check) => check,
-                        })
-                        .flatten();
+                    // The configuration flag is read first: with verification
+                    // off (the common case) nothing else is looked at.
+                    let check = match verify {
+                        _ if !cfg!(feature = "analysis") => None,
+                        Verify::Config if !self.st.config.verify_tcp_checksum => None,
+                        _ if !checkable(f) => None,
+                        Verify::Config => Some(TcpCheck::of_segment(f, &tcp)),
+                        Verify::Given(check) => check,
+                    };
                     self.segment(
                         f,
                         &tcp,
