@@ -914,6 +914,27 @@ mpd_status mpd_dissect_burst(struct mpd_dissector *h,
                              uint32_t linktype,
                              struct mpd_result *results);
 
+// [`mpd_dissect_burst`] with the NIC's receive verdict on each frame's TCP
+// checksum: `rx_csum[i]` is frame `i`'s `MPD_RX_CSUM_*` value, used as
+// [`mpd_dissect_rx`] uses it, so the results are those of `n`
+// [`mpd_dissect_rx`] calls. Unlike those, each frame's headers are parsed
+// once (the verdict is taken from the frame the burst parsed). A null
+// `rx_csum` is [`mpd_dissect_burst`] (every verdict unknown).
+//
+// Returns what [`mpd_dissect_burst`] returns, or `MPD_ERR_BAD_RX_CSUM` if
+// any `rx_csum[i]` is not an `MPD_RX_CSUM_*` value (nothing is dissected
+// then).
+//
+// # Safety
+// As for [`mpd_dissect_burst`]; `rx_csum`, if non-null, must be readable
+// for `n` bytes.
+mpd_status mpd_dissect_burst_rx(struct mpd_dissector *h,
+                                const struct mpd_frame *frames,
+                                size_t n,
+                                uint32_t linktype,
+                                const uint8_t *rx_csum,
+                                struct mpd_result *results);
+
 // The `index`-th entry (0-based, `< out->n_removed` of the last
 // [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call
 // on `h`. `MPD_ERR_NOT_FOUND` past the end.

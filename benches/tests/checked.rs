@@ -4,9 +4,11 @@
 //! every fixture capture — bad TCP checksums included (the GSO capture's
 //! partial checksums) — and on a replayed stream that overfills a small
 //! table. A NIC's verdict without the payload's sum, or with the sum
-//! derived from the header, gives the same too.
+//! derived from the header, gives the same too. So does
+//! `dissect_burst_checked` in bursts of several sizes, with the verdict
+//! given, left to the dissector, or given for every other frame.
 
-use mptcp_dissect::dissector::{Dissector, DissectorConfig, Gone, TcpCheck};
+use mptcp_dissect::dissector::{ChecksumBy, Dissector, DissectorConfig, Gone, TcpCheck};
 use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType};
 use mptcp_dissect_benches::{all_captures, linux_stories, Story, Stream};
 
@@ -15,6 +17,32 @@ type D = Dissector<64, 32>;
 /// A way to check a frame's TCP checksum outside the dissector.
 type Check = fn(&Frame<'_>) -> Option<TcpCheck>;
 
+/// Where the verdict of frame `i` of a burst run comes from.
+type By<'a> = &'a dyn Fn(usize, &Frame<'_>) -> ChecksumBy;
+
+fn dissector(verify: bool) -> Box<D> {
+    Box::new(Dissector::new(
+        [4; 16],
+        DissectorConfig {
+            verify_tcp_checksum: verify,
+            dss_all_events: true,
+            ..DissectorConfig::default()
+        },
+    ))
+}
+
+/// What a run leaves after its frames: the counters and the live entries'
+/// analysis.
+fn tail(d: &D, out: &mut Vec<String>) {
+    out.push(format!("{:?}", d.stats()));
+    for (id, _, s) in d.subflows() {
+        out.push(format!("{s:?} {:?}", d.subflow_analysis(id.0)));
+    }
+    for (id, c) in d.connections() {
+        out.push(format!("{c:?} {:?}", d.conn_analysis(id.slot)));
+    }
+}
+
 /// Everything a run leaves: per frame the dissection, its events and the
 /// removed entries; then the counters and the live entries' analysis.
 fn run(
@@ -22,14 +50,7 @@ fn run(
     verify: bool,
     check: Option<Check>,
 ) -> (Vec<String>, u64) {
-    let mut d: Box<D> = Box::new(Dissector::new(
-        [4; 16],
-        DissectorConfig {
-            verify_tcp_checksum: verify,
-            dss_all_events: true,
-            ..DissectorConfig::default()
-        },
-    ));
+    let mut d = dissector(verify);
     let mut out = Vec::new();
     for (f, link, now) in frames {
         let mut gone = Vec::new();
@@ -43,14 +64,55 @@ fn run(
         };
         out.push(format!("{r:?} {:?} {gone:?}", d.events()));
     }
-    out.push(format!("{:?}", d.stats()));
-    for (id, _, s) in d.subflows() {
-        out.push(format!("{s:?} {:?}", d.subflow_analysis(id.0)));
-    }
-    for (id, c) in d.connections() {
-        out.push(format!("{c:?} {:?}", d.conn_analysis(id.slot)));
-    }
+    tail(&d, &mut out);
     (out, d.stats().tcp_checksum_bad)
+}
+
+/// [`run`] through `dissect_burst_checked` in bursts of `size`, the
+/// verdict of frame `i` of the run chosen by `by(i, frame)`. Also checks
+/// that `by` is asked once per frame that parses, in order, with that
+/// frame.
+fn run_burst(
+    frames: &[(Vec<u8>, LinkType, u64)],
+    verify: bool,
+    size: usize,
+    by: By<'_>,
+) -> Vec<String> {
+    let mut d = dissector(verify);
+    let mut out = Vec::new();
+    for (c, chunk) in frames.chunks(size).enumerate() {
+        let base = c * size;
+        let batch: Vec<(&[u8], LinkType, u64)> = chunk
+            .iter()
+            .map(|(f, l, n)| (f.as_slice(), *l, *n))
+            .collect();
+        let gone = std::cell::RefCell::new(Vec::new());
+        let mut asked = Vec::new();
+        let mut v = d.view();
+        v.dissect_burst_checked(
+            &batch,
+            |i, f| {
+                let (data, link, _) = batch[i];
+                assert_eq!(Ok(*f), parse_frame(data, link), "frame {i} handed to check");
+                asked.push(i);
+                by(base + i, f)
+            },
+            |_| {},
+            |g| gone.borrow_mut().push(format!("{g:?}")),
+            |i, r, v| {
+                // The removals of this frame are the ones since the last.
+                let g = gone.take();
+                out.push(format!("{r:?} {:?} {g:?}", v.events()));
+                assert_eq!(i + base, out.len() - 1, "in order");
+            },
+        );
+        let parsed: Vec<usize> = (0..batch.len())
+            .filter(|&i| parse_frame(batch[i].0, batch[i].1).is_ok())
+            .collect();
+        assert_eq!(asked, parsed, "check asked once per parsed frame, in order");
+    }
+    tail(&d, &mut out);
+    out
 }
 
 fn nic(f: &Frame<'_>) -> Option<TcpCheck> {
@@ -80,6 +142,34 @@ fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> u64 {
                 assert_eq!(g, w, "{name}: {how}, flag {flag}, line {i}");
             }
         }
+    }
+    for size in [1, 7, 64] {
+        let given = |_: usize, f: &Frame<'_>| ChecksumBy::Caller(TcpCheck::of_frame(f));
+        let nic_given = |_: usize, f: &Frame<'_>| ChecksumBy::Caller(nic_sum(f));
+        let own = |_: usize, _: &Frame<'_>| ChecksumBy::Dissector;
+        let mixed = |i: usize, f: &Frame<'_>| {
+            if i % 2 == 0 {
+                ChecksumBy::Dissector
+            } else {
+                ChecksumBy::Caller(nic(f))
+            }
+        };
+        let ways: [(&str, bool, By<'_>); 4] = [
+            ("burst of_frame", false, &given),
+            ("burst offload_valid", false, &nic_given),
+            ("burst dissector", true, &own),
+            ("burst mixed", true, &mixed),
+        ];
+        for (how, flag, by) in ways {
+            let got = run_burst(frames, flag, size, by);
+            assert_eq!(got.len(), want.len(), "{name}: {how}, size {size}");
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(g, w, "{name}: {how}, size {size}, line {i}");
+            }
+        }
+        // Left to a dissector that does not verify: the unverified run.
+        let off = run_burst(frames, false, size, &own);
+        assert_eq!(off, run(frames, false, None).0, "{name}: size {size}");
     }
     // Not checked is another run (so the comparison above can fail).
     let (unchecked, none) = run(frames, true, Some(|_| None));

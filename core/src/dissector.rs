@@ -1018,13 +1018,18 @@ type Flow = (FlowKey, Direction, u64);
 /// A frame parsed ahead by the burst pipeline, with its flow if TCP.
 type Parsed<'f> = (Result<Frame<'f>, FrameError>, Option<Flow>);
 
-/// Where `dissect_frame` gets a TCP segment's checksum verdict.
-#[derive(Clone, Copy)]
-enum Verify {
-    /// Computed, if [`DissectorConfig::verify_tcp_checksum`] is on.
-    Config,
-    /// Given by the caller ([`DissectorView::dissect_checked`]).
-    Given(Option<TcpCheck>),
+/// Where a frame's TCP checksum verdict comes from, per frame of
+/// [`DissectorView::dissect_burst_checked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ChecksumBy {
+    /// The dissector's own check, made if
+    /// [`DissectorConfig::verify_tcp_checksum`] is on: the frame is
+    /// dissected as by [`DissectorView::dissect_with`].
+    Dissector,
+    /// The caller's (`None`: not checked): the frame is dissected as by
+    /// [`DissectorView::dissect_checked`].
+    Caller(Option<TcpCheck>),
 }
 
 /// Per-packet context passed between the steps of `dissect_with`.
@@ -1186,7 +1191,7 @@ impl<'a> DissectorView<'a> {
             now,
             &mut on_gone,
             None,
-            Verify::Config,
+            ChecksumBy::Dissector,
         )
     }
 
@@ -1214,7 +1219,7 @@ impl<'a> DissectorView<'a> {
             now,
             &mut on_gone,
             None,
-            Verify::Given(check),
+            ChecksumBy::Caller(check),
         )
     }
 
@@ -1229,7 +1234,7 @@ impl<'a> DissectorView<'a> {
         now: u64,
         mut on_gone: impl FnMut(Gone),
         pre: Option<Flow>,
-        verify: Verify,
+        verify: ChecksumBy,
     ) -> Dissection<'f> {
         let stats = &mut self.st.stats;
         stats.packets = stats.packets.wrapping_add(1);
@@ -1264,10 +1269,10 @@ impl<'a> DissectorView<'a> {
                     // off (the common case) nothing else is looked at.
                     let check = match verify {
                         _ if !cfg!(feature = "analysis") => None,
-                        Verify::Config if !self.st.config.verify_tcp_checksum => None,
+                        ChecksumBy::Dissector if !self.st.config.verify_tcp_checksum => None,
                         _ if !checkable(f) => None,
-                        Verify::Config => Some(TcpCheck::of_segment(f, &tcp)),
-                        Verify::Given(check) => check,
+                        ChecksumBy::Dissector => Some(TcpCheck::of_segment(f, &tcp)),
+                        ChecksumBy::Caller(check) => check,
                     };
                     self.segment(
                         f,
@@ -1364,6 +1369,46 @@ impl<'a> DissectorView<'a> {
     pub fn dissect_burst<'f>(
         &mut self,
         frames: &[(&'f [u8], LinkType, u64)],
+        prefetch: impl FnMut(*const u8),
+        on_gone: impl FnMut(Gone),
+        each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
+    ) {
+        self.burst(
+            frames,
+            |_, _| ChecksumBy::Dissector,
+            prefetch,
+            on_gone,
+            each,
+        );
+    }
+
+    /// [`DissectorView::dissect_burst`] with each frame's TCP checksum
+    /// verdict chosen by the caller: `check(i, &frame)` is asked, right
+    /// before frame `i` (parsed once, by the pipeline) is dissected, where
+    /// its verdict comes from — [`ChecksumBy::Dissector`] dissects it as
+    /// [`DissectorView::dissect_with`] does, [`ChecksumBy::Caller`] as
+    /// [`DissectorView::dissect_checked`] does (e.g. a NIC's verdict,
+    /// [`TcpCheck::offload_valid`] of the frame). It is not asked for a
+    /// frame that did not parse. Results, events, callbacks and counters
+    /// are those of that many single calls.
+    pub fn dissect_burst_checked<'f>(
+        &mut self,
+        frames: &[(&'f [u8], LinkType, u64)],
+        check: impl FnMut(usize, &Frame<'f>) -> ChecksumBy,
+        prefetch: impl FnMut(*const u8),
+        on_gone: impl FnMut(Gone),
+        each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
+    ) {
+        self.burst(frames, check, prefetch, on_gone, each);
+    }
+
+    /// The burst pipeline of [`DissectorView::dissect_burst`] and
+    /// [`DissectorView::dissect_burst_checked`].
+    #[inline]
+    fn burst<'f>(
+        &mut self,
+        frames: &[(&'f [u8], LinkType, u64)],
+        mut check: impl FnMut(usize, &Frame<'f>) -> ChecksumBy,
         mut prefetch: impl FnMut(*const u8),
         mut on_gone: impl FnMut(Gone),
         mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
@@ -1410,12 +1455,17 @@ impl<'a> DissectorView<'a> {
             }
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
                 if let Some(&(data, link, now)) = frames.get(k) {
-                    let d = match parsed.get_mut(k % RING).and_then(Option::take) {
-                        Some((frame, flow)) => {
-                            self.dissect_frame(frame, now, &mut on_gone, flow, Verify::Config)
-                        }
-                        None => self.dissect_with(data, link, now, &mut on_gone),
+                    // Parsed by stage 1 (here again only if its ring entry
+                    // were missing, which the steps above rule out).
+                    let (frame, flow) = parsed
+                        .get_mut(k % RING)
+                        .and_then(Option::take)
+                        .unwrap_or_else(|| (parse_frame(data, link), None));
+                    let by = match &frame {
+                        Ok(f) => check(k, f),
+                        Err(_) => ChecksumBy::Dissector,
                     };
+                    let d = self.dissect_frame(frame, now, &mut on_gone, flow, by);
                     each(k, &d, self);
                 }
             }

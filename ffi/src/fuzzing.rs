@@ -15,9 +15,11 @@
 //! that agrees with the evidence), and an entry read back from the removal
 //! buffer has none (`MPD_VERDICT_UNKNOWN`, zero counters). The options of
 //! [`mpd_dissector_init_ex`] come from the program (invalid ones must be
-//! refused). Two mirror handles take the same frames: one through
-//! [`mpd_dissect_burst`], one through [`mpd_dissect_rx`] with the TCP
-//! checksum verdicts a NIC would give; their results must be the same. This module owns that oracle, and must not be linked into
+//! refused). Two mirror handles take the same frames: one in bursts
+//! through [`mpd_dissect_burst_rx`] (with the TCP checksum verdicts a NIC
+//! would give when the first handle verifies checksums, else with none,
+//! which is [`mpd_dissect_burst`]), one through [`mpd_dissect_rx`] with
+//! those verdicts; their results must be the same. This module owns that oracle, and must not be linked into
 //! a release build (it allocates the dissector's memory with `Vec`).
 #![allow(clippy::panic, clippy::indexing_slicing, clippy::unwrap_used)]
 
@@ -157,8 +159,10 @@ pub fn c_abi(data: &[u8]) {
     }
     assert!(!h.is_null());
 
-    // A mirror handle fed the same frames through `mpd_dissect_burst`
-    // (flushed in runs of one link type): every result must equal the
+    // A mirror handle fed the same frames in bursts (flushed in runs of one
+    // link type) through `mpd_dissect_burst_rx`, with the NIC verdicts of
+    // the third handle below when the first one verifies checksums, else
+    // with none (`mpd_dissect_burst`): every result must equal the
     // frame-by-frame one.
     let mut mem2 = vec![0u64; size / 8 + 2];
     let base2 = mem2.as_mut_ptr().cast::<c_void>();
@@ -198,19 +202,26 @@ pub fn c_abi(data: &[u8]) {
             Some(_) => MPD_RX_CSUM_BAD,
         }
     };
-    let mut pending: Vec<(u32, mpd_frame, mpd_result)> = Vec::new();
-    let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result)>| {
+    let mut pending: Vec<(u32, mpd_frame, mpd_result, u8)> = Vec::new();
+    let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result, u8)>| {
         for run in pending.chunk_by(|a, b| a.0 == b.0) {
             let frames: Vec<mpd_frame> = run.iter().map(|x| x.1).collect();
+            let verdicts: Vec<u8> = run.iter().map(|x| x.3).collect();
+            let rx = if verifies {
+                verdicts.as_ptr()
+            } else {
+                core::ptr::null()
+            };
             let mut out = vec![mpd_result::ZERO; frames.len()];
             // SAFETY: live handle; `frames` point into `data` (alive), `out`
-            // holds one result per frame.
+            // holds one result per frame, `rx` (if not null) one verdict.
             let s = unsafe {
-                mpd_dissect_burst(
+                mpd_dissect_burst_rx(
                     h2,
                     frames.as_ptr(),
                     frames.len(),
                     run[0].0,
+                    rx,
                     out.as_mut_ptr(),
                 )
             };
@@ -278,7 +289,7 @@ pub fn c_abi(data: &[u8]) {
                         len: frame.len(),
                         now,
                     };
-                    pending.push((link, f, r));
+                    pending.push((link, f, r, v));
                     if pending.len() >= 40 {
                         flush(&mut pending);
                     }

@@ -79,15 +79,15 @@ use mptcp_dissect::analysis::{
     ConnAnalysis, DssVerdict, MiddleboxVerdict, MpFailMatch, SubflowAnalysis, UnverifiableReason,
 };
 use mptcp_dissect::dissector::{
-    ConnId, Dissection, DissectorConfig, DissectorState, DissectorStats, DissectorView, Event,
-    FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, TcpCheck, MAX_EVENTS,
+    ChecksumBy, ConnId, Dissection, DissectorConfig, DissectorState, DissectorStats, DissectorView,
+    Event, FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, TcpCheck, MAX_EVENTS,
 };
 use mptcp_dissect::flow::{
     layout, ConnEnd, Connection, Direction, EvictClass, FlowKey, FlowTableView, HmacVerdict, Role,
     RttStats, Slot, SlotId, Subflow, SubflowEnd, SubflowKind, SubflowState, TableState,
     MAX_CAPACITY,
 };
-use mptcp_dissect::wire::frame::{parse_frame, LinkType, Transport};
+use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType, Transport};
 use mptcp_dissect::wire::mptcp::{MpJoin, MptcpOption, Version};
 use mptcp_dissect::wire::tcp::TcpFlags;
 use mptcp_dissect::wire::tcp_option::TcpOption;
@@ -2141,6 +2141,34 @@ pub unsafe extern "C" fn mpd_dissect_burst(
     linktype: u32,
     results: *mut mpd_result,
 ) -> mpd_status {
+    // SAFETY: the caller's promises are those of `mpd_dissect_burst_rx`,
+    // which with a null `rx_csum` is this function.
+    unsafe { mpd_dissect_burst_rx(h, frames, n, linktype, core::ptr::null(), results) }
+}
+
+/// [`mpd_dissect_burst`] with the NIC's receive verdict on each frame's TCP
+/// checksum: `rx_csum[i]` is frame `i`'s `MPD_RX_CSUM_*` value, used as
+/// [`mpd_dissect_rx`] uses it, so the results are those of `n`
+/// [`mpd_dissect_rx`] calls. Unlike those, each frame's headers are parsed
+/// once (the verdict is taken from the frame the burst parsed). A null
+/// `rx_csum` is [`mpd_dissect_burst`] (every verdict unknown).
+///
+/// Returns what [`mpd_dissect_burst`] returns, or `MPD_ERR_BAD_RX_CSUM` if
+/// any `rx_csum[i]` is not an `MPD_RX_CSUM_*` value (nothing is dissected
+/// then).
+///
+/// # Safety
+/// As for [`mpd_dissect_burst`]; `rx_csum`, if non-null, must be readable
+/// for `n` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mpd_dissect_burst_rx(
+    h: *mut mpd_dissector,
+    frames: *const mpd_frame,
+    n: usize,
+    linktype: u32,
+    rx_csum: *const u8,
+    results: *mut mpd_result,
+) -> mpd_status {
     guard(h, || {
         // SAFETY: the caller's promise on `h`.
         let l = match unsafe { check_handle(h) } {
@@ -2172,6 +2200,16 @@ pub unsafe extern "C" fn mpd_dissect_burst(
         if let Some(e) = frames.iter().find_map(|f| check_frame(f.data, f.len).err()) {
             return e;
         }
+        let rx: &[u8] = if rx_csum.is_null() {
+            &[]
+        } else {
+            // SAFETY: non-null, readable for `n` bytes per the caller (u8
+            // needs no alignment); `n` fits in isize (checked above).
+            unsafe { core::slice::from_raw_parts(rx_csum, n) }
+        };
+        if rx.iter().any(|&c| c > MPD_RX_CSUM_INTACT) {
+            return MPD_ERR_BAD_RX_CSUM;
+        }
         // SAFETY: non-null, aligned, writable for `n` entries and not
         // overlapping the inputs, per the caller.
         let results = unsafe { core::slice::from_raw_parts_mut(results, n) };
@@ -2182,10 +2220,12 @@ pub unsafe extern "C" fn mpd_dissect_burst(
             *n_removed = 0;
             *removed = [None; MPD_MAX_REMOVED];
             let kept = core::cell::Cell::new(0u32);
-            for (chunk, out) in frames
+            for (c, (chunk, out)) in frames
                 .chunks(BURST_CHUNK)
                 .zip(results.chunks_mut(BURST_CHUNK))
+                .enumerate()
             {
+                let base = c * BURST_CHUNK;
                 let mut batch: [(&[u8], LinkType, u64); BURST_CHUNK] =
                     [(&[], link, 0); BURST_CHUNK];
                 for (b, f) in batch.iter_mut().zip(chunk) {
@@ -2193,8 +2233,9 @@ pub unsafe extern "C" fn mpd_dissect_burst(
                     // readable per the caller's promise.
                     *b = (unsafe { frame_bytes(f.data, f.len) }, link, f.now);
                 }
-                v.dissect_burst(
+                v.dissect_burst_checked(
                     batch.get(..chunk.len()).unwrap_or(&[]),
+                    |i, f| rx_checksum(rx.get(base + i).copied(), f),
                     prefetch::prefetch,
                     |g| match removed.get_mut(kept.get() as usize) {
                         Some(slot) => {
@@ -2217,6 +2258,18 @@ pub unsafe extern "C" fn mpd_dissect_burst(
             Err(e) => e,
         }
     })
+}
+
+/// Where the TCP checksum verdict of `frame` comes from for a NIC's receive
+/// state `rx` (`None`: no state given, as `MPD_RX_CSUM_UNKNOWN`): the
+/// mapping of [`mpd_dissect_rx`].
+fn rx_checksum(rx: Option<u8>, frame: &Frame<'_>) -> ChecksumBy {
+    match rx {
+        Some(MPD_RX_CSUM_GOOD) => ChecksumBy::Caller(TcpCheck::offload_valid(frame)),
+        Some(MPD_RX_CSUM_BAD) => ChecksumBy::Caller(Some(TcpCheck::verdict_only(false))),
+        Some(MPD_RX_CSUM_INTACT) => ChecksumBy::Caller(Some(TcpCheck::verdict_only(true))),
+        _ => ChecksumBy::Dissector,
+    }
 }
 
 /// The `index`-th entry (0-based, `< out->n_removed` of the last

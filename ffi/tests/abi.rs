@@ -961,6 +961,148 @@ fn rx_checksum_verdicts_equal_verification() {
     assert!(mappings_checked > 0);
 }
 
+/// `mpd_dissect_burst_rx` in bursts of several sizes (crossing the
+/// 64-frame chunks the C ABI hands to the core) gives each frame the result
+/// `mpd_dissect_rx` gives it with the same receive state, and leaves the
+/// same counters; the states mix every value (a NIC's verdicts, `INTACT` on
+/// every other good frame, `UNKNOWN` on every fifth frame).
+#[test]
+fn burst_rx_equals_rx_frame_by_frame() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let mut states = [0u64; 4];
+    for f in [
+        "linux/v1-csum-on.pcap",
+        "linux/v1-mpfail.pcap",
+        "linux/v1-lossy.pcap",
+        "crafted/malformed.pcap",
+        "public/tcpdump_mptcp-v1.pcap",
+    ] {
+        let (link, frames) = read_pcap(&format!("{root}{f}"));
+        let rx: Vec<u8> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, (_, fr))| match nic_verdict(link, fr) {
+                _ if i % 5 == 4 => MPD_RX_CSUM_UNKNOWN,
+                MPD_RX_CSUM_GOOD if i % 2 == 1 => MPD_RX_CSUM_INTACT,
+                v => v,
+            })
+            .collect();
+        for &v in &rx {
+            states[usize::from(v)] += 1;
+        }
+        for verify in [0u8, 1] {
+            let o = mpd_options {
+                verify_tcp_checksum: verify,
+                dss_all_events: 1,
+                ..Default::default()
+            };
+            let one = new_dissector_ex(4096, &o);
+            let mut want = Vec::new();
+            let mut r = zero_result();
+            for ((now, fr), &v) in frames.iter().zip(&rx) {
+                // SAFETY: valid handle, frame and out pointers.
+                let s =
+                    unsafe { mpd_dissect_rx(one.h, fr.as_ptr(), fr.len(), link, *now, v, &mut r) };
+                assert_eq!(s, MPD_OK);
+                want.push(r);
+            }
+            let mut want_st = mpd_stats::default();
+            // SAFETY: valid pointers.
+            assert_eq!(unsafe { mpd_stats_get(one.h, &mut want_st) }, MPD_OK);
+            for size in [1usize, 7, 100] {
+                let b = new_dissector_ex(4096, &o);
+                let mut got = Vec::new();
+                for (chunk, states) in frames.chunks(size).zip(rx.chunks(size)) {
+                    let fs: Vec<mpd_frame> = chunk
+                        .iter()
+                        .map(|(now, fr)| mpd_frame {
+                            data: fr.as_ptr(),
+                            len: fr.len(),
+                            now: *now,
+                        })
+                        .collect();
+                    let mut out = vec![zero_result(); fs.len()];
+                    // SAFETY: valid handle; `fs`, `states` and `out` hold
+                    // `len` entries.
+                    let s = unsafe {
+                        mpd_dissect_burst_rx(
+                            b.h,
+                            fs.as_ptr(),
+                            fs.len(),
+                            link,
+                            states.as_ptr(),
+                            out.as_mut_ptr(),
+                        )
+                    };
+                    assert_eq!(s, MPD_OK);
+                    let mut from = 0;
+                    for mut r in out {
+                        // Per-frame numbering, as `mpd_dissect_rx` reports it.
+                        let n = r.n_removed - from;
+                        from = r.n_removed;
+                        r.n_removed = n;
+                        got.push(r);
+                    }
+                }
+                assert_eq!(got.len(), want.len());
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g, w, "{f}: verify {verify}, bursts of {size}, frame {i}");
+                }
+                let mut st = mpd_stats::default();
+                // SAFETY: valid pointers.
+                assert_eq!(unsafe { mpd_stats_get(b.h, &mut st) }, MPD_OK);
+                assert_eq!(
+                    st, want_st,
+                    "{f}: verify {verify}, bursts of {size}: counters"
+                );
+            }
+        }
+    }
+    assert!(
+        states.iter().all(|&n| n > 0),
+        "every state used: {states:?}"
+    );
+}
+
+#[test]
+fn burst_rx_checks_its_states_first() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let (link, frames) = read_pcap(&format!("{root}linux/v1-csum-on.pcap"));
+    let fs: Vec<mpd_frame> = frames
+        .iter()
+        .take(3)
+        .map(|(now, fr)| mpd_frame {
+            data: fr.as_ptr(),
+            len: fr.len(),
+            now: *now,
+        })
+        .collect();
+    let m = new_dissector(64);
+    let mut out = vec![zero_result(); 3];
+    let sentinel = out.clone();
+    let mut st = mpd_stats::default();
+    // SAFETY: valid pointers; `fs`, the states and `out` hold 3 entries.
+    unsafe {
+        for bad in [4u8, 255] {
+            let states = [MPD_RX_CSUM_GOOD, bad, MPD_RX_CSUM_GOOD];
+            assert_eq!(
+                mpd_dissect_burst_rx(m.h, fs.as_ptr(), 3, link, states.as_ptr(), out.as_mut_ptr()),
+                MPD_ERR_BAD_RX_CSUM
+            );
+        }
+        assert_eq!(out, sentinel, "nothing written on error");
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 0, "nothing dissected on a bad state");
+        // A null state array is `mpd_dissect_burst`.
+        assert_eq!(
+            mpd_dissect_burst_rx(m.h, fs.as_ptr(), 3, link, null(), out.as_mut_ptr()),
+            MPD_OK
+        );
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 3);
+    }
+}
+
 #[test]
 fn rx_checksum_state_is_checked() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
