@@ -876,6 +876,8 @@ pub struct DissectorMem {
     sub: TableMem<mptcp_dissect::flow::FlowKey, mptcp_dissect::flow::Subflow>,
     conn: TableMem<u32, mptcp_dissect::flow::Connection>,
     tok: TableMem<u32, mptcp_dissect::flow::SlotId>,
+    sub_an: Vec<mptcp_dissect::analysis::SubflowAnalysis>,
+    conn_an: Vec<mptcp_dissect::analysis::ConnAnalysis>,
 }
 
 /// The memory of one flow table: state, slots, index.
@@ -920,15 +922,30 @@ impl DissectorMem {
     /// A dissector with `subflows` subflow slots and `conns` connection (and
     /// token) slots, default configuration.
     pub fn new(subflows: usize, conns: usize) -> Self {
+        Self::with_config(subflows, conns, Default::default(), false)
+    }
+
+    /// A dissector with `subflows` subflow slots and `conns` connection (and
+    /// token) slots, configuration `config`, and the analysis side arrays
+    /// (one entry per slot) if `analysis`.
+    pub fn with_config(
+        subflows: usize,
+        conns: usize,
+        config: mptcp_dissect::dissector::DissectorConfig,
+        analysis: bool,
+    ) -> Self {
+        let (ns, nc) = if analysis { (subflows, conns) } else { (0, 0) };
         DissectorMem {
-            st: mptcp_dissect::dissector::DissectorState::new(Default::default()),
+            st: mptcp_dissect::dissector::DissectorState::new(config),
             sub: TableMem::new(subflows, [1; 16]),
             conn: TableMem::new(conns, [2; 16]),
             tok: TableMem::new(conns, [3; 16]),
+            sub_an: vec![Default::default(); ns],
+            conn_an: vec![Default::default(); nc],
         }
     }
 
-    /// The dissector.
+    /// The dissector (with the analysis side arrays if it has them).
     pub fn view(&mut self) -> mptcp_dissect::dissector::DissectorView<'_> {
         mptcp_dissect::dissector::DissectorView::new(
             &mut self.st,
@@ -936,10 +953,15 @@ impl DissectorMem {
             self.conn.view(),
             self.tok.view(),
         )
+        .with_analysis(&mut self.sub_an, &mut self.conn_an)
     }
 
-    /// Bytes of table memory.
+    /// Bytes of table memory (analysis side arrays included).
     pub fn bytes(&self) -> usize {
-        self.sub.bytes() + self.conn.bytes() + self.tok.bytes()
+        self.sub.bytes()
+            + self.conn.bytes()
+            + self.tok.bytes()
+            + self.sub_an.len() * std::mem::size_of::<mptcp_dissect::analysis::SubflowAnalysis>()
+            + self.conn_an.len() * std::mem::size_of::<mptcp_dissect::analysis::ConnAnalysis>()
     }
 }
