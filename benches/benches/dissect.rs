@@ -29,9 +29,9 @@
 //! for a wrong one), as `mpd_dissect_burst_rx` does with DPDK's `ol_flags`;
 //! `off`: no verification at all (the peer both are measured against).
 //! Each frame's TCP checksum is set right before (outside the timed region):
-//! the fixtures were captured on the sending hosts, so most of theirs are
-//! the unfilled ones of checksum offload, and a segment with a bad checksum
-//! skips the DSS work.
+//! the replayed stream rewrites addresses, keys and sequence numbers but
+//! not the TCP checksum, and a segment with a bad checksum skips the DSS
+//! work.
 //!
 //! `cargo bench -p mptcp-dissect-benches --bench dissect`
 
@@ -145,8 +145,8 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Rewrites the TCP checksum of a whole TCP segment in `frame` to the right
-/// one (the fixtures were captured on the sending hosts, whose checksum
-/// offload leaves most of them unfilled); true if it did.
+/// one (the replayed stream leaves it as captured, wrong for the rewritten
+/// segment); true if it did.
 fn fix_tcp_checksum(frame: &mut [u8], link: LinkType) -> bool {
     let Ok(f) = parse_frame(frame, link) else {
         return false;
