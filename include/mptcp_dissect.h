@@ -525,9 +525,8 @@ typedef struct mpd_conn_summary {
   uint16_t mp_fail;
   // Advertised addresses that did not fit the bounded set.
   uint16_t addr_overflow;
-  // Middlebox verdict, `MPD_VERDICT_*` (`MPD_VERDICT_UNKNOWN` for an
-  // entry read with [`mpd_removed_get`]: the analysis fields below are
-  // then zero).
+  // Middlebox verdict, `MPD_VERDICT_*` (for an entry read with
+  // [`mpd_removed_get`]: its last one, as the analysis fields below).
   uint8_t verdict;
   // Mirroring evidence of its subflows (`MPD_MIRROR_*` bits).
   uint8_t mirror_evidence;
@@ -594,9 +593,9 @@ typedef struct mpd_subflow_summary {
   uint8_t hmac;
   // 1 if `rtt_us` is set.
   uint8_t has_rtt;
-  // Middlebox verdict of its own handshake, `MPD_VERDICT_*`
-  // (`MPD_VERDICT_UNKNOWN` for an entry read with [`mpd_removed_get`]:
-  // the analysis fields below are then zero).
+  // Middlebox verdict of its own handshake, `MPD_VERDICT_*` (for an
+  // entry read with [`mpd_removed_get`]: its last one, as the analysis
+  // fields below).
   uint8_t verdict;
   // Mirroring evidence of its handshake (`MPD_MIRROR_*` bits).
   uint8_t mirror_evidence;
@@ -937,7 +936,8 @@ mpd_status mpd_dissect_burst_rx(struct mpd_dissector *h,
 
 // The `index`-th entry (0-based, `< out->n_removed` of the last
 // [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call
-// on `h`. `MPD_ERR_NOT_FOUND` past the end.
+// on `h`: its last state, verdict and analysis counters (those its
+// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end.
 //
 // # Safety
 // As for [`mpd_dissect`] (`h`), and `out`, if non-null and aligned, must be

@@ -809,7 +809,12 @@ struct Summary {
     role: Option<Role>,
 }
 
-/// An entry that left a table during a `dissect_with` call.
+/// An entry that left a table during a `dissect_with` call, with its last
+/// state and, when the dissector has analysis memory for its slot, its last
+/// analysis state (what [`DissectorView::subflow_analysis`] /
+/// [`DissectorView::conn_analysis`] gave right before it left): a flow
+/// exporter gets a flow's DSS verdicts and middlebox evidence when it is
+/// evicted or expires, not only while it is live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Gone {
@@ -823,6 +828,9 @@ pub enum Gone {
         subflow: Subflow,
         /// Why it left.
         cause: RemovalCause,
+        /// Its last analysis state (`None` without analysis memory for its
+        /// slot).
+        analysis: Option<SubflowAnalysis>,
     },
     /// A connection.
     Connection {
@@ -832,6 +840,10 @@ pub enum Gone {
         conn: Connection,
         /// Why it left.
         cause: RemovalCause,
+        /// Its last analysis state (`None` without analysis memory for its
+        /// slot); [`ConnAnalysis::verdict`] of it (with
+        /// `conn.mp_fail > 0`) is its final middlebox verdict.
+        analysis: Option<ConnAnalysis>,
     },
 }
 
@@ -1502,16 +1514,18 @@ impl<'a> DissectorView<'a> {
         let timeouts = self.st.config.timeouts;
         let stats = &mut self.st.stats;
         if self.subflows.expire_due(now, &timeouts) {
+            let an = gate_ref(self.sub_an);
             self.subflows.expire(now, &timeouts, work, |r| {
                 stats.subflows_expired = stats.subflows_expired.wrapping_add(1);
-                gone_subflow(r, RemovalCause::Idle, ev, on_gone);
+                gone_subflow(r, RemovalCause::Idle, an, ev, on_gone);
             });
         }
         if self.conns.expire_due(now, &timeouts) {
             let tokens = &mut self.tokens;
+            let an = gate_ref(self.conn_an);
             self.conns.expire(now, &timeouts, work, |r| {
                 stats.connections_expired = stats.connections_expired.wrapping_add(1);
-                gone_conn(r, RemovalCause::Idle, tokens, ev, on_gone);
+                gone_conn(r, RemovalCause::Idle, an, tokens, ev, on_gone);
             });
         }
     }
@@ -1612,7 +1626,7 @@ impl<'a> DissectorView<'a> {
                         stats.subflows = stats.subflows.wrapping_add(1);
                         if let Some(r) = ins.evicted {
                             stats.subflows_evicted = stats.subflows_evicted.wrapping_add(1);
-                            gone_subflow(r, RemovalCause::Evicted, ev, on_gone);
+                            gone_subflow(r, RemovalCause::Evicted, self.sub_an, ev, on_gone);
                         }
                         (ins.id, true)
                     }
@@ -2201,7 +2215,14 @@ impl<'a> DissectorView<'a> {
                 if let Some(r) = ins.evicted {
                     let stats = &mut self.st.stats;
                     stats.connections_evicted = stats.connections_evicted.wrapping_add(1);
-                    gone_conn(r, RemovalCause::Evicted, &mut self.tokens, ev, on_gone);
+                    gone_conn(
+                        r,
+                        RemovalCause::Evicted,
+                        self.conn_an,
+                        &mut self.tokens,
+                        ev,
+                        on_gone,
+                    );
                 }
                 ins.id
             }
@@ -2539,9 +2560,13 @@ fn add_addr_verdict(sender_key: u64, receiver_key: u64, a: &AddAddr, h: u64) -> 
     }
 }
 
+/// Reports a removed subflow; `an` is the analysis memory, whose entry for
+/// the slot still holds the removed subflow's (a new entry's is reset only
+/// after this).
 fn gone_subflow(
     r: Removed<FlowKey, Subflow>,
     cause: RemovalCause,
+    an: &[SubflowAnalysis],
     ev: &mut Events,
     on_gone: &mut impl FnMut(Gone),
 ) {
@@ -2557,12 +2582,15 @@ fn gone_subflow(
         key: r.key,
         subflow: r.value,
         cause,
+        analysis: gate_ref(an).get(r.id.index() as usize).copied(),
     });
 }
 
+/// Reports a removed connection (see [`gone_subflow`] for `an`).
 fn gone_conn(
     r: Removed<u32, Connection>,
     cause: RemovalCause,
+    an: &[ConnAnalysis],
     tokens: &mut FlowTableView<'_, u32, SlotId>,
     ev: &mut Events,
     on_gone: &mut impl FnMut(Gone),
@@ -2596,6 +2624,7 @@ fn gone_conn(
         id: conn_id(r.id, &conn),
         conn,
         cause,
+        analysis: gate_ref(an).get(r.id.index() as usize).copied(),
     });
 }
 

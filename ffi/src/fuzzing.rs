@@ -12,8 +12,8 @@
 //! never happen; the calls that must succeed do; an id a result returns can
 //! be looked up; the analysis fields of a live entry's summary are
 //! consistent (a known verdict, evidence bits within their sets, a verdict
-//! that agrees with the evidence), and an entry read back from the removal
-//! buffer has none (`MPD_VERDICT_UNKNOWN`, zero counters). The options of
+//! that agrees with the evidence), and so are those of an entry read back
+//! from the removal buffer (its last analysis state). The options of
 //! [`mpd_dissector_init_ex`] come from the program (invalid ones must be
 //! refused). Two mirror handles take the same frames: one in bursts
 //! through [`mpd_dissect_burst_rx`] (with the TCP checksum verdicts a NIC
@@ -359,10 +359,16 @@ pub fn c_abi(data: &[u8]) {
                 unsafe {
                     assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
                     if documented(mpd_removed_get(h, u32::from(p.u8()), &mut rm)) == MPD_OK {
-                        // Removed entries carry no analysis.
-                        assert_eq!(rm.conn.verdict, MPD_VERDICT_UNKNOWN);
-                        assert_eq!(rm.subflow.verdict, MPD_VERDICT_UNKNOWN);
-                        assert_eq!(rm.conn.dss_valid + rm.subflow.dss_valid, 0);
+                        // Removed entries carry their last analysis, as
+                        // consistent as a live entry's.
+                        if rm.table == MPD_TABLE_CONNECTION {
+                            check_conn(&rm.conn);
+                            assert_eq!(rm.subflow, mpd_subflow_summary::default());
+                        } else {
+                            assert_eq!(rm.table, MPD_TABLE_SUBFLOW);
+                            check_subflow(&rm.subflow);
+                            assert_eq!(rm.conn, mpd_conn_summary::default());
+                        }
                     }
                 }
             }

@@ -55,12 +55,12 @@
 //! ([`MPD_EVENT_MIRRORED`] / [`MPD_EVENT_STRIPPED`], `MPD_MIRROR_*` /
 //! `MPD_STRIP_*` bits) and the MP_FAIL correlation
 //! ([`MPD_EVENT_MP_FAIL_MATCHED`]). Live connections and subflows carry
-//! their verdict (`MPD_VERDICT_*`) and counters in their summaries; an
-//! entry read back with [`mpd_removed_get`] does not (its analysis state is
-//! reused by the entry that replaced it): `verdict` is then
-//! `MPD_VERDICT_UNKNOWN` and the counters are zero — accumulate the events
-//! to keep them past eviction (as `examples/c/mpd_conns.c` and
-//! `mpdissect conns` do). [`mpd_dissector_init`] uses the core defaults
+//! their verdict (`MPD_VERDICT_*`) and counters in their summaries, and so
+//! does an entry read back with [`mpd_removed_get`] (ABI 3 since the fifth
+//! session; before, its `verdict` was `MPD_VERDICT_UNKNOWN` and its
+//! counters zero): its last verdict and counters, taken from its analysis
+//! state as it left the table, so a flow exporter gets a flow's final
+//! verdict when it expires or is evicted. [`mpd_dissector_init`] uses the core defaults
 //! (TCP checksums not verified, only invalid and unverifiable mappings
 //! reported as events); [`mpd_dissector_init_ex`] takes [`mpd_options`].
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -772,9 +772,8 @@ pub struct mpd_conn_summary {
     pub mp_fail: u16,
     /// Advertised addresses that did not fit the bounded set.
     pub addr_overflow: u16,
-    /// Middlebox verdict, `MPD_VERDICT_*` (`MPD_VERDICT_UNKNOWN` for an
-    /// entry read with [`mpd_removed_get`]: the analysis fields below are
-    /// then zero).
+    /// Middlebox verdict, `MPD_VERDICT_*` (for an entry read with
+    /// [`mpd_removed_get`]: its last one, as the analysis fields below).
     pub verdict: u8,
     /// Mirroring evidence of its subflows (`MPD_MIRROR_*` bits).
     pub mirror_evidence: u8,
@@ -843,9 +842,9 @@ pub struct mpd_subflow_summary {
     pub hmac: u8,
     /// 1 if `rtt_us` is set.
     pub has_rtt: u8,
-    /// Middlebox verdict of its own handshake, `MPD_VERDICT_*`
-    /// (`MPD_VERDICT_UNKNOWN` for an entry read with [`mpd_removed_get`]:
-    /// the analysis fields below are then zero).
+    /// Middlebox verdict of its own handshake, `MPD_VERDICT_*` (for an
+    /// entry read with [`mpd_removed_get`]: its last one, as the analysis
+    /// fields below).
     pub verdict: u8,
     /// Mirroring evidence of its handshake (`MPD_MIRROR_*` bits).
     pub mirror_evidence: u8,
@@ -2274,7 +2273,8 @@ fn rx_checksum(rx: Option<u8>, frame: &Frame<'_>) -> ChecksumBy {
 
 /// The `index`-th entry (0-based, `< out->n_removed` of the last
 /// [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call
-/// on `h`. `MPD_ERR_NOT_FOUND` past the end.
+/// on `h`: its last state, verdict and analysis counters (those its
+/// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end.
 ///
 /// # Safety
 /// As for [`mpd_dissect`] (`h`), and `out`, if non-null and aligned, must be
@@ -2300,11 +2300,16 @@ pub unsafe extern "C" fn mpd_removed_get(
             return MPD_ERR_NOT_FOUND;
         }
         let r = match hdr.removed.get(index as usize).copied().flatten() {
-            Some(Gone::Connection { id, conn, cause }) => mpd_removed {
+            Some(Gone::Connection {
+                id,
+                conn,
+                cause,
+                analysis,
+            }) => mpd_removed {
                 table: MPD_TABLE_CONNECTION,
                 cause: cause_c(cause),
                 conn: {
-                    let mut s = conn_summary(id.slot, &conn, None);
+                    let mut s = conn_summary(id.slot, &conn, analysis.as_ref());
                     s.end = end_c(conn.end);
                     s
                 },
@@ -2315,10 +2320,11 @@ pub unsafe extern "C" fn mpd_removed_get(
                 key,
                 subflow,
                 cause,
+                analysis,
             }) => mpd_removed {
                 table: MPD_TABLE_SUBFLOW,
                 cause: cause_c(cause),
-                subflow: subflow_summary(id.0, &key, &subflow, None),
+                subflow: subflow_summary(id.0, &key, &subflow, analysis.as_ref()),
                 ..mpd_removed::default()
             },
             None => return MPD_ERR_NOT_FOUND,

@@ -401,6 +401,104 @@ fn fixtures_run_without_allocating() {
     }
 }
 
+/// Every live connection's and subflow's summary, by id.
+fn live_summaries(
+    h: *const mpd_dissector,
+) -> (
+    std::collections::HashMap<u64, mpd_conn_summary>,
+    std::collections::HashMap<u64, mpd_subflow_summary>,
+) {
+    let (mut conns, mut subs) = (
+        std::collections::HashMap::new(),
+        std::collections::HashMap::new(),
+    );
+    let (mut cur, mut c, mut sf) = (
+        0u32,
+        mpd_conn_summary::default(),
+        mpd_subflow_summary::default(),
+    );
+    // SAFETY: valid handle, cursor and outs.
+    while unsafe { mpd_conn_next(h, &mut cur, &mut c) } == MPD_OK {
+        conns.insert(c.id, c);
+    }
+    cur = 0;
+    // SAFETY: as above.
+    while unsafe { mpd_subflow_next(h, &mut cur, &mut sf) } == MPD_OK {
+        subs.insert(sf.id, sf);
+    }
+    (conns, subs)
+}
+
+/// An entry read back with `mpd_removed_get` is the summary it had right
+/// before the call that removed it — verdict, evidence and analysis
+/// counters included — with a connection's `end` set by its removal. Small
+/// tables over captures with DSS verdicts, mirroring and stripping (entries
+/// with analysis are evicted), then frames hours later until every entry
+/// has expired.
+#[test]
+fn removed_entries_keep_their_analysis() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
+    let (mut with_dss, mut with_verdict, mut subflows) = (0, 0, 0);
+    for f in [
+        "linux/v1-csum-on.pcap",
+        "linux/v1-addaddr-v4v6.pcap",
+        "linux/v1-stripped.pcap",
+        "crafted/v1-mirrored.pcap",
+        "public/tcpdump_mptcp-v1.pcap",
+    ] {
+        let (link, frames) = read_pcap(&format!("{root}{f}"));
+        for cap in [1u32, 2] {
+            let m = new_dissector(cap);
+            let mut r = zero_result();
+            let mut rm = mpd_removed::default();
+            // The capture, then its last frame again, hours later, until
+            // every entry has expired (a few per call).
+            let (end, last) = frames.last().map(|(t, fr)| (*t, fr.clone())).unwrap();
+            let later = (1..=64u64).map(|k| (end + k * 3 * 3_600_000_000_000, last.clone()));
+            let all: Vec<(u64, Vec<u8>)> = frames.iter().cloned().chain(later).collect();
+            for (i, (now, fr)) in all.iter().enumerate() {
+                let (conns, subs) = live_summaries(m.h);
+                // SAFETY: valid pointers.
+                unsafe {
+                    assert_eq!(
+                        mpd_dissect(m.h, fr.as_ptr(), fr.len(), link, *now, &mut r),
+                        MPD_OK
+                    );
+                }
+                for k in 0..r.n_removed {
+                    // SAFETY: valid pointers.
+                    assert_eq!(unsafe { mpd_removed_get(m.h, k, &mut rm) }, MPD_OK);
+                    if rm.table == MPD_TABLE_CONNECTION {
+                        let mut before = conns[&rm.conn.id];
+                        before.end = rm.conn.end;
+                        assert_eq!(
+                            rm.conn, before,
+                            "{f} cap {cap} frame {i}: removed connection"
+                        );
+                        with_dss += usize::from(rm.conn.dss_valid > 0);
+                        with_verdict += usize::from(rm.conn.verdict != MPD_VERDICT_UNKNOWN);
+                    } else {
+                        assert_eq!(
+                            rm.subflow, subs[&rm.subflow.id],
+                            "{f} cap {cap} frame {i}: removed subflow"
+                        );
+                        subflows += 1;
+                    }
+                }
+            }
+            let (conns, subs) = live_summaries(m.h);
+            assert!(
+                conns.is_empty() && subs.is_empty(),
+                "{f} cap {cap}: not all expired"
+            );
+        }
+    }
+    assert!(
+        with_dss > 0 && with_verdict > 0 && subflows > 0,
+        "{with_dss} {with_verdict} {subflows}"
+    );
+}
+
 #[test]
 fn small_table_reports_removals() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
