@@ -831,6 +831,18 @@ fn analysis_events_and_counters_agree() {
 /// same results and, per frame, the same removed entries (burst sizes 1, 5,
 /// 64 and 200 on capacity-1 and capacity-64 handles, so removals happen
 /// inside bursts), with no allocation; and it checks its arguments first.
+/// The `mpd_frame`s of captured frames (`(now, bytes)`), for the burst calls.
+fn c_frames(frames: &[(u64, Vec<u8>)]) -> Vec<mpd_frame> {
+    frames
+        .iter()
+        .map(|(now, fr)| mpd_frame {
+            data: fr.as_ptr(),
+            len: fr.len(),
+            now: *now,
+        })
+        .collect()
+}
+
 #[test]
 fn burst_equals_frame_by_frame() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
@@ -870,14 +882,7 @@ fn burst_equals_frame_by_frame() {
                 let mut got = Vec::new();
                 let mut got_removed: Vec<Vec<mpd_removed>> = Vec::new();
                 for chunk in frames.chunks(size) {
-                    let fs: Vec<mpd_frame> = chunk
-                        .iter()
-                        .map(|(now, fr)| mpd_frame {
-                            data: fr.as_ptr(),
-                            len: fr.len(),
-                            now: *now,
-                        })
-                        .collect();
+                    let fs = c_frames(chunk);
                     let mut out = vec![zero_result(); fs.len()];
                     let before = allocs();
                     // SAFETY: valid handle; `fs` and `out` hold `len` entries.
@@ -1111,14 +1116,7 @@ fn burst_rx_equals_rx_frame_by_frame() {
                 let b = new_dissector_ex(4096, &o);
                 let mut got = Vec::new();
                 for (chunk, states) in frames.chunks(size).zip(rx.chunks(size)) {
-                    let fs: Vec<mpd_frame> = chunk
-                        .iter()
-                        .map(|(now, fr)| mpd_frame {
-                            data: fr.as_ptr(),
-                            len: fr.len(),
-                            now: *now,
-                        })
-                        .collect();
+                    let fs = c_frames(chunk);
                     let mut out = vec![zero_result(); fs.len()];
                     // SAFETY: valid handle; `fs`, `states` and `out` hold
                     // `len` entries.
@@ -1166,15 +1164,7 @@ fn burst_rx_equals_rx_frame_by_frame() {
 fn burst_rx_checks_its_states_first() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/");
     let (link, frames) = read_pcap(&format!("{root}linux/v1-csum-on.pcap"));
-    let fs: Vec<mpd_frame> = frames
-        .iter()
-        .take(3)
-        .map(|(now, fr)| mpd_frame {
-            data: fr.as_ptr(),
-            len: fr.len(),
-            now: *now,
-        })
-        .collect();
+    let fs = c_frames(&frames[..3]);
     let m = new_dissector(64);
     let mut out = vec![zero_result(); 3];
     let sentinel = out.clone();
