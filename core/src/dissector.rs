@@ -1196,15 +1196,9 @@ impl<'a> DissectorView<'a> {
         data: &'f [u8],
         link: LinkType,
         now: u64,
-        mut on_gone: impl FnMut(Gone),
+        on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
-        self.dissect_frame(
-            parse_frame(data, link),
-            now,
-            &mut on_gone,
-            None,
-            ChecksumBy::Dissector,
-        )
+        self.dissect_checking(data, link, now, |_| ChecksumBy::Dissector, on_gone)
     }
 
     /// [`DissectorView::dissect_with`] with the frame's TCP checksum checked
@@ -1224,15 +1218,33 @@ impl<'a> DissectorView<'a> {
         link: LinkType,
         now: u64,
         check: Option<TcpCheck>,
+        on_gone: impl FnMut(Gone),
+    ) -> Dissection<'f> {
+        self.dissect_checking(data, link, now, |_| ChecksumBy::Caller(check), on_gone)
+    }
+
+    /// The general form of [`DissectorView::dissect_with`] and
+    /// [`DissectorView::dissect_checked`]: `check` is handed the parsed
+    /// frame (if it parses) and says where its TCP checksum verdict comes
+    /// from, as per frame of [`DissectorView::dissect_burst_checked`] — for
+    /// a verdict that needs the frame, such as a NIC's "good" with the
+    /// payload sum derived from the header ([`TcpCheck::offload_valid`]),
+    /// without parsing the frame twice.
+    #[inline]
+    pub fn dissect_checking<'f>(
+        &mut self,
+        data: &'f [u8],
+        link: LinkType,
+        now: u64,
+        check: impl FnOnce(&Frame<'f>) -> ChecksumBy,
         mut on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
-        self.dissect_frame(
-            parse_frame(data, link),
-            now,
-            &mut on_gone,
-            None,
-            ChecksumBy::Caller(check),
-        )
+        let frame = parse_frame(data, link);
+        let by = match &frame {
+            Ok(f) => check(f),
+            Err(_) => ChecksumBy::Dissector,
+        };
+        self.dissect_frame(frame, now, &mut on_gone, None, by)
     }
 
     /// The body of [`DissectorView::dissect_with`] after `parse_frame`;

@@ -2019,8 +2019,9 @@ pub unsafe extern "C" fn mpd_dissect(
 /// [`MPD_RX_CSUM_GOOD`] DSS checksums are validated without reading the
 /// payload. The verdict is used only where the dissector would verify (a
 /// whole, unfragmented TCP segment) and ignored elsewhere. The frame's
-/// headers are parsed twice (once here for the verdict, once by the
-/// dissector): about a hundred instructions.
+/// headers are parsed once (the verdict is taken from the parsed frame,
+/// `DissectorView::dissect_checking`; before the fifth session they were
+/// parsed twice).
 ///
 /// Returns what [`mpd_dissect`] returns, or `MPD_ERR_BAD_RX_CSUM` for an
 /// unknown `rx_csum` (nothing is dissected then).
@@ -2059,14 +2060,6 @@ pub unsafe extern "C" fn mpd_dissect_rx(
         let p = unsafe { parts(h.cast::<u8>(), &l) };
         // SAFETY: checked non-null and aligned; writable per the caller.
         let out = unsafe { &mut *out };
-        let check = match rx_csum {
-            MPD_RX_CSUM_UNKNOWN => None,
-            MPD_RX_CSUM_GOOD => parse_frame(data, link)
-                .ok()
-                .and_then(|f| TcpCheck::offload_valid(&f)),
-            MPD_RX_CSUM_BAD => Some(TcpCheck::verdict_only(false)),
-            _ => Some(TcpCheck::verdict_only(true)),
-        };
         let r = with_view(p, |v, removed, n_removed, dropped| {
             *n_removed = 0;
             *removed = [None; MPD_MAX_REMOVED];
@@ -2077,11 +2070,7 @@ pub unsafe extern "C" fn mpd_dissect_rx(
                 }
                 None => *dropped = dropped.wrapping_add(1),
             };
-            let d = if rx_csum == MPD_RX_CSUM_UNKNOWN {
-                v.dissect_with(data, link, now, on_gone)
-            } else {
-                v.dissect_checked(data, link, now, check, on_gone)
-            };
+            let d = v.dissect_checking(data, link, now, |f| rx_checksum(Some(rx_csum), f), on_gone);
             result_c(&d, v, *n_removed)
         });
         match r {
