@@ -869,8 +869,9 @@ mpd_status mpd_dissect(struct mpd_dissector *h,
 // [`MPD_RX_CSUM_GOOD`] DSS checksums are validated without reading the
 // payload. The verdict is used only where the dissector would verify (a
 // whole, unfragmented TCP segment) and ignored elsewhere. The frame's
-// headers are parsed twice (once here for the verdict, once by the
-// dissector): about a hundred instructions.
+// headers are parsed once (the verdict is taken from the parsed frame,
+// `DissectorView::dissect_checking`; before the fifth session they were
+// parsed twice).
 //
 // Returns what [`mpd_dissect`] returns, or `MPD_ERR_BAD_RX_CSUM` for an
 // unknown `rx_csum` (nothing is dissected then).
