@@ -34,24 +34,33 @@ pub struct DataAck {
 }
 
 /// A data sequence mapping.
+///
+/// `repr(C)`, small fields first and the DSN last (as [`Dss`] is
+/// `repr(C)`): laid out this way the decoding option walk's result is
+/// stored in fewer, wider pieces (callgrind: 501.7 K → 470.1 K
+/// instructions per pass of the `options/all` bench).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct DssMapping {
-    /// Data sequence number (32 or 64 bits on the wire).
-    pub dsn: u64,
-    /// `true` when the DSN is carried in 8 bytes (flag `m`).
-    pub dsn_wide: bool,
     /// Subflow sequence number, relative to the subflow's initial sequence.
     pub ssn: u32,
     /// Data-level length (0 = infinite mapping).
     pub data_len: u16,
     /// DSS checksum, when present.
     pub checksum: Option<u16>,
+    /// `true` when the DSN is carried in 8 bytes (flag `m`).
+    pub dsn_wide: bool,
+    /// Data sequence number (32 or 64 bits on the wire).
+    pub dsn: u64,
 }
 
 /// A DSS option.
+///
+/// `repr(C)` in declaration order: see [`DssMapping`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(C)]
 pub struct Dss {
     /// The raw flags byte (byte 3), reserved bits included.
     pub flags: u8,
@@ -62,6 +71,12 @@ pub struct Dss {
     /// Data sequence mapping (flag `M`).
     pub mapping: Option<DssMapping>,
 }
+
+/// The length of a DSS option without checksum, by the low nibble of its
+/// flags byte (`m M a A`): `4 + (A ? (a ? 8 : 4) : 0) + (M ? (m ? 14 : 10) :
+/// 0)` (one table read instead of a dozen bit operations; the
+/// `every_length_every_flag_combination` test checks it against the rule).
+const EXPECTED_LEN: [u8; 16] = [4, 8, 4, 12, 14, 18, 14, 22, 4, 8, 4, 12, 18, 22, 18, 26];
 
 impl Dss {
     /// Flag F: DATA_FIN.
@@ -76,53 +91,84 @@ impl Dss {
     pub const FLAG_ACK: u8 = 0x01;
 
     /// Parses a whole DSS option.
+    ///
+    /// Branch-light, as every DSS form is common on the wire: the expected
+    /// length comes from a table indexed by the flag bits, is checked with
+    /// one test (checksum or not), and the fields are then taken from three
+    /// 8-byte big-endian reads at offsets computed from the flags, each in
+    /// bounds for every accepted length of 8 or more:
+    /// * the data ACK from bytes 4..12 (64-bit) or the low half of bytes
+    ///   0..8 (32-bit);
+    /// * the mapping from the end of the option: the last 8 bytes hold the
+    ///   subflow sequence number, the data-level length and the checksum
+    ///   (shifted by 16 bits when there is no checksum); the DSN is in the
+    ///   8 bytes that end 6 bytes (8 with a checksum) before the end (its
+    ///   low half when 32-bit).
+    ///
+    /// An absent field's read is done anyway and discarded. Only options
+    /// shorter than 8 bytes (length 4: no ACK, no mapping) take a separate
+    /// path. The compiler still branches on the mapping's presence (flag
+    /// `M`) to build the `Option`; `core::hint::select_unpredictable` would
+    /// remove that branch but needs Rust 1.88 (the MSRV is 1.85), and did
+    /// not change the measured walk time.
     #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::DSS)?;
-        let mut r = h.reader();
-        let flags = r.u8()?;
-        let has_ack = flags & Self::FLAG_ACK != 0;
-        let ack64 = flags & Self::FLAG_ACK64 != 0;
-        let has_map = flags & Self::FLAG_MAP != 0;
-        let dsn64 = flags & Self::FLAG_DSN64 != 0;
-        // At most 4 + 8 + 14 = 26: the additions cannot overflow a u8.
-        let mut expected = 4u8;
-        if has_ack {
-            expected = expected.wrapping_add(if ack64 { 8 } else { 4 });
-        }
-        if has_map {
-            expected = expected.wrapping_add(if dsn64 { 14 } else { 10 });
-        }
-        let has_csum = if h.len == expected {
-            false
-        } else if has_map && h.len == expected.wrapping_add(2) {
-            true
-        } else {
+        let Some(&flags) = h.body.first() else {
             return Err(h.bad_len());
         };
-        let data_ack = if has_ack {
-            let value = if ack64 { r.u64()? } else { u64::from(r.u32()?) };
-            Some(DataAck { value, wide: ack64 })
-        } else {
-            None
+        let a = flags & Self::FLAG_ACK;
+        let a64 = (flags >> 1) & a;
+        let m = (flags >> 2) & 1;
+        let m64 = (flags >> 3) & m;
+        let expected = EXPECTED_LEN
+            .get(usize::from(flags & 0x0f))
+            .copied()
+            .unwrap_or(0);
+        let has_csum = (m != 0) & (h.len == expected.wrapping_add(2));
+        if (h.len != expected) & !has_csum {
+            return Err(h.bad_len());
+        }
+        let len = opt.len();
+        let be64 = |at: usize| {
+            opt.get(at..)
+                .and_then(<[u8]>::first_chunk::<8>)
+                .map(|b| u64::from_be_bytes(*b))
         };
-        let mapping = if has_map {
-            let dsn = if dsn64 { r.u64()? } else { u64::from(r.u32()?) };
-            Some(DssMapping {
-                dsn,
-                dsn_wide: dsn64,
-                ssn: r.u32()?,
-                data_len: r.u16()?,
-                checksum: if has_csum { Some(r.u16()?) } else { None },
-            })
-        } else {
-            None
+        // With len >= 8 (every form but the bare length 4) all three reads
+        // succeed: `len - 14 - csum` saturates to 0 only when there is no
+        // mapping, whose DSN read is then discarded.
+        let csum = usize::from(has_csum) << 1;
+        let reads = (
+            be64(usize::from(a64) << 2),
+            be64(len.saturating_sub(csum.wrapping_add(14))),
+            be64(len.wrapping_sub(8)),
+        );
+        let (Some(ack), Some(dsn), Some(tail)) = reads else {
+            return Ok(Dss {
+                flags,
+                reserved: h.nibble,
+                data_ack: None,
+                mapping: None,
+            });
         };
+        let low32 = |v: u64, wide: u8| v & (u64::from(wide).wrapping_neg() | 0xffff_ffff);
+        // ssn, data_len, checksum (or ssn, data_len) at the end.
+        let tail = tail.wrapping_shl(if has_csum { 0 } else { 16 });
         Ok(Dss {
             flags,
             reserved: h.nibble,
-            data_ack,
-            mapping,
+            data_ack: (a != 0).then_some(DataAck {
+                value: low32(ack, a64),
+                wide: a64 != 0,
+            }),
+            mapping: (m != 0).then_some(DssMapping {
+                dsn: low32(dsn, m64),
+                dsn_wide: m64 != 0,
+                ssn: (tail >> 32) as u32,
+                data_len: (tail >> 16) as u16,
+                checksum: has_csum.then_some(tail as u16),
+            }),
         })
     }
 
@@ -360,6 +406,79 @@ mod tests {
         };
         let base = 4 + ack + map;
         [base, if map > 0 { base + 2 } else { base }]
+    }
+
+    /// The field-by-field reading `Dss::parse` had before it read three
+    /// 8-byte windows at computed offsets: a cursor over the body, each
+    /// field read only when its flag says it is there.
+    fn parse_reference(opt: &[u8]) -> Result<Dss, MptcpError> {
+        let h = Header::check_subtype(opt, subtype::DSS)?;
+        let mut r = h.reader();
+        let flags = r.u8()?;
+        let (has_ack, ack64) = (flags & 1 != 0, flags & 2 != 0);
+        let (has_map, dsn64) = (flags & 4 != 0, flags & 8 != 0);
+        let mut expected = 4u8;
+        if has_ack {
+            expected += if ack64 { 8 } else { 4 };
+        }
+        if has_map {
+            expected += if dsn64 { 14 } else { 10 };
+        }
+        let has_csum = if h.len == expected {
+            false
+        } else if has_map && h.len == expected + 2 {
+            true
+        } else {
+            return Err(h.bad_len());
+        };
+        let data_ack = if has_ack {
+            let value = if ack64 { r.u64()? } else { u64::from(r.u32()?) };
+            Some(DataAck { value, wide: ack64 })
+        } else {
+            None
+        };
+        let mapping = if has_map {
+            let dsn = if dsn64 { r.u64()? } else { u64::from(r.u32()?) };
+            Some(DssMapping {
+                dsn,
+                dsn_wide: dsn64,
+                ssn: r.u32()?,
+                data_len: r.u16()?,
+                checksum: if has_csum { Some(r.u16()?) } else { None },
+            })
+        } else {
+            None
+        };
+        Ok(Dss {
+            flags,
+            reserved: h.nibble,
+            data_ack,
+            mapping,
+        })
+    }
+
+    /// The windowed reads of `Dss::parse` against the field-by-field
+    /// reference: every flags byte, every length up to 40, every reserved
+    /// nibble, distinct bytes in every field position.
+    #[test]
+    fn windowed_reads_match_field_reads() {
+        let mut b = [0u8; 40];
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = (i as u8).wrapping_mul(37).wrapping_add(11);
+        }
+        for nibble in [0u8, 0x5, 0xf] {
+            for flags in 0..=255u8 {
+                for len in 0..=40usize {
+                    b[..4].copy_from_slice(&[30, len as u8, 0x20 | nibble, flags]);
+                    let opt = &b[..len];
+                    assert_eq!(
+                        Dss::parse(opt),
+                        parse_reference(opt),
+                        "flags {flags:#x} len {len} nibble {nibble}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
