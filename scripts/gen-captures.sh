@@ -392,7 +392,44 @@ EOF2
     summary $n; expect $n 0 1 2
 }
 
-ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy"
+scn_mixed() {
+    # MPTCP beside plain TCP, at the same time, as on a real server: an MPTCP
+    # connection to port 5000 (IPv4, a second subflow from the client's
+    # path-B address), a plain TCP client to an MPTCP listener on port 5001
+    # (a SYN without MP_CAPABLE: plain TCP on an MPTCP port), and a plain
+    # TCP connection over IPv6 to a plain listener on port 8080.
+    local n=v1-mixed
+    echo "### $n"
+    setup_ns off 1
+    C ip mptcp limits set subflows 2 add_addr_accepted 2
+    S ip mptcp limits set subflows 2 add_addr_accepted 2
+    C ip mptcp endpoint add 10.0.2.1 id 2 subflow
+    start_capture $n
+    local p
+    for p in "5001 --recv 8000 --send 4000" "8080 --plain --recv 12000 --send 24000"; do
+        rm -f "$TMP/ready-${p%% *}"
+        # shellcheck disable=SC2086
+        S $PEER server --port ${p%% *} --ready "$TMP/ready-${p%% *}" ${p#* } \
+            2>"$TMP/server-${p%% *}.log" &
+        BG_PIDS+=($!)
+    done
+    start_server --recv 30000 --send 30000
+    until [ -e "$TMP/ready-5001" ] && [ -e "$TMP/ready-8080" ]; do sleep 0.05; done
+    ( C $PEER client --plain --port 5001 --connect 10.0.1.2 --send 8000 --chunk 1000 \
+          --interval 0.1 2>&1 | sed 's/^/  plain->5001: /' ) &
+    local c1=$!
+    ( C $PEER client --plain --port 8080 --connect fd00:2::2 --send 12000 --chunk 1500 \
+          --interval 0.07 2>&1 | sed 's/^/  plain6->8080: /' ) &
+    local c2=$!
+    run_client --connect 10.0.1.2 --send 30000 --chunk 2000 --interval 0.05
+    wait $c1 $c2 || true
+    wait_server
+    sed 's/^/  5001 /' "$TMP/server-5001.log"; sed 's/^/  8080 /' "$TMP/server-8080.log"
+    stop_capture $n
+    summary $n; expect $n 0 1 2
+}
+
+ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy mixed"
 for s in ${@:-$ALL}; do
     scn_$s
 done

@@ -10,6 +10,9 @@ client: connect, send --send bytes in --chunk sized pieces with --interval
 Payload is a deterministic pattern (bytes 0x41.. 'A'..'Z' repeating) so
 captures are reproducible in content and nft rules can match on it.
 
+Both ends take --plain: a plain TCP socket (IPPROTO_TCP), for captures
+that mix MPTCP with ordinary TCP.
+
 Modes for the server:
   --fastclose   read only part of the data, then close with SO_LINGER{1,0}
                 while unread data is still queued -> kernel sends MP_FASTCLOSE.
@@ -44,7 +47,7 @@ def recv_exact(s, n):
 
 def server(args):
     fam = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
-    ls = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    ls = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_TCP if args.plain else IPPROTO_MPTCP)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
         ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -94,7 +97,7 @@ def server(args):
 
 def client(args):
     fam = socket.AF_INET6 if ":" in args.connect else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s = socket.socket(fam, socket.SOCK_STREAM, socket.IPPROTO_TCP if args.plain else IPPROTO_MPTCP)
     s.settimeout(args.timeout)
     if args.bind:
         s.bind((args.bind, 0))
@@ -141,6 +144,7 @@ def main():
     ps.add_argument("--fastclose", action="store_true")
     ps.add_argument("--fastclose-after", type=int, default=1000)
     ps.add_argument("--linger-wait", type=float, default=0.5)
+    ps.add_argument("--plain", action="store_true", help="plain TCP socket, no MPTCP")
     pc = sub.add_parser("client")
     pc.add_argument("--connect", required=True)
     pc.add_argument("--bind", default=None)
@@ -150,6 +154,7 @@ def main():
     pc.add_argument("--interval", type=float, default=0.0)
     pc.add_argument("--before-shutdown", type=float, default=0.0)
     pc.add_argument("--timeout", type=float, default=30)
+    pc.add_argument("--plain", action="store_true", help="plain TCP socket, no MPTCP")
     a = p.parse_args()
     return server(a) if a.mode == "server" else client(a)
 
