@@ -91,6 +91,9 @@ fn clean(rel: &str) -> (u64, u64) {
 fn clean_checksum_on_captures_have_no_false_failures() {
     let (v, t) = clean("fixtures/linux/v1-csum-on.pcap");
     assert_eq!(v, t, "every mapping of a clean, complete capture verifies");
+    // The same beside plain TCP (on the MPTCP server's port and on another).
+    let (v, t) = clean("fixtures/linux/v1-mixed.pcap");
+    assert_eq!(v, t);
     let (v, t) = clean("fixtures/public/tcpdump_mptcp-v0.pcap");
     assert_eq!(v, t);
     clean("fixtures/public/tcpdump_mptcp-fclose.pcap");

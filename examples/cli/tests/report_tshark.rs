@@ -52,6 +52,7 @@ const FIXTURES: &[&str] = &[
     "fixtures/linux/v1-mpfail.pcap",
     "fixtures/linux/v1-ipv6.pcap",
     "fixtures/linux/v1-stripped.pcap",
+    "fixtures/linux/v1-mixed.pcap",
     "fixtures/public/tcpdump_mptcp-v0.pcap",
     "fixtures/public/tcpdump_mptcp-v1.pcap",
     "fixtures/public/tcpdump_mptcp-fclose.pcap",
@@ -96,6 +97,8 @@ const FIELDS: &[&str] = &[
     "tcp.options.mptcp.datafin.flag",
     "tcp.analysis.initial_rtt",
     "tcp.options.mptcp.recvkey",
+    "frame.cap_len",
+    "frame.len",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -121,6 +124,8 @@ struct Row {
     data_fin: bool,
     initial_rtt: Option<f64>,
     recvkey: bool,
+    /// The snap length cut the frame.
+    cut: bool,
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -192,6 +197,7 @@ fn tshark_rows(path: &Path) -> Vec<Row> {
                 data_fin: flag(g(20)),
                 initial_rtt: first(21).map(|s| s.parse().unwrap()),
                 recvkey: first(22).is_some(),
+                cut: g(23) != g(24),
             }
         })
         .collect()
@@ -292,6 +298,18 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     }
     let n = conns.len() as u64;
     put("/table1/mptcp_connections", n.into());
+    // Plain TCP (the report's `plain_tcp` verdict): the streams with a SYN
+    // that offered no MPTCP option, whole (a SYN the snap length cut may
+    // have lost its MP_JOIN).
+    let plain = subs
+        .values()
+        .filter(|s| {
+            s.rows
+                .iter()
+                .any(|r| r.syn && !r.ack && !r.cut && r.subtypes.is_empty())
+        })
+        .count() as u64;
+    put("/middleboxes/verdicts/plain_tcp", plain.into());
 
     // Initial subflow: the stream with the MP_CAPABLE SYN.
     let initial = |ss: &[&Sub]| -> Option<usize> {
@@ -717,6 +735,7 @@ fn dss_validation_counts_every_checksummed_mapping() {
         ("v1-csum-on.pcap", true),
         ("v1-mpfail.pcap", true),
         ("v1-lossy.pcap", true),
+        ("v1-mixed.pcap", true),
         ("v1-csum-off.pcap", false),
     ] {
         let path = repo_root().join("fixtures/linux").join(file);
