@@ -2,12 +2,22 @@
 # check.sh MPD_DPDK MPDISSECT FIXTURE...
 # Runs the DPDK application on each fixture through the net_pcap vdev
 # (--no-huge --no-pci) with 1 and with 2 worker lcores and compares its
-# totals with those of `mpdissect conns` on the same capture.
+# totals with those of `mpdissect conns` on the same capture, and checks
+# the dispatcher's pins against the workers' live join subflows; then one
+# run with one-entry tables, where evicted joins' pins must go.
 set -euo pipefail
 app=$1 cli=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
+# field NAME JSON: a counter of the steering line (empty if absent).
+field() { { grep -o "\"$1\":[0-9]*" <<< "$2" || true; } | cut -d: -f2; }
+pins_consistent() {
+  local um dm pl jl
+  um=$(field pin_unmatched "$1") dm=$(field dir_misses "$1")
+  pl=$(field pins_live "$1") jl=$(field joins_live "$1")
+  [ -n "$um" ] && [ "$um" -le "$dm" ] && [ $((pl + um)) = "$jl" ] && echo 1 || echo 0
+}
 # Lcores 0..N float over the machine's CPUs (CI runners may have only 2).
 cpus="0-$(( $(nproc) - 1 ))"
 for f in "$@"; do
@@ -18,14 +28,37 @@ for f in "$@"; do
             --log-level=lib.eal:error --vdev="net_pcap0,rx_pcap=$f" -- \
             2> "build/$b.$workers.err" | tail -1)
     cost=$(grep '^{"workers"' "build/$b.$workers.err" || true)
-    if [ "$got" = "$want" ]; then
+    # Every live join subflow is pinned to its worker unless none of its
+    # join SYNs found the token (then it was hashed), and every pin is a
+    # live join subflow's: pin_unmatched <= dir_misses and
+    # pins_live + pin_unmatched == joins_live.
+    pins_ok=$(pins_consistent "$cost")
+    if [ "$got" = "$want" ] && [ "$pins_ok" = 1 ]; then
       echo "OK   $b workers=$workers $got"
       echo "     steering: $cost"
     else
       echo "FAIL $b workers=$workers"; echo "  want $want"; echo "  got  $got"
+      echo "  steering $cost"
       cat "build/$b.$workers.err"; fail=1
     fi
   done
 done
+# The pins' removal path end to end: with one-entry tables a worker evicts
+# a join subflow, sends its flow hash back, and the dispatcher must drop
+# that pin (unpinned >= 1, none lost) and keep the live join's.
+# (Totals are not compared: the CLI's tables are not that small.)
+f=$(for x in "$@"; do case $x in */v1-addaddr-v4v6.pcap) echo "$x";; esac; done)
+if [ -n "$f" ]; then
+  "$app" --no-huge --no-pci -m 512 --lcores "(0-2)@($cpus)" --file-prefix "mpd$$" \
+    --log-level=lib.eal:error --vdev="net_pcap0,rx_pcap=$f" -- --capacity 1 \
+    > /dev/null 2> build/evict.err || true
+  cost=$(grep '^{"workers"' build/evict.err || true)
+  if [ "$(pins_consistent "$cost")" = 1 ] && [ "$(field unpinned "$cost")" -ge 1 ] &&
+     [ "$(field unpin_lost "$cost")" = 0 ]; then
+    echo "OK   pins removed on eviction (capacity 1, workers=2): $cost"
+  else
+    echo "FAIL pins on eviction (capacity 1, workers=2)"; cat build/evict.err; fail=1
+  fi
+fi
 [ "$fail" = 0 ] && echo "DPDK totals equal mpdissect conns on every fixture (1 and 2 workers)"
 exit "$fail"

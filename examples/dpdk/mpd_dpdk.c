@@ -47,7 +47,9 @@
 #define RING_SIZE 4096
 #define DIR_SIZE (1u << 16)  /* token directory entries (power of two) */
 #define DIR_PROBES 64        /* entries a publish / lookup / removal looks at */
-#define PIN_SIZE (1u << 16)  /* dispatcher's flow -> worker pins */
+#define PIN_SIZE (1u << 16)  /* dispatcher's flow -> worker pins (power of two) */
+#define PIN_PROBES 64        /* entries a pin lookup / addition / removal looks at */
+#define UNPIN_RING 4096      /* per worker: removed subflows' hashes, to the dispatcher */
 #define SEEN_SIZE (1u << 20) /* per-worker set of connection ids */
 
 static const uint8_t seed[16] = "mpd-dpdk-seed-16";
@@ -185,6 +187,315 @@ static int dir_selftest(void)
     return wrong == 0 && full_sliding == 0 && used == live && overflow > 0 ? 0 : 1;
 }
 
+/* ---- pins: join flow -> owning worker, dispatcher-private ---------------- */
+/* The dispatcher pins each MP_JOIN subflow's flow hash to the worker that
+ * owns its connection; every later frame of that flow follows the pin. A
+ * pin lives as long as the owner's dissector keeps the subflow: when the
+ * owner reads the subflow back from mpd_removed_get (idle, closed-and-idle
+ * or evicted) it sends the subflow's flow hash to the dispatcher on its
+ * `unpin` ring, and the dispatcher removes the pin. So the live pins are at
+ * most the join subflows in the workers' tables, whatever the join rate.
+ *
+ * Why a ring and not a shared table with CAS like the directory: the
+ * dispatcher runs up to a ring of frames ahead of the worker, so it may
+ * already have re-pinned the same flow hash for a NEWER join SYN (a
+ * 5-tuple reused) when the worker reports the old subflow gone; removing
+ * that pin would mis-steer the new subflow. A pin therefore records `seq`,
+ * the index of its join SYN in the owner's frame stream (what the
+ * dispatcher had enqueued to it before), and a removal carries the index
+ * of the frame whose dissection removed the subflow: the pin goes only if
+ * its SYN was dissected before that frame, by the same worker. Hash, worker
+ * and seq do not fit one 64-bit CAS; with a single writer they need none.
+ *
+ * Entry: hash = flow hash | 1 (odd), 0 = empty, PIN_TOMB (even) = removed;
+ * sw = seq << 8 | worker. Every operation looks at most PIN_PROBES entries
+ * from the hash's home (linear probing), so a crowded table costs a bounded
+ * scan, and a join that finds no free entry is counted (pin_full) and
+ * steered by its flow hash. */
+struct pin {
+    uint64_t hash;
+    uint64_t sw;
+};
+#define PIN_TOMB 2
+/* A removal request on a worker's unpin ring. */
+struct unpin {
+    uint64_t hash; /* the removed subflow's flow hash | 1 */
+    uint64_t seq;  /* index of the frame (in that worker's stream) that removed it */
+};
+static struct pin *pins;
+static struct {
+    uint64_t frames, join_syns, dir_hits, dir_misses, barrier_waits, barrier_cycles,
+        peek_cycles, steer_cycles, pinned_frames, pin_full, pins_live, unpinned, unpin_kept;
+} ds;
+
+static inline uint32_t pin_home(uint64_t hash)
+{
+    return (uint32_t)(hash >> 1); /* bit 0 is always set */
+}
+
+static int pin_find(uint64_t hash)
+{
+    for (uint32_t i = 0, at = pin_home(hash); i < PIN_PROBES; i++, at++) {
+        const struct pin *p = &pins[at & (PIN_SIZE - 1)];
+        if (p->hash == 0)
+            return -1;
+        if (p->hash == hash)
+            return (int)(p->sw & 0xff);
+    }
+    return -1;
+}
+
+/* Pins `hash` to `worker` for the join SYN that is frame `seq` of that
+ * worker's stream (an existing pin of the same hash is re-pinned). */
+static void pin_add(uint64_t hash, unsigned worker, uint64_t seq)
+{
+    struct pin *free_at = NULL;
+    for (uint32_t i = 0, at = pin_home(hash); i < PIN_PROBES; i++, at++) {
+        struct pin *p = &pins[at & (PIN_SIZE - 1)];
+        if (p->hash == hash) {
+            p->sw = seq << 8 | worker;
+            return;
+        }
+        if ((p->hash == 0 || p->hash == PIN_TOMB) && !free_at)
+            free_at = p;
+        if (p->hash == 0)
+            break; /* the hash is not further on: no entry is past an empty one */
+    }
+    if (!free_at) {
+        ds.pin_full++;
+        return;
+    }
+    free_at->hash = hash;
+    free_at->sw = seq << 8 | worker;
+    ds.pins_live++;
+}
+
+/* `worker` removed the subflow of flow `hash` while dissecting its frame
+ * `seq`: its pin goes unless a later join SYN (not yet dissected there, or
+ * sent to another worker) re-pinned the hash. */
+static void pin_release(uint64_t hash, unsigned worker, uint64_t seq)
+{
+    for (uint32_t i = 0, at = pin_home(hash); i < PIN_PROBES; i++, at++) {
+        struct pin *p = &pins[at & (PIN_SIZE - 1)];
+        if (p->hash == 0)
+            return;
+        if (p->hash != hash)
+            continue;
+        if ((p->sw & 0xff) != worker || (p->sw >> 8) >= seq) {
+            ds.unpin_kept++;
+            return;
+        }
+        p->hash = PIN_TOMB;
+        ds.pins_live--;
+        ds.unpinned++;
+        /* An entry followed by an empty one is on no other entry's probe
+         * path (insertion stops at the first empty entry), so it and the
+         * tombstones right before it can be empty again: fewer tombstones
+         * for lookups to step over. */
+        uint32_t j = at & (PIN_SIZE - 1);
+        for (uint32_t k = 0; k < PIN_PROBES && pins[(j + 1) & (PIN_SIZE - 1)].hash == 0 &&
+                             pins[j].hash == PIN_TOMB;
+             k++, j = (j - 1) & (PIN_SIZE - 1))
+            pins[j].hash = 0;
+        return;
+    }
+}
+
+/* The dispatcher's flow hash (| 1) of a subflow, from its endpoints.
+ * mpd_peek hashes only the addresses and ports, direction-free, so a bare
+ * Ethernet + IP + TCP header built from them gives the hash the dispatcher
+ * got from the subflow's own frames (same seed): the C ABI needs no new
+ * field. 0 for an endpoint pair that is not IPv4 or IPv6 both. */
+static uint64_t flow_hash_of(const mpd_endpoint *a, const mpd_endpoint *b)
+{
+    uint8_t f[14 + 40 + 20] = {0};
+    uint8_t *ip = f + 14, *tcp;
+    if (a->family == 4 && b->family == 4) {
+        f[12] = 0x08;
+        ip[0] = 0x45;
+        ip[3] = 40; /* total length */
+        ip[8] = 64;
+        ip[9] = 6;
+        memcpy(ip + 12, a->addr, 4);
+        memcpy(ip + 16, b->addr, 4);
+        uint32_t sum = 0;
+        for (unsigned i = 0; i < 20; i += 2)
+            sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = ~((sum & 0xffff) + (sum >> 16)) & 0xffff;
+        ip[10] = (uint8_t)(sum >> 8);
+        ip[11] = (uint8_t)sum;
+        tcp = ip + 20;
+    } else if (a->family == 6 && b->family == 6) {
+        f[12] = 0x86;
+        f[13] = 0xdd;
+        ip[0] = 0x60;
+        ip[5] = 20; /* payload length */
+        ip[6] = 6;
+        ip[7] = 64;
+        memcpy(ip + 8, a->addr, 16);
+        memcpy(ip + 24, b->addr, 16);
+        tcp = ip + 40;
+    } else {
+        return 0;
+    }
+    tcp[0] = (uint8_t)(a->port >> 8);
+    tcp[1] = (uint8_t)a->port;
+    tcp[2] = (uint8_t)(b->port >> 8);
+    tcp[3] = (uint8_t)b->port;
+    tcp[12] = 5 << 4; /* data offset */
+    tcp[13] = 0x10;   /* ACK */
+    mpd_peek_info pi;
+    if (mpd_peek(f, (size_t)(tcp + 20 - f), 1, seed, &pi) != MPD_OK || !pi.is_tcp)
+        return 0;
+    return pi.flow_hash | 1;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ULL;
+    x ^= x >> 27;
+    x *= 0x81dadef4bc2dd44dULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* A TCP SYN with MP_JOIN on Ethernet between two endpoints (the
+ * self-test's "real" frame for flow_hash_of to agree with). */
+static size_t join_syn_frame(uint8_t *f, const mpd_endpoint *src, const mpd_endpoint *dst,
+                             uint32_t token)
+{
+    static const uint8_t opt_join[12] = {30, 12, 0x10, 0};
+    uint8_t *ip = f + 14, *tcp;
+    memset(f, 0, 14 + 40 + 32);
+    if (src->family == 4) {
+        f[12] = 0x08;
+        ip[0] = 0x45;
+        ip[3] = 52;
+        ip[8] = 64;
+        ip[9] = 6;
+        memcpy(ip + 12, src->addr, 4);
+        memcpy(ip + 16, dst->addr, 4);
+        tcp = ip + 20;
+    } else {
+        f[12] = 0x86;
+        f[13] = 0xdd;
+        ip[0] = 0x60;
+        ip[5] = 32;
+        ip[6] = 6;
+        ip[7] = 64;
+        memcpy(ip + 8, src->addr, 16);
+        memcpy(ip + 24, dst->addr, 16);
+        tcp = ip + 40;
+    }
+    tcp[0] = (uint8_t)(src->port >> 8);
+    tcp[1] = (uint8_t)src->port;
+    tcp[2] = (uint8_t)(dst->port >> 8);
+    tcp[3] = (uint8_t)dst->port;
+    tcp[12] = 8 << 4;
+    tcp[13] = 0x02; /* SYN */
+    memcpy(tcp + 20, opt_join, sizeof opt_join);
+    tcp[24] = (uint8_t)(token >> 24);
+    tcp[25] = (uint8_t)(token >> 16);
+    tcp[26] = (uint8_t)(token >> 8);
+    tcp[27] = (uint8_t)token;
+    return (size_t)(tcp + 32 - f);
+}
+
+/* `--pin-selftest`: the pin table alone, one thread (the dispatcher's and
+ * the workers' sides called in turn).
+ * 1. flow_hash_of (the workers' side) equals mpd_peek's hash of a join SYN
+ *    between the same endpoints, either orientation, IPv4 and IPv6.
+ * 2. 4 000 000 joins, each pinned to worker r % 4 and released by that
+ *    worker 20 000 joins later (a live set of 20 000, about a third of the
+ *    entries): every live pin must resolve to its worker, every released
+ *    one to nothing, no addition may fail, and exactly 20 000 pins are
+ *    left. Every eighth join also gets the removals that must NOT take its
+ *    pin: one from another worker, one reported at its own SYN's index
+ *    (the subflow a re-pinning SYN replaces, dissected before it).
+ * 3. 200 000 joins with no release fill the windows: the overflow is
+ *    counted (pin_full), and lookups of absent flows in the crowded table
+ *    still look at most PIN_PROBES entries.
+ * Prints one JSON line; exit status 0 when every check holds. */
+static int pin_selftest(void)
+{
+    static struct pin mem[PIN_SIZE];
+    pins = mem;
+    uint64_t hash_mismatch = 0;
+    for (uint32_t r = 0; r < 100000; r++) {
+        mpd_endpoint a = {.family = r & 1 ? 6 : 4, .port = (uint16_t)mix32(r)};
+        mpd_endpoint b = {.family = a.family, .port = (uint16_t)mix32(~r)};
+        for (unsigned i = 0; i < 16; i += 4) {
+            uint32_t x = mix32(r * 16 + i), y = mix32(r * 16 + i + 1);
+            memcpy(a.addr + i, &x, 4);
+            memcpy(b.addr + i, &y, 4);
+        }
+        if (a.family == 4) {
+            memset(a.addr + 4, 0, 12);
+            memset(b.addr + 4, 0, 12);
+        }
+        uint8_t f[128];
+        mpd_peek_info pi;
+        size_t n = join_syn_frame(f, &a, &b, mix32(r));
+        if (mpd_peek(f, n, 1, seed, &pi) != MPD_OK || !pi.is_tcp || !pi.is_join_syn) {
+            hash_mismatch++;
+            continue;
+        }
+        hash_mismatch += flow_hash_of(&a, &b) != (pi.flow_hash | 1);
+        hash_mismatch += flow_hash_of(&b, &a) != (pi.flow_hash | 1);
+    }
+
+    const uint32_t live = 20000, total = 4000000;
+    uint64_t wrong = 0;
+    uint64_t t0 = rte_rdtsc();
+    for (uint32_t r = 0; r < total; r++) {
+        /* Join r is frame 2r of its worker's stream: removals reported at
+         * frame 2r + 1 and later are of a subflow its SYN created. */
+        uint64_t h = mix64(r) | 1;
+        unsigned w = r % 4;
+        pin_add(h, w, 2 * (uint64_t)r);
+        if (r % 8 == 0) {
+            pin_release(h, (w + 1) % 4, 2 * (uint64_t)r + 1); /* not its owner */
+            pin_release(h, w, 2 * (uint64_t)r);               /* before its SYN */
+        }
+        if (r >= live) {
+            uint32_t old = r - live;
+            uint64_t oh = mix64(old) | 1;
+            pin_release(oh, old % 4, 2 * (uint64_t)r + 1);
+            wrong += pin_find(oh) != -1;
+        }
+        wrong += pin_find(h) != (int)w;
+    }
+    uint64_t t1 = rte_rdtsc();
+    uint64_t full_sliding = ds.pin_full, kept = ds.unpin_kept;
+    uint32_t used = 0, tombs = 0;
+    for (uint32_t i = 0; i < PIN_SIZE; i++) {
+        used += mem[i].hash != 0 && mem[i].hash != PIN_TOMB;
+        tombs += mem[i].hash == PIN_TOMB;
+    }
+    uint64_t live_counted = ds.pins_live;
+    for (uint32_t r = 0; r < 200000; r++)
+        pin_add(mix64(r + (1ULL << 40)) | 1, 0, r);
+    uint64_t t2 = rte_rdtsc();
+    uint64_t overflow = ds.pin_full - full_sliding;
+    uint64_t found = 0;
+    for (uint32_t r = 0; r < 1000000; r++)
+        found += pin_find(mix64(r + (1ULL << 41)) | 1) != -1;
+    uint64_t t3 = rte_rdtsc();
+    printf("{\"hash_checks\":200000,\"hash_mismatch\":%" PRIu64 ",\"joins\":%u,\"wrong_lookups\":%" PRIu64
+           ",\"failed\":%" PRIu64 ",\"kept_removals\":%" PRIu64 ",\"live_entries\":%u"
+           ",\"live_counted\":%" PRIu64 ",\"tombstones\":%u,\"fill_overflow\":%" PRIu64
+           ",\"cycles_per_join_sliding\":%.0f,\"cycles_per_add_fill\":%.0f"
+           ",\"cycles_per_miss_full\":%.0f}\n",
+           hash_mismatch, total, wrong, full_sliding, kept, used, live_counted, tombs, overflow,
+           (double)(t1 - t0) / total, (double)(t2 - t1) / 200000, (double)(t3 - t2) / 1000000);
+    return hash_mismatch == 0 && wrong == 0 && full_sliding == 0 && used == live &&
+                   live_counted == live && kept == 2 * (total / 8) && overflow > 0 && found == 0
+               ? 0
+               : 1;
+}
+
 /* ---- workers ------------------------------------------------------------- */
 struct totals {
     uint64_t packets, connections, subflows, joins, hmac_valid, hmac_invalid,
@@ -201,6 +512,7 @@ struct totals {
 struct worker {
     unsigned idx, lcore;
     struct rte_ring *ring;
+    struct rte_ring *unpin; /* struct unpin, to the dispatcher (removed subflows) */
     mpd_dissector *d;
     uint64_t *seen;         /* set of connection ids created here */
     uint16_t *an;           /* per `seen` entry: mirror | strip << 4 | AN_INFINITE */
@@ -208,7 +520,7 @@ struct worker {
     uint32_t capacity;
     _Atomic uint64_t done;  /* frames processed (for the dispatcher's barrier) */
     struct totals t;
-    uint64_t dissect_cycles, publish_cycles, publishes;
+    uint64_t dissect_cycles, publish_cycles, publishes, unpin_lost;
     uint8_t linear[65536 + 64];
 } __rte_cache_aligned;
 
@@ -294,9 +606,10 @@ static uint64_t frame_time(const struct rte_mbuf *m)
     return rte_get_tsc_cycles() * (1000000000ULL / rte_get_tsc_hz());
 }
 
-/* Everything after the dissection of one frame: events, the client-token
- * publication, and the removed entries `rm_from .. r->n_removed`. */
-static void after(struct worker *w, const mpd_result *r, uint32_t rm_from)
+/* Everything after the dissection of one frame (frame `idx` of this
+ * worker's stream): events, the client-token publication, and the removed
+ * entries `rm_from .. r->n_removed`. */
+static void after(struct worker *w, const mpd_result *r, uint32_t rm_from, uint64_t idx)
 {
     uint64_t p0 = rte_rdtsc();
     for (uint32_t i = 0; i < r->n_events; i++) {
@@ -349,8 +662,19 @@ static void after(struct worker *w, const mpd_result *r, uint32_t rm_from)
             dir_remove(g.conn.server_token, w->idx);
             if (g.conn.has_client_key)
                 dir_remove(g.conn.client_token, w->idx);
-        } else
+        } else {
             count_subflow(w, &g.subflow);
+            /* Its pin (if the dispatcher pinned it here) goes with it. Every
+             * removed subflow is sent, not only joins: only MPTCP subflows
+             * are tracked, so this is one request per subflow lifetime, and
+             * a join SYN that met a live subflow of the same 5-tuple kept
+             * that subflow's kind. A full ring loses the request (counted;
+             * the pin then stays, see the README's Limits): waiting here
+             * could deadlock with a dispatcher waiting on our frame ring. */
+            struct unpin u = {flow_hash_of(&g.subflow.src, &g.subflow.dst), idx};
+            if (u.hash && rte_ring_sp_enqueue_elem(w->unpin, &u, sizeof u) != 0)
+                w->unpin_lost++;
+        }
     }
 }
 
@@ -382,12 +706,12 @@ static void handle_chained(struct worker *w, struct rte_mbuf *m)
     mpd_status s = mpd_dissect_rx(w->d, frame, len < 65536 ? len : 65536, linktype, frame_time(m),
                                   rx_csum(m), &r);
     w->dissect_cycles += rte_rdtsc() - t0;
-    w->t.packets++;
+    uint64_t idx = w->t.packets++;
     if (s != MPD_OK) {
         fprintf(stderr, "worker %u: mpd_dissect_rx: %s\n", w->idx, mpd_status_str(s));
         return;
     }
-    after(w, &r, 0);
+    after(w, &r, 0, idx);
 }
 
 /* A run of single-segment frames, dissected as one burst with their NIC
@@ -407,6 +731,7 @@ static void handle_burst(struct worker *w, struct rte_mbuf **ms, unsigned n)
     uint64_t t0 = rte_rdtsc();
     mpd_status s = mpd_dissect_burst_rx(w->d, fr, n, linktype, csum, rs);
     w->dissect_cycles += rte_rdtsc() - t0;
+    uint64_t base = w->t.packets;
     w->t.packets += n;
     if (s != MPD_OK) {
         fprintf(stderr, "worker %u: mpd_dissect_burst_rx: %s\n", w->idx, mpd_status_str(s));
@@ -414,7 +739,7 @@ static void handle_burst(struct worker *w, struct rte_mbuf **ms, unsigned n)
     }
     uint32_t rm_from = 0;
     for (unsigned i = 0; i < n; i++) {
-        after(w, &rs[i], rm_from);
+        after(w, &rs[i], rm_from, base + i);
         rm_from = rs[i].n_removed;
     }
 }
@@ -460,41 +785,7 @@ static int worker_main(void *arg)
 }
 
 /* ---- dispatcher ---------------------------------------------------------- */
-struct pin {
-    uint64_t hash;
-    uint32_t worker;
-};
-static struct pin *pins; /* dispatcher-private: join flow -> owner worker */
 static uint64_t enqueued[MAX_WORKERS];
-static struct {
-    uint64_t frames, join_syns, dir_hits, dir_misses, barrier_waits, barrier_cycles,
-        peek_cycles, steer_cycles, pinned_frames, pin_full;
-} ds;
-
-static int pin_find(uint64_t hash)
-{
-    for (uint32_t i = 0, at = (uint32_t)hash; i < PIN_SIZE; i++, at++) {
-        struct pin *p = &pins[at & (PIN_SIZE - 1)];
-        if (p->hash == 0)
-            return -1;
-        if (p->hash == hash)
-            return (int)p->worker;
-    }
-    return -1;
-}
-
-static void pin_add(uint64_t hash, unsigned worker)
-{
-    for (uint32_t i = 0, at = (uint32_t)hash; i < PIN_SIZE; i++, at++) {
-        struct pin *p = &pins[at & (PIN_SIZE - 1)];
-        if (p->hash == 0 || p->hash == hash) {
-            p->hash = hash;
-            p->worker = worker;
-            return;
-        }
-    }
-    ds.pin_full++;
-}
 
 /* Waits until every worker has dissected everything enqueued to it: then
  * every token of an earlier SYN/ACK or third ACK is in the directory. */
@@ -506,6 +797,19 @@ static void barrier(void)
             rte_pause();
     ds.barrier_waits++;
     ds.barrier_cycles += rte_rdtsc() - t0;
+}
+
+/* Applies the workers' removal requests (at most a burst per worker per
+ * call, so the dispatch loop keeps its pace; a worker's burst of frames
+ * reports at most MPD_MAX_REMOVED removals). */
+static void drain_unpins(void)
+{
+    struct unpin u[BURST];
+    for (unsigned i = 0; i < n_workers; i++) {
+        unsigned n = rte_ring_sc_dequeue_burst_elem(workers[i]->unpin, u, sizeof u[0], BURST, NULL);
+        for (unsigned j = 0; j < n; j++)
+            pin_release(u[j].hash, i, u[j].seq);
+    }
 }
 
 static unsigned steer(struct rte_mbuf *m)
@@ -529,7 +833,8 @@ static unsigned steer(struct rte_mbuf *m)
             }
             if (owner >= 0) {
                 ds.dir_hits++;
-                pin_add(h, (unsigned)owner);
+                /* The SYN is the next frame enqueued to the owner. */
+                pin_add(h, (unsigned)owner, enqueued[owner]);
                 p = owner;
             } else {
                 ds.dir_misses++; /* unknown token: a single dissector says so too */
@@ -556,6 +861,8 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--dir-selftest") == 0)
         return dir_selftest();
+    if (argc == 2 && strcmp(argv[1], "--pin-selftest") == 0)
+        return pin_selftest();
     int ret = rte_eal_init(argc, argv);
     if (ret < 0)
         rte_exit(EXIT_FAILURE, "rte_eal_init failed\n");
@@ -604,10 +911,13 @@ int main(int argc, char **argv)
         w->lcore = lcore;
         w->capacity = capacity;
         w->ring = rte_ring_create(name, RING_SIZE, sock, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        snprintf(name, sizeof name, "mpd_unpin_%u", wi);
+        w->unpin = rte_ring_create_elem(name, sizeof(struct unpin), UNPIN_RING, rte_socket_id(),
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
         w->seen = rte_zmalloc_socket("mpd_seen", SEEN_SIZE * sizeof(uint64_t), 64, sock);
         w->an = rte_zmalloc_socket("mpd_an", SEEN_SIZE * sizeof(uint16_t), 64, sock);
         w->client_pub = rte_zmalloc_socket("mpd_pub", capacity * sizeof(uint64_t), 64, sock);
-        if (!w->ring || !w->seen || !w->an || !w->client_pub)
+        if (!w->ring || !w->unpin || !w->seen || !w->an || !w->client_pub)
             rte_exit(EXIT_FAILURE, "out of memory for worker %u\n", wi);
         /* `mpdissect conns`' options: TCP checksums, every mapping verdict. */
         const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};
@@ -651,6 +961,7 @@ int main(int argc, char **argv)
     struct rte_mbuf *bufs[BURST];
     uint64_t hz = rte_get_tsc_hz(), last = rte_get_tsc_cycles();
     while (rte_get_tsc_cycles() - last < hz / 1000 * idle_ms) {
+        drain_unpins();
         uint16_t n = rte_eth_rx_burst(port, 0, bufs, BURST);
         if (n == 0) {
             rte_pause();
@@ -667,6 +978,25 @@ int main(int argc, char **argv)
     }
     stop = true;
     rte_eal_mp_wait_lcore();
+
+    /* The last removal requests, then a check of the pins against the
+     * workers' live join subflows: each should be pinned to its worker
+     * (its hash recomputed from its endpoints, as on removal) unless none
+     * of its join SYNs found the token (so pin_unmatched <= dir_misses). */
+    uint64_t unpin_lost = 0, pin_unmatched = 0, joins_live = 0;
+    for (unsigned i = 0; i < n_workers; i++) {
+        while (!rte_ring_empty(workers[i]->unpin))
+            drain_unpins();
+        unpin_lost += workers[i]->unpin_lost;
+        uint32_t cur = 0;
+        mpd_subflow_summary sf;
+        while (mpd_subflow_next(workers[i]->d, &cur, &sf) == MPD_OK) {
+            if (sf.kind != MPD_SUBFLOW_JOIN)
+                continue;
+            joins_live++;
+            pin_unmatched += pin_find(flow_hash_of(&sf.src, &sf.dst)) != (int)i;
+        }
+    }
 
     struct totals t = {0};
     uint64_t dis = 0, pub = 0, pubs = 0;
@@ -723,12 +1053,15 @@ int main(int argc, char **argv)
             ",\"peek_ns_per_frame\":%.1f,\"steer_ns_per_frame\":%.1f"
             ",\"publishes\":%" PRIu64 ",\"publish_ns_per_frame\":%.1f"
             ",\"dissect_ns_per_frame\":%.1f,\"untracked\":%" PRIu64
-            ",\"join_unknown_token\":%" PRIu64 ",\"dir_full\":%" PRIu64 "}\n",
+            ",\"join_unknown_token\":%" PRIu64 ",\"dir_full\":%" PRIu64
+            ",\"pins_live\":%" PRIu64 ",\"unpinned\":%" PRIu64 ",\"unpin_kept\":%" PRIu64
+            ",\"unpin_lost\":%" PRIu64 ",\"joins_live\":%" PRIu64 ",\"pin_unmatched\":%" PRIu64 "}\n",
             n_workers, ds.frames, ds.join_syns, ds.dir_hits, ds.dir_misses, ds.barrier_waits,
             (double)ds.barrier_cycles * ns, ds.pinned_frames, ds.pin_full,
             (double)ds.peek_cycles * ns / f, (double)ds.steer_cycles * ns / f, pubs,
             (double)pub * ns / f, (double)dis * ns / f, sum.untracked, sum.join_unknown_token,
-            atomic_load(&dir_full));
+            atomic_load(&dir_full), ds.pins_live, ds.unpinned, ds.unpin_kept, unpin_lost, joins_live,
+            pin_unmatched);
     if (t.packets != ds.frames)
         fprintf(stderr, "frames lost: %" PRIu64 " dispatched, %" PRIu64 " dissected\n", ds.frames,
                 t.packets);
