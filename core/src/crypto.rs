@@ -19,6 +19,14 @@
 //! keys and nonces an endpoint itself put on the wire (MP_CAPABLE keys,
 //! MP_JOIN random numbers): there is no way to pass it anything else.
 //!
+//! # The `hmac` feature
+//!
+//! The HMAC functions and [`AddAddrTruncation`] exist only with the crate's
+//! `hmac` feature (on by default; it pulls in the `hmac` crate). Without
+//! it the dissector does not verify MP_JOIN and ADD_ADDR HMACs (their
+//! verdicts are `Unverifiable`; joins are still linked by token), which
+//! saves a firmware image that code; [`key_hash`] (tokens, IDSNs) stays.
+//!
 //! # Byte order
 //!
 //! Every key (`u64`) and nonce (`u32`) is the value **as read from the
@@ -38,9 +46,12 @@
 //! The HMAC key is always the concatenation of two 64-bit keys (16 bytes,
 //! shorter than the hash block, so it is zero-padded as RFC 2104 says).
 
+#[cfg(feature = "hmac")]
 use core::net::IpAddr;
 
+#[cfg(feature = "hmac")]
 use hmac::digest::Key;
+#[cfg(feature = "hmac")]
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -91,6 +102,7 @@ pub fn key_hash(version: Version, key: u64) -> KeyHash {
     }
 }
 
+#[cfg(feature = "hmac")]
 /// The truncated HMAC carried by the SYN/ACK of MP_JOIN ("HMAC-B").
 ///
 /// The SYN/ACK is sent by the **listener** (the host receiving the new
@@ -122,6 +134,7 @@ pub fn join_synack_hmac(
     }
 }
 
+#[cfg(feature = "hmac")]
 /// The HMAC carried by the third ACK of MP_JOIN ("HMAC-A").
 ///
 /// The third ACK is sent by the **initiator** of the subflow ("Host A").
@@ -153,6 +166,7 @@ pub fn join_ack_hmac(
     out
 }
 
+#[cfg(feature = "hmac")]
 /// The full HMAC-SHA256 behind the ADD_ADDR truncated HMAC (MPTCP v1 only).
 ///
 /// Per RFC 8684 §3.4.1 and the Linux kernel (`add_addr_generate_hmac` in
@@ -184,6 +198,7 @@ pub fn add_addr_hmac_full(
     }
 }
 
+#[cfg(feature = "hmac")]
 /// The truncated HMAC of a v1 ADD_ADDR, as RFC 8684 §3.4.1 and every
 /// released Linux kernel compute it: the **rightmost** 64 bits of
 /// [`add_addr_hmac_full`], read big-endian.
@@ -206,6 +221,7 @@ pub fn add_addr_hmac(
     ))
 }
 
+#[cfg(feature = "hmac")]
 /// Which 64 bits of the ADD_ADDR HMAC-SHA256 an implementation put on the
 /// wire.
 ///
@@ -230,6 +246,7 @@ pub enum AddAddrTruncation {
     LinuxDevRightmostOf160,
 }
 
+#[cfg(feature = "hmac")]
 impl AddAddrTruncation {
     /// Every truncation, the correct one first.
     pub const ALL: [AddAddrTruncation; 3] = [
@@ -249,6 +266,7 @@ impl AddAddrTruncation {
     }
 }
 
+#[cfg(feature = "hmac")]
 /// `R1 || R2`, both big-endian.
 fn nonces(first: u32, second: u32) -> [u8; 8] {
     let mut msg = [0u8; 8];
@@ -259,6 +277,7 @@ fn nonces(first: u32, second: u32) -> [u8; 8] {
     msg
 }
 
+#[cfg(feature = "hmac")]
 /// The HMAC key block: `key1 || key2` (big-endian) zero-padded to the
 /// 64-byte block of SHA-1 / SHA-256, which RFC 2104 makes equivalent to the
 /// 16-byte key itself.
@@ -271,6 +290,7 @@ fn key_block<K: Default + AsMut<[u8]>>(key1: u64, key2: u64) -> K {
     block
 }
 
+#[cfg(feature = "hmac")]
 /// HMAC-SHA1 keyed with `key1 || key2` over `msg`.
 fn hmac_sha1(key1: u64, key2: u64, msg: &[u8]) -> [u8; 20] {
     let key: Key<Hmac<Sha1>> = key_block(key1, key2);
@@ -281,6 +301,7 @@ fn hmac_sha1(key1: u64, key2: u64, msg: &[u8]) -> [u8; 20] {
     out
 }
 
+#[cfg(feature = "hmac")]
 /// HMAC-SHA256 keyed with `key1 || key2` over the concatenation of `parts`.
 fn hmac_sha256(key1: u64, key2: u64, parts: &[&[u8]]) -> [u8; SHA256_LEN] {
     let key: Key<Hmac<Sha256>> = key_block(key1, key2);
@@ -293,6 +314,7 @@ fn hmac_sha256(key1: u64, key2: u64, parts: &[&[u8]]) -> [u8; SHA256_LEN] {
     out
 }
 
+#[cfg(feature = "hmac")]
 /// Fill `out` with the first `out.len()` bytes of `src`.
 fn copy_prefix(out: &mut [u8], src: &[u8]) {
     for (dst, s) in out.iter_mut().zip(src) {
@@ -314,7 +336,7 @@ fn be_u64<'a>(bytes: impl Iterator<Item = &'a u8>) -> u64 {
         .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "hmac"))]
 mod tests {
     use super::*;
 

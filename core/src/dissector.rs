@@ -129,7 +129,9 @@ use crate::analysis::{
     SubflowAnalysis, UnverifiableReason,
 };
 use crate::checksum::{tcp_payload_sum_from_header, verify_tcp_payload_sum, Checksum, TcpChecksum};
-use crate::crypto::{self, AddAddrTruncation};
+use crate::crypto;
+#[cfg(feature = "hmac")]
+use crate::crypto::AddAddrTruncation;
 use crate::flow::{
     ConnEnd, Connection, Direction, EvictClass, EvictPolicy, FlowKey, FlowTable, FlowTableView,
     HmacVerdict, InsertError, PerClass, Removed, Role, RttStats, SlotId, Subflow, SubflowEnd,
@@ -2039,13 +2041,7 @@ impl<'a> DissectorView<'a> {
         };
         let (ni, nl) = sub.nonces();
         let verdict = match Self::join_keys(sub, conn) {
-            Some((ki, kl)) => {
-                if crypto::join_synack_hmac(conn.version, kl, ki, nl, ni) == trunc {
-                    HmacVerdict::Valid
-                } else {
-                    HmacVerdict::Invalid
-                }
-            }
+            Some((ki, kl)) => verify::join_synack(conn.version, kl, ki, nl, ni, trunc),
             None => HmacVerdict::Unverifiable,
         };
         self.join_verdict(sub, c, verdict, p, ev);
@@ -2066,13 +2062,7 @@ impl<'a> DissectorView<'a> {
         let (ni, nl) = sub.nonces();
         // The listener's nonce is known only if the SYN/ACK was seen.
         let verdict = match (Self::join_keys(sub, conn), synack_seen) {
-            (Some((ki, kl)), true) => {
-                if crypto::join_ack_hmac(conn.version, ki, kl, ni, nl) == *hmac {
-                    HmacVerdict::Valid
-                } else {
-                    HmacVerdict::Invalid
-                }
-            }
+            (Some((ki, kl)), true) => verify::join_ack(conn.version, ki, kl, ni, nl, hmac),
             _ => HmacVerdict::Unverifiable,
         };
         // Combine with the SYN/ACK's verdict: invalid wins, then valid.
@@ -2375,7 +2365,7 @@ impl<'a> DissectorView<'a> {
                 conn.key_of(crole.reversed()),
             ) {
                 (AddAddrForm::V1 { echo: false }, Some(h), Some(ks), Some(kr)) => {
-                    add_addr_verdict(ks, kr, &a, h)
+                    verify::add_addr(ks, kr, &a, h)
                 }
                 _ => HmacVerdict::Unverifiable,
             };
@@ -2556,19 +2546,95 @@ fn map_segment(
     conn.note_dsn_end(crole, seg_end);
 }
 
-fn add_addr_verdict(sender_key: u64, receiver_key: u64, a: &AddAddr, h: u64) -> HmacVerdict {
-    let mut ports = [Some(a.port), None]
-        .into_iter()
-        .take(if a.port.is_some() { 2 } else { 1 });
-    let ok = ports.any(|port| {
-        let port = port.flatten();
-        let full = crypto::add_addr_hmac_full(sender_key, receiver_key, a.addr_id, a.ip, port);
-        AddAddrTruncation::ALL.iter().any(|t| t.apply(&full) == h)
-    });
-    if ok {
-        HmacVerdict::Valid
-    } else {
-        HmacVerdict::Invalid
+/// The HMAC checks (MP_JOIN SYN/ACK and third ACK, ADD_ADDR): `Valid` or
+/// `Invalid` against the HMAC the keys and nonces seen give; without the
+/// `hmac` feature nothing is computed and every verdict is `Unverifiable`.
+#[cfg(feature = "hmac")]
+mod verify {
+    use super::{crypto, AddAddr, AddAddrTruncation, HmacVerdict, Version};
+
+    fn verdict(ok: bool) -> HmacVerdict {
+        if ok {
+            HmacVerdict::Valid
+        } else {
+            HmacVerdict::Invalid
+        }
+    }
+
+    /// The SYN/ACK's truncated HMAC (`trunc`).
+    pub(super) fn join_synack(
+        v: Version,
+        listener_key: u64,
+        initiator_key: u64,
+        listener_nonce: u32,
+        initiator_nonce: u32,
+        trunc: u64,
+    ) -> HmacVerdict {
+        let h = crypto::join_synack_hmac(
+            v,
+            listener_key,
+            initiator_key,
+            listener_nonce,
+            initiator_nonce,
+        );
+        verdict(h == trunc)
+    }
+
+    /// The third ACK's 160-bit HMAC.
+    pub(super) fn join_ack(
+        v: Version,
+        initiator_key: u64,
+        listener_key: u64,
+        initiator_nonce: u32,
+        listener_nonce: u32,
+        hmac: &[u8; 20],
+    ) -> HmacVerdict {
+        let h = crypto::join_ack_hmac(
+            v,
+            initiator_key,
+            listener_key,
+            initiator_nonce,
+            listener_nonce,
+        );
+        verdict(h == *hmac)
+    }
+
+    /// An ADD_ADDR's truncated HMAC `h`, with and without its port and in
+    /// every truncation Linux kernels used.
+    pub(super) fn add_addr(sender_key: u64, receiver_key: u64, a: &AddAddr, h: u64) -> HmacVerdict {
+        let mut ports = [Some(a.port), None]
+            .into_iter()
+            .take(if a.port.is_some() { 2 } else { 1 });
+        verdict(ports.any(|port| {
+            let port = port.flatten();
+            let full = crypto::add_addr_hmac_full(sender_key, receiver_key, a.addr_id, a.ip, port);
+            AddAddrTruncation::ALL.iter().any(|t| t.apply(&full) == h)
+        }))
+    }
+}
+
+/// [`verify`] without the `hmac` feature: nothing is computed.
+#[cfg(not(feature = "hmac"))]
+mod verify {
+    use super::{AddAddr, HmacVerdict, Version};
+
+    pub(super) fn join_synack(_: Version, _: u64, _: u64, _: u32, _: u32, _: u64) -> HmacVerdict {
+        HmacVerdict::Unverifiable
+    }
+
+    pub(super) fn join_ack(
+        _: Version,
+        _: u64,
+        _: u64,
+        _: u32,
+        _: u32,
+        _: &[u8; 20],
+    ) -> HmacVerdict {
+        HmacVerdict::Unverifiable
+    }
+
+    pub(super) fn add_addr(_: u64, _: u64, _: &AddAddr, _: u64) -> HmacVerdict {
+        HmacVerdict::Unverifiable
     }
 }
 
@@ -3072,6 +3138,7 @@ mod tests {
         ev
     }
 
+    #[cfg(feature = "hmac")]
     fn good_hmacs(v: Version) -> (u64, [u8; 20]) {
         let (ra, rb) = (0x1122_3344, 0x5566_7788);
         (
@@ -3080,6 +3147,7 @@ mod tests {
         )
     }
 
+    #[cfg(feature = "hmac")]
     #[test]
     fn join_links_by_token() {
         for v in [Version::V0, Version::V1] {
@@ -3105,6 +3173,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "hmac")]
     #[test]
     fn join_by_client_token_reversed_roles() {
         let d = &mut dis();
@@ -3161,6 +3230,7 @@ mod tests {
         assert_eq!(d.stats().join_unknown_token, 1);
     }
 
+    #[cfg(feature = "hmac")]
     #[test]
     fn spoofed_join_rejected() {
         let d = &mut dis();
@@ -3199,6 +3269,7 @@ mod tests {
         assert_eq!(d.connection(conn.slot).unwrap().subflows_linked, 1);
     }
 
+    #[cfg(feature = "hmac")]
     #[test]
     fn join_without_synack_unverifiable() {
         let d = &mut dis();
@@ -3231,6 +3302,35 @@ mod tests {
         events(&r)
     }
 
+    /// Without the `hmac` feature no HMAC is computed: a join with any
+    /// HMACs (all-zero here, wrong for these keys) is linked by its token,
+    /// unverified, and an ADD_ADDR's HMAC is not judged.
+    #[cfg(not(feature = "hmac"))]
+    #[test]
+    fn without_hmac_joins_link_unverified() {
+        for v in [Version::V0, Version::V1] {
+            let d = &mut dis();
+            let conn = handshake(d, v);
+            let token = crypto::key_hash(v, KB).token;
+            let ev = join(d, token, Some(0), Some([0; 20]));
+            assert!(
+                matches!(ev[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Unverifiable, .. }] if c == conn),
+                "{ev:?}"
+            );
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+            assert_eq!(c.joins_rejected, 0);
+        }
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let ev = add_addr(d, 0);
+        assert!(
+            matches!(ev[..], [Event::AddrAdvertised { conn: c, addr_id: 4, hmac: HmacVerdict::Unverifiable, .. }] if c == conn),
+            "{ev:?}"
+        );
+    }
+
+    #[cfg(feature = "hmac")]
     #[test]
     fn add_addr_hmac_checked() {
         let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 1, 2));

@@ -29,6 +29,11 @@
 //!   (used by the cargo-fuzz targets in `fuzz/` and the corpus replay test).
 //! * `synth` (feature `fuzzing`) — writes synthetic IP/TCP/MPTCP packets
 //!   into caller memory, for tests, fuzz targets and benchmarks.
+//!
+//! Features: `analysis` (default: DSS checksum validation, middlebox
+//! evidence, TCP-timestamp RTT), `hmac` (default: MP_JOIN and ADD_ADDR HMAC
+//! verification; without it those verdicts are `Unverifiable`, joins are
+//! still linked by token), `defmt`, `fuzzing` (implies `hmac`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,3 +1,4 @@
+#![cfg(feature = "hmac")]
 //! Test vectors for `mptcp_dissect::crypto`.
 //!
 //! Three independent sources:
