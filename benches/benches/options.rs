@@ -45,6 +45,12 @@ fn bench(c: &mut Criterion) {
         // One element = one segment's option area.
         g.throughput(Throughput::Elements(areas.len() as u64));
         g.bench_function("mptcp-dissect", |b| b.iter(|| ours(black_box(areas))));
+        g.bench_function("mptcp-dissect-view", |b| {
+            b.iter(|| ours_view(black_box(areas)))
+        });
+        g.bench_function("mptcp-dissect-view-fields", |b| {
+            b.iter(|| ours_view_fields(black_box(areas)))
+        });
         g.bench_function("mptcp-dissect-raw", |b| {
             b.iter(|| ours_raw(black_box(areas)))
         });

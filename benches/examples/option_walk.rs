@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Instructions per pass = (total at 100 passes − total at 0) / 100.
-//! Arguments: the walk (`ours`, `raw`, `etherparse`, `etherparse+skip`,
+//! Arguments: the walk (`ours`, `raw`, `view`, `view-fields`, `etherparse`, `etherparse+skip`,
 //! `smoltcp`), the area set (`all` or `no-mptcp`), the number of passes.
 
 use std::hint::black_box;
@@ -33,6 +33,8 @@ fn main() {
     let f: fn(&[Vec<u8>]) -> usize = match walk.as_str() {
         "ours" => ours,
         "raw" => ours_raw,
+        "view" => ours_view,
+        "view-fields" => ours_view_fields,
         "etherparse" => etherparse,
         "etherparse+skip" => etherparse_skip,
         "smoltcp" => smoltcp,
