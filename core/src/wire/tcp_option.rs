@@ -293,6 +293,20 @@ impl fmt::Display for OptionError {
     }
 }
 
+fn be16(data: &[u8]) -> Option<u16> {
+    match data {
+        &[a, b] => Some(u16::from_be_bytes([a, b])),
+        _ => None,
+    }
+}
+
+fn be32(data: &[u8]) -> Option<u32> {
+    match data {
+        &[a, b, c, d] => Some(u32::from_be_bytes([a, b, c, d])),
+        _ => None,
+    }
+}
+
 /// Decodes one well-framed option. `opt` is the whole option (kind and
 /// length bytes included, `opt.len()` equal to the length byte, ≥ 2).
 ///
@@ -350,56 +364,73 @@ pub(crate) fn classic_body_ok(kind_byte: u8, body_len: usize) -> bool {
 }
 
 /// [`decode`] for every kind but MPTCP (which it would return as
-/// [`TcpOption::Unknown`]): [`classic_body_ok`], then the fields, read
-/// without further checks (a read past the body, which the rule excludes,
-/// would give zeros, not a panic).
+/// [`TcpOption::Unknown`]).
+///
+/// Also the classic options' validation rule of the view walk
+/// ([`TcpOptions::next_view`] keeps only whether it is `Ok`; inlined, the
+/// field reads are dead code there): one rule for both walks.
 #[inline(always)]
 fn decode_classic(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason> {
     let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
     let body = opt.get(2..).unwrap_or(&[]);
+    let bad = OptionErrorReason::BadLength(len);
     if !classic_body_ok(kind_byte, body.len()) {
-        return Err(OptionErrorReason::BadLength(len));
+        return Err(bad);
     }
-    Ok(decode_classic_fields(kind_byte, body))
-}
-
-/// The value of a classic option whose `body` passed [`classic_body_ok`].
-#[inline(always)]
-fn decode_classic_fields(kind_byte: u8, body: &[u8]) -> TcpOption<'_> {
-    let tail = |at: usize| body.get(at..).unwrap_or(&[]);
     match kind_byte {
-        kind::MSS => TcpOption::Mss(u16::from_be_bytes(be_at(body, 0))),
-        kind::WINDOW_SCALE => {
-            let [shift] = be_at(body, 0);
-            TcpOption::WindowScale(shift)
-        }
-        kind::SACK_PERMITTED => TcpOption::SackPermitted,
-        kind::SACK => TcpOption::Sack(SackBlocks { data: body }),
-        kind::TIMESTAMPS => TcpOption::Timestamps {
-            tsval: u32::from_be_bytes(be_at(body, 0)),
-            tsecr: u32::from_be_bytes(be_at(body, 4)),
+        kind::MSS => be16(body).map(TcpOption::Mss).ok_or(bad),
+        kind::WINDOW_SCALE => match body {
+            &[shift] => Ok(TcpOption::WindowScale(shift)),
+            _ => Err(bad),
         },
-        kind::FAST_OPEN => TcpOption::FastOpen { cookie: body },
-        kind::MD5 => TcpOption::Md5 {
-            digest: be_at(body, 0),
-        },
-        kind::TCP_AO => {
-            let [key_id, rnext_key_id] = be_at(body, 0);
-            TcpOption::TcpAo {
-                key_id,
-                rnext_key_id,
-                mac: tail(2),
+        kind::SACK_PERMITTED if body.is_empty() => Ok(TcpOption::SackPermitted),
+        kind::SACK_PERMITTED => Err(bad),
+        kind::SACK => {
+            let n = body.len() / 8;
+            if body.len() % 8 == 0 && (1..=MAX_SACK_BLOCKS).contains(&n) {
+                Ok(TcpOption::Sack(SackBlocks { data: body }))
+            } else {
+                Err(bad)
             }
         }
-        kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2 => TcpOption::Experimental {
-            kind: kind_byte,
-            exid: u16::from_be_bytes(be_at(body, 0)),
-            data: tail(2),
+        kind::TIMESTAMPS => match (body.get(..4), body.get(4..)) {
+            (Some(a), Some(b)) if body.len() == 8 => Ok(TcpOption::Timestamps {
+                tsval: be32(a).ok_or(bad)?,
+                tsecr: be32(b).ok_or(bad)?,
+            }),
+            _ => Err(bad),
         },
-        _ => TcpOption::Unknown {
+        kind::FAST_OPEN => {
+            let n = body.len();
+            if n == 0 || ((MIN_TFO_COOKIE..=MAX_TFO_COOKIE).contains(&n) && n % 2 == 0) {
+                Ok(TcpOption::FastOpen { cookie: body })
+            } else {
+                Err(bad)
+            }
+        }
+        kind::MD5 => <[u8; 16]>::try_from(body)
+            .map(|digest| TcpOption::Md5 { digest })
+            .map_err(|_| bad),
+        kind::TCP_AO => match body {
+            &[key_id, rnext_key_id, ref mac @ ..] => Ok(TcpOption::TcpAo {
+                key_id,
+                rnext_key_id,
+                mac,
+            }),
+            _ => Err(bad),
+        },
+        kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2 => match body {
+            &[a, b, ref data @ ..] => Ok(TcpOption::Experimental {
+                kind: kind_byte,
+                exid: u16::from_be_bytes([a, b]),
+                data,
+            }),
+            _ => Err(bad),
+        },
+        _ => Ok(TcpOption::Unknown {
             kind: kind_byte,
             data: body,
-        },
+        }),
     }
 }
 

@@ -280,6 +280,12 @@ impl Dss {
     }
 }
 
+/// `v`, or its low 32 bits when `wide` is 0.
+#[inline(always)]
+fn low32(v: u64, wide: u8) -> u64 {
+    v & (u64::from(wide).wrapping_neg() | 0xffff_ffff)
+}
+
 /// A validated DSS option, read in place: each accessor reads its field
 /// from the option's bytes at an offset computed from the flags byte.
 ///
@@ -332,38 +338,51 @@ impl<'a> DssView<'a> {
         self.flags() & Dss::FLAG_DATA_FIN != 0
     }
 
-    /// Offsets of the DSN and of the subflow sequence number, and the
-    /// bits `A`, `a` (0 without `A`), `M`, `m` (0 without `M`).
+    /// The option's length (its length byte, once validated).
     #[inline(always)]
-    fn layout(&self) -> (usize, usize, u8, u8, u8, u8) {
+    fn len(&self) -> usize {
+        self.opt.len()
+    }
+
+    /// The 8 bytes at `at`, big-endian (0 if not all there).
+    #[inline(always)]
+    fn window(&self, at: usize) -> u64 {
+        u64::from_be_bytes(be_at(self.opt, at))
+    }
+
+    /// Whether the option ends with a checksum (the rule's test).
+    #[inline(always)]
+    fn csum(&self) -> bool {
+        has_checksum(self.flags(), u8::try_from(self.len()).unwrap_or(u8::MAX))
+    }
+
+    /// The last 8 bytes, shifted so that the subflow sequence number is
+    /// the high 32 bits, the data-level length the next 16 and the
+    /// checksum (when present) the low 16: the windows of [`Dss::parse`].
+    #[inline(always)]
+    fn tail(&self) -> u64 {
+        let t = self.window(self.len().wrapping_sub(8));
+        if self.csum() {
+            t
+        } else {
+            t << 16
+        }
+    }
+
+    /// The data ACK (flag `A`), with its width (flag `a`): the 8 bytes
+    /// from offset 4 when 64-bit, else the low half of bytes 0..8.
+    #[inline]
+    pub fn data_ack(&self) -> Option<DataAck> {
         let f = self.flags();
         let a = f & Dss::FLAG_ACK;
         let a64 = (f >> 1) & a;
-        let m = (f >> 2) & 1;
-        let m64 = (f >> 3) & m;
-        // 0, 4 or 8 bytes each: at most 4 + 8 + 8.
-        let dsn_at = (usize::from(a << 2) << a64).wrapping_add(4);
-        let ssn_at = dsn_at.wrapping_add(usize::from(m << 2) << m64);
-        (dsn_at, ssn_at, a, a64, m, m64)
-    }
-
-    /// The data ACK (flag `A`), with its width (flag `a`).
-    #[inline]
-    pub fn data_ack(&self) -> Option<DataAck> {
-        let (_, _, a, a64, _, _) = self.layout();
         if a == 0 {
             return None;
         }
-        Some(if a64 != 0 {
-            DataAck {
-                value: u64::from_be_bytes(be_at(self.opt, 4)),
-                wide: true,
-            }
-        } else {
-            DataAck {
-                value: u64::from(u32::from_be_bytes(be_at(self.opt, 4))),
-                wide: false,
-            }
+        let v = self.window(usize::from(a64) << 2);
+        Some(DataAck {
+            value: low32(v, a64),
+            wide: a64 != 0,
         })
     }
 
@@ -377,44 +396,39 @@ impl<'a> DssView<'a> {
     /// without a mapping).
     #[inline]
     pub fn dsn_wide(&self) -> bool {
-        self.layout().5 != 0
+        let f = self.flags();
+        (f >> 3) & (f >> 2) & 1 != 0
     }
 
     /// The mapping's data sequence number (32 or 64 bits on the wire, see
-    /// [`DssView::dsn_wide`]).
+    /// [`DssView::dsn_wide`]): the 8 bytes ending 6 bytes (8 with a
+    /// checksum) before the end, or their low half.
     #[inline]
     pub fn dsn(&self) -> Option<u64> {
-        let (dsn_at, _, _, _, m, m64) = self.layout();
-        if m == 0 {
-            None
-        } else if m64 != 0 {
-            Some(u64::from_be_bytes(be_at(self.opt, dsn_at)))
-        } else {
-            Some(u64::from(u32::from_be_bytes(be_at(self.opt, dsn_at))))
+        if !self.has_mapping() {
+            return None;
         }
+        let back = if self.csum() { 16 } else { 14 };
+        let v = self.window(self.len().wrapping_sub(back));
+        Some(low32(v, u8::from(self.dsn_wide())))
     }
 
     /// The mapping's subflow sequence number.
     #[inline]
     pub fn ssn(&self) -> Option<u32> {
-        let (_, ssn_at, _, _, m, _) = self.layout();
-        (m != 0).then(|| u32::from_be_bytes(be_at(self.opt, ssn_at)))
+        self.has_mapping().then(|| (self.tail() >> 32) as u32)
     }
 
     /// The mapping's data-level length (0 = infinite mapping).
     #[inline]
     pub fn data_len(&self) -> Option<u16> {
-        let (_, ssn_at, _, _, m, _) = self.layout();
-        (m != 0).then(|| u16::from_be_bytes(be_at(self.opt, ssn_at.wrapping_add(4))))
+        self.has_mapping().then(|| (self.tail() >> 16) as u16)
     }
 
     /// The DSS checksum, when the option carries one.
     #[inline]
     pub fn checksum(&self) -> Option<u16> {
-        let (_, ssn_at, _, _, _, _) = self.layout();
-        let len = u8::try_from(self.opt.len()).unwrap_or(u8::MAX);
-        has_checksum(self.flags(), len)
-            .then(|| u16::from_be_bytes(be_at(self.opt, ssn_at.wrapping_add(6))))
+        self.csum().then(|| self.tail() as u16)
     }
 
     /// The mapping, all its fields read.
