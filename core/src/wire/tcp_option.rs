@@ -730,12 +730,15 @@ impl<'a> TcpOptions<'a> {
             return Some(Ok(view(rest.get(..1).unwrap_or(&[]), 0)));
         }
         // Framing, as `frame` does (its structural errors out of line).
-        let Some(&len) = rest.get(1) else {
-            return Some(Err(self.structural(kind_byte, start, rest)));
+        let Some(opt) = rest
+            .get(1)
+            .filter(|&&len| len >= 2)
+            .and_then(|&len| rest.get(..usize::from(len)))
+        else {
+            self.pos = self.data.len();
+            return Some(Err(structural(kind_byte, start, rest)));
         };
-        let Some(opt) = rest.get(..usize::from(len)).filter(|_| len >= 2) else {
-            return Some(Err(self.structural(kind_byte, start, rest)));
-        };
+        let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
         self.pos = start.wrapping_add(usize::from(len));
         let err = |reason| OptionError {
             kind: kind_byte,
@@ -754,30 +757,28 @@ impl<'a> TcpOptions<'a> {
         })
     }
 
-    /// The structural error of the option at `start` that
-    /// [`TcpOptions::next_view`] could not frame (`rest`: the area from
-    /// `start` on); the walk ends.
-    #[cold]
-    #[inline(never)]
-    fn structural(&mut self, kind_byte: u8, start: usize, rest: &'a [u8]) -> OptionError {
-        match self.frame(kind_byte, start, rest) {
-            Err(e) => e,
-            // Not reached: `next_view` calls this only for an option it
-            // could not frame. Ending the walk keeps it finite anyway.
-            Ok(_) => {
-                self.pos = self.data.len();
-                OptionError {
-                    kind: kind_byte,
-                    offset: start,
-                    reason: OptionErrorReason::MissingLength,
-                }
-            }
-        }
-    }
-
     /// The view walk as an iterator ([`TcpOptions::next_view`]).
     pub fn views(self) -> OptionViews<'a> {
         OptionViews { inner: self }
+    }
+}
+
+/// The structural error of the option of kind `kind_byte` at `start` that
+/// [`TcpOptions::next_view`] could not frame (`rest`: the area from `start`
+/// on): `frame`'s, from a scratch walk over `rest`. Out of line and taking
+/// no `&mut` walk, so that the view walk's position stays in a register.
+#[cold]
+#[inline(never)]
+fn structural(kind_byte: u8, start: usize, rest: &[u8]) -> OptionError {
+    let mut probe = TcpOptions::new(rest);
+    match probe.frame(kind_byte, 0, rest) {
+        Err(e) => OptionError { offset: start, ..e },
+        // Not reached: called only for an option `frame` cannot frame.
+        Ok(_) => OptionError {
+            kind: kind_byte,
+            offset: start,
+            reason: OptionErrorReason::MissingLength,
+        },
     }
 }
 
