@@ -16,6 +16,16 @@
 //! `mptcp-dissect-raw` is our framing-only walk (`TcpOptions::next_raw`, what
 //! the engine's scan starts from), the peer of `etherparse+skip`.
 //!
+//! `mptcp-dissect-view` is the zero-copy view walk (`TcpOptions::next_view`:
+//! every option validated exactly as the decoding walk validates it, no
+//! field read, each view black-boxed); `mptcp-dissect-view-fields` is the
+//! same walk reading, for every MPTCP sub-option, every field accessor of
+//! its view and, for every classic option, its value, all folded into the
+//! black-boxed result: the "full decoding" peer of `mptcp-dissect`.
+//!
+//! The walks live in `common/option_walks.rs`, shared with the
+//! `option_walk` example (callgrind instruction counts of the same code).
+//!
 //! `cargo bench -p mptcp-dissect-benches --bench options`
 
 use std::hint::black_box;
