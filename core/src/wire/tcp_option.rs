@@ -323,18 +323,19 @@ fn decode(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason>
     }
 }
 
-/// The length rule of the classic options as a table: bit `b` of entry
-/// `kind` is set when a body (the bytes after kind and length) of `b`
-/// bytes is valid for that kind, bit 63 standing for every length from 63
-/// up. MSS 2, window scale 1, SACK-permitted 0, SACK 8n (n in 1..=4),
-/// timestamps 8, TFO 0 or an even 4..=16, MD5 16, TCP-AO and the
-/// experimental kinds at least 2; any other kind any length (EOL, NOP and
-/// MPTCP are never looked up). The `classic_rule_table` test restates it
-/// as a `match`.
+/// The length rule of the classic options with kinds 0..=34, as a table:
+/// bit `b` of entry `kind` is set when a body (the bytes after kind and
+/// length) of `b` bytes is valid for that kind, bit 63 standing for every
+/// length from 63 up. MSS 2, window scale 1, SACK-permitted 0, SACK 8n (n
+/// in 1..=4), timestamps 8, TFO 0 or an even 4..=16, MD5 16, TCP-AO at
+/// least 2; any other kind any length (EOL, NOP and MPTCP are never looked
+/// up). 280 bytes: a table over all 256 kinds (2 KiB) would be on the
+/// firmware's path too. The `classic_rule_against_restatement` test
+/// restates the rule as a `match`.
 // Indexing in a constant's initializer: out of bounds would not compile.
 #[allow(clippy::indexing_slicing)]
-const CLASSIC_BODY_OK: [u64; 256] = {
-    let mut t = [u64::MAX; 256];
+const CLASSIC_BODY_OK: [u64; 35] = {
+    let mut t = [u64::MAX; 35];
     t[kind::MSS as usize] = 1 << 2;
     t[kind::WINDOW_SCALE as usize] = 1 << 1;
     t[kind::SACK_PERMITTED as usize] = 1;
@@ -344,22 +345,22 @@ const CLASSIC_BODY_OK: [u64; 256] = {
         1 | 1 << 4 | 1 << 6 | 1 << 8 | 1 << 10 | 1 << 12 | 1 << 14 | 1 << 16;
     t[kind::MD5 as usize] = 1 << 16;
     t[kind::TCP_AO as usize] = !3;
-    t[kind::EXPERIMENTAL_1 as usize] = !3;
-    t[kind::EXPERIMENTAL_2 as usize] = !3;
     t
 };
 
-/// The length rule of the classic options ([`CLASSIC_BODY_OK`]), shared by
-/// the decoding walk ([`decode_classic`]) and the view walk
-/// ([`TcpOptions::next_view`]): whether a body of `body_len` bytes is
+/// The length rule of the classic options ([`CLASSIC_BODY_OK`], and the
+/// experimental kinds 253 and 254: at least 2 bytes), shared by the
+/// decoding walk ([`decode_classic`], which tests it first) and the view
+/// walk ([`TcpOptions::next_view`]): whether a body of `body_len` bytes is
 /// valid for `kind_byte`.
 #[inline(always)]
 pub(crate) fn classic_body_ok(kind_byte: u8, body_len: usize) -> bool {
     let bit = u32::try_from(body_len).map_or(63, |b| b.min(63));
-    let mask = CLASSIC_BODY_OK
-        .get(usize::from(kind_byte))
-        .copied()
-        .unwrap_or(u64::MAX);
+    let mask = match CLASSIC_BODY_OK.get(usize::from(kind_byte)) {
+        Some(&m) => m,
+        None if matches!(kind_byte, kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2) => !3,
+        None => u64::MAX,
+    };
     (mask >> bit) & 1 != 0
 }
 
