@@ -16,116 +16,26 @@
 //! `mptcp-dissect-raw` is our framing-only walk (`TcpOptions::next_raw`, what
 //! the engine's scan starts from), the peer of `etherparse+skip`.
 //!
+//! `mptcp-dissect-view` is the zero-copy view walk (`TcpOptions::next_view`:
+//! every option validated exactly as the decoding walk validates it, no
+//! field read, each view black-boxed); `mptcp-dissect-view-fields` is the
+//! same walk reading, for every MPTCP sub-option, every field accessor of
+//! its view and, for every classic option, its value, all folded into the
+//! black-boxed result: the "full decoding" peer of `mptcp-dissect`.
+//!
+//! The walks live in `common/option_walks.rs`, shared with the
+//! `option_walk` example (callgrind instruction counts of the same code).
+//!
 //! `cargo bench -p mptcp-dissect-benches --bench options`
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use mptcp_dissect::wire::tcp_option::TcpOptions;
+#[path = "common/option_walks.rs"]
+mod walks;
+
 use mptcp_dissect_benches::{all_captures, option_areas};
-
-fn ours(areas: &[Vec<u8>]) -> usize {
-    let mut n = 0;
-    for a in areas {
-        for o in TcpOptions::new(a) {
-            n += usize::from(o.is_ok());
-            let _ = black_box(o);
-        }
-    }
-    n
-}
-
-/// Framing only (`next_raw`): the same walk as etherparse's raw walk, no
-/// option decoded.
-fn ours_raw(areas: &[Vec<u8>]) -> usize {
-    let mut n = 0;
-    for a in areas {
-        let mut it = TcpOptions::new(a);
-        while let Some(o) = it.next_raw() {
-            n += usize::from(o.is_ok());
-            let _ = black_box(o);
-        }
-    }
-    n
-}
-
-fn etherparse(areas: &[Vec<u8>]) -> usize {
-    let mut n = 0;
-    for a in areas {
-        for o in etherparse::TcpOptionsIterator::from_slice(a) {
-            n += usize::from(o.is_ok());
-            let _ = black_box(o);
-        }
-    }
-    n
-}
-
-/// etherparse's iterator restarted after each option kind it does not know
-/// (skipped by its length byte, not decoded): a raw walk of the whole area.
-fn etherparse_skip(areas: &[Vec<u8>]) -> usize {
-    let mut n = 0;
-    for a in areas {
-        let mut it = etherparse::TcpOptionsIterator::from_slice(a);
-        loop {
-            let before = it.rest();
-            match it.next() {
-                None => break,
-                Some(Ok(e)) => {
-                    n += 1;
-                    black_box(e);
-                }
-                Some(Err(etherparse::TcpOptionReadError::UnknownId(_))) => {
-                    match before.get(1).map(|&l| usize::from(l)) {
-                        Some(l) if l >= 2 && l <= before.len() => {
-                            n += 1;
-                            black_box(&before[..l]);
-                            it = etherparse::TcpOptionsIterator::from_slice(&before[l..]);
-                        }
-                        _ => break,
-                    }
-                }
-                Some(Err(_)) => break,
-            }
-        }
-    }
-    n
-}
-
-fn smoltcp(areas: &[Vec<u8>]) -> usize {
-    use smoltcp::wire::TcpOption;
-    let mut n = 0;
-    for a in areas {
-        let mut rest: &[u8] = a;
-        while let Ok((r, o)) = TcpOption::parse(rest) {
-            n += 1;
-            black_box(&o);
-            if o == TcpOption::EndOfList {
-                break;
-            }
-            rest = r;
-            if rest.is_empty() {
-                break;
-            }
-        }
-    }
-    n
-}
-
-fn has_mptcp(a: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&k) = a.get(i) {
-        match k {
-            0 => return false,
-            1 => i += 1,
-            30 => return true,
-            _ => match a.get(i + 1) {
-                Some(&l) if l >= 2 => i += usize::from(l),
-                _ => return false,
-            },
-        }
-    }
-    false
-}
+use walks::*;
 
 fn bench(c: &mut Criterion) {
     let all = option_areas(&all_captures());
@@ -145,6 +55,12 @@ fn bench(c: &mut Criterion) {
         // One element = one segment's option area.
         g.throughput(Throughput::Elements(areas.len() as u64));
         g.bench_function("mptcp-dissect", |b| b.iter(|| ours(black_box(areas))));
+        g.bench_function("mptcp-dissect-view", |b| {
+            b.iter(|| ours_view(black_box(areas)))
+        });
+        g.bench_function("mptcp-dissect-view-fields", |b| {
+            b.iter(|| ours_view_fields(black_box(areas)))
+        });
         g.bench_function("mptcp-dissect-raw", |b| {
             b.iter(|| ours_raw(black_box(areas)))
         });

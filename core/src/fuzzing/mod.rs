@@ -44,6 +44,7 @@
 use core::fmt::{self, Write as _};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::wire as w;
 use crate::wire::frame::{parse_frame, Frame, FrameErrorReason, IpHeader, LinkType, Transport};
 use crate::wire::ipv4::{self, Ipv4Packet};
 use crate::wire::ipv6::{self, Ipv6Packet};
@@ -56,6 +57,10 @@ use crate::wire::tcp::{self, TcpPacket};
 use crate::wire::tcp_option::{
     kind, OptionError, OptionErrorReason, TcpOption, TcpOptions, MAX_SACK_BLOCKS,
 };
+
+mod view_check;
+
+pub use view_check::{check_mptcp_bytes, check_mptcp_view, check_view};
 
 /// Largest option: the length byte is a `u8`.
 const MAX_OPTION: usize = u8::MAX as usize;
@@ -222,6 +227,8 @@ pub fn tcp_options(area: &[u8]) {
     let mut it = TcpOptions::new(area);
     let mut indexed = TcpOptions::new(area).indexed();
     let mut raw_it = TcpOptions::new(area);
+    let mut view_it = TcpOptions::new(area);
+    let mut views = TcpOptions::new(area).views();
     let (_, upper) = it.size_hint();
     let upper = upper.expect("size_hint has an upper bound");
     assert!(upper <= n, "size_hint {upper} above the area length {n}");
@@ -257,6 +264,22 @@ pub fn tcp_options(area: &[u8]) {
             }
             Some(Err(e)) => assert_eq!(Err(e), item, "raw structural error disagrees"),
             None => panic!("next_raw ended before the iterator"),
+        }
+        // The view walk: the same items (the same validation), each view's
+        // accessors equal to the decoded item's fields.
+        let view = view_it
+            .next_view()
+            .expect("next_view ended before the iterator");
+        assert_eq!(views.next(), Some(view), "views() disagrees with next_view");
+        assert_eq!(view_it.position(), next, "view walk position");
+        match (&view, &item) {
+            (Ok(v), Ok(o)) => {
+                let end = if v.kind() == kind::EOL { at + 1 } else { next };
+                assert_eq!((v.offset(), v.bytes()), (at, &area[at..end]), "view bytes");
+                check_view(v, o);
+            }
+            (Err(ve), Err(e)) => assert_eq!(ve, e, "view walk error disagrees"),
+            _ => panic!("view walk {view:?}, decoding walk {item:?}"),
         }
         assert!(next > at && next <= n, "position {at} -> {next} of {n}");
         match item {
@@ -295,6 +318,8 @@ pub fn tcp_options(area: &[u8]) {
     assert_eq!(indexed.next(), None, "indexed has more items");
     assert_eq!(indexed.next(), None, "indexed not fused");
     assert!(raw_it.next_raw().is_none(), "next_raw has more items");
+    assert!(view_it.next_view().is_none(), "next_view has more items");
+    assert_eq!(views.next(), None, "views() has more items");
 }
 
 // ---------------------------------------------------------------------------
@@ -533,6 +558,7 @@ pub fn mptcp_option(data: &[u8]) {
         Ok(opt) => check_mptcp_accepted(&opt, data),
         Err(e) => check_mptcp_rejected(&e, data),
     }
+    check_mptcp_bytes(data);
     mptcp_roundtrip_structured(data);
 }
 

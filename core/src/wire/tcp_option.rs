@@ -24,7 +24,7 @@
 
 use core::fmt;
 
-use super::mptcp::{MptcpError, MptcpOption};
+use super::mptcp::{self, be_at, MptcpError, MptcpOption, MptcpView};
 
 /// TCP option kinds this crate names.
 pub mod kind {
@@ -323,13 +323,61 @@ fn decode(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason>
     }
 }
 
+/// The length rule of the classic options with kinds 0..=34, as a table:
+/// bit `b` of entry `kind` is set when a body (the bytes after kind and
+/// length) of `b` bytes is valid for that kind, bit 63 standing for every
+/// length from 63 up. MSS 2, window scale 1, SACK-permitted 0, SACK 8n (n
+/// in 1..=4), timestamps 8, TFO 0 or an even 4..=16, MD5 16, TCP-AO at
+/// least 2; any other kind any length (EOL, NOP and MPTCP are never looked
+/// up). 280 bytes: a table over all 256 kinds (2 KiB) would be on the
+/// firmware's path too. The `classic_rule_against_restatement` test
+/// restates the rule as a `match`.
+// Indexing in a constant's initializer: out of bounds would not compile.
+#[allow(clippy::indexing_slicing)]
+const CLASSIC_BODY_OK: [u64; 35] = {
+    let mut t = [u64::MAX; 35];
+    t[kind::MSS as usize] = 1 << 2;
+    t[kind::WINDOW_SCALE as usize] = 1 << 1;
+    t[kind::SACK_PERMITTED as usize] = 1;
+    t[kind::SACK as usize] = 1 << 8 | 1 << 16 | 1 << 24 | 1 << 32;
+    t[kind::TIMESTAMPS as usize] = 1 << 8;
+    t[kind::FAST_OPEN as usize] =
+        1 | 1 << 4 | 1 << 6 | 1 << 8 | 1 << 10 | 1 << 12 | 1 << 14 | 1 << 16;
+    t[kind::MD5 as usize] = 1 << 16;
+    t[kind::TCP_AO as usize] = !3;
+    t
+};
+
+/// The length rule of the classic options ([`CLASSIC_BODY_OK`], and the
+/// experimental kinds 253 and 254: at least 2 bytes), shared by the
+/// decoding walk ([`decode_classic`], which tests it first) and the view
+/// walk ([`TcpOptions::next_view`]): whether a body of `body_len` bytes is
+/// valid for `kind_byte`.
+#[inline(always)]
+pub(crate) fn classic_body_ok(kind_byte: u8, body_len: usize) -> bool {
+    let bit = u32::try_from(body_len).map_or(63, |b| b.min(63));
+    let mask = match CLASSIC_BODY_OK.get(usize::from(kind_byte)) {
+        Some(&m) => m,
+        None if matches!(kind_byte, kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2) => !3,
+        None => u64::MAX,
+    };
+    (mask >> bit) & 1 != 0
+}
+
 /// [`decode`] for every kind but MPTCP (which it would return as
 /// [`TcpOption::Unknown`]).
+///
+/// Also the classic options' validation rule of the view walk
+/// ([`TcpOptions::next_view`] keeps only whether it is `Ok`; inlined, the
+/// field reads are dead code there): one rule for both walks.
 #[inline(always)]
 fn decode_classic(kind_byte: u8, opt: &[u8]) -> Result<TcpOption<'_>, OptionErrorReason> {
     let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
     let body = opt.get(2..).unwrap_or(&[]);
     let bad = OptionErrorReason::BadLength(len);
+    if !classic_body_ok(kind_byte, body.len()) {
+        return Err(bad);
+    }
     match kind_byte {
         kind::MSS => be16(body).map(TcpOption::Mss).ok_or(bad),
         kind::WINDOW_SCALE => match body {
@@ -538,6 +586,231 @@ impl<'a> TcpOptions<'a> {
         })
     }
 }
+
+/// One validated TCP option, read in place: what
+/// [`TcpOptions::next_view`] yields.
+///
+/// Small (the option's bytes, its offset, its kind and, for MPTCP, its
+/// subtype); the walk that yields it applies exactly the owned walk's
+/// validation, so for every area the views and errors come in the same
+/// sequence as [`TcpOptions`]' items, and [`OptionView::decode`] equals the
+/// owned item. Fields are read on access: [`OptionView::mss`] and its
+/// siblings for the classic options, [`OptionView::mptcp`] for the MPTCP
+/// sub-option views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct OptionView<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    kind: u8,
+    /// The MPTCP subtype (0 for other kinds).
+    subtype: u8,
+}
+
+impl<'a> OptionView<'a> {
+    /// The kind byte.
+    #[inline]
+    pub const fn kind(&self) -> u8 {
+        self.kind
+    }
+
+    /// The whole option: kind and length bytes included (one byte for EOL
+    /// and NOP).
+    #[inline]
+    pub const fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Offset of the kind byte within the options area.
+    #[inline]
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The bytes after kind and length (empty for EOL and NOP).
+    #[inline]
+    pub fn data(&self) -> &'a [u8] {
+        self.bytes.get(2..).unwrap_or(&[])
+    }
+
+    /// The MPTCP subtype, for an MPTCP option.
+    #[inline]
+    pub const fn mptcp_subtype(&self) -> Option<u8> {
+        if self.kind == kind::MPTCP {
+            Some(self.subtype)
+        } else {
+            None
+        }
+    }
+
+    /// The MPTCP sub-option's view, for an MPTCP option.
+    #[inline]
+    pub const fn mptcp(&self) -> Option<MptcpView<'a>> {
+        if self.kind == kind::MPTCP {
+            Some(MptcpView::new_unchecked(self.bytes, self.subtype))
+        } else {
+            None
+        }
+    }
+
+    /// The MSS, for an MSS option.
+    #[inline]
+    pub fn mss(&self) -> Option<u16> {
+        (self.kind == kind::MSS).then(|| u16::from_be_bytes(be_at(self.bytes, 2)))
+    }
+
+    /// The shift count as sent, for a window scale option.
+    #[inline]
+    pub fn window_scale(&self) -> Option<u8> {
+        let [shift] = be_at(self.bytes, 2);
+        (self.kind == kind::WINDOW_SCALE).then_some(shift)
+    }
+
+    /// `(TSval, TSecr)`, for a timestamps option.
+    #[inline]
+    pub fn timestamps(&self) -> Option<(u32, u32)> {
+        (self.kind == kind::TIMESTAMPS).then(|| {
+            (
+                u32::from_be_bytes(be_at(self.bytes, 2)),
+                u32::from_be_bytes(be_at(self.bytes, 6)),
+            )
+        })
+    }
+
+    /// The blocks, for a SACK option.
+    #[inline]
+    pub fn sack(&self) -> Option<SackBlocks<'a>> {
+        (self.kind == kind::SACK).then(|| SackBlocks { data: self.data() })
+    }
+
+    /// The owned option, as [`TcpOptions`]' `next` returns it: built from
+    /// the views (the MPTCP sub-option views' `decode`, the classic
+    /// fields read without further checks). Never an error for a view the
+    /// walk yielded; a `Result` so that no path can panic.
+    #[inline]
+    pub fn decode(&self) -> Result<TcpOption<'a>, OptionError> {
+        match self.kind {
+            kind::EOL => Ok(TcpOption::Eol),
+            kind::NOP => Ok(TcpOption::Nop),
+            kind::MPTCP => Ok(TcpOption::Mptcp(
+                MptcpView::new_unchecked(self.bytes, self.subtype).decode(),
+            )),
+            k => decode_classic(k, self.bytes).map_err(|reason| OptionError {
+                kind: k,
+                offset: self.offset,
+                reason,
+            }),
+        }
+    }
+}
+
+impl<'a> TcpOptions<'a> {
+    /// The next option as a validated view: the same sequence of options
+    /// and errors as the iterator's `next` (the same validation: framing,
+    /// the classic options' length table, and each MPTCP sub-option's own rule, which its
+    /// `parse` applies too), the same end, but no field read and nothing
+    /// built beyond a 32-byte view.
+    #[inline(always)]
+    pub fn next_view(&mut self) -> Option<Result<OptionView<'a>, OptionError>> {
+        let start = self.pos;
+        let rest = self.data.get(start..)?;
+        let &kind_byte = rest.first()?;
+        let view = |bytes, subtype| OptionView {
+            bytes,
+            offset: start,
+            kind: kind_byte,
+            subtype,
+        };
+        if kind_byte <= kind::NOP {
+            // EOL ends the walk; NOP is one byte.
+            self.pos = if kind_byte == kind::EOL {
+                self.data.len()
+            } else {
+                start.wrapping_add(1)
+            };
+            return Some(Ok(view(rest.get(..1).unwrap_or(&[]), 0)));
+        }
+        // Framing, as `frame` does (its structural errors out of line).
+        let Some(opt) = rest
+            .get(1)
+            .filter(|&&len| len >= 2)
+            .and_then(|&len| rest.get(..usize::from(len)))
+        else {
+            self.pos = self.data.len();
+            return Some(Err(structural(kind_byte, start, rest)));
+        };
+        let len = u8::try_from(opt.len()).unwrap_or(u8::MAX);
+        self.pos = start.wrapping_add(usize::from(len));
+        let err = |reason| OptionError {
+            kind: kind_byte,
+            offset: start,
+            reason,
+        };
+        Some(if kind_byte == kind::MPTCP {
+            match mptcp::validate_framed(opt) {
+                Ok(st) => Ok(view(opt, st)),
+                Err(e) => Err(err(OptionErrorReason::Mptcp(e))),
+            }
+        } else if classic_body_ok(kind_byte, usize::from(len).wrapping_sub(2)) {
+            Ok(view(opt, 0))
+        } else {
+            Err(err(OptionErrorReason::BadLength(len)))
+        })
+    }
+
+    /// The view walk as an iterator ([`TcpOptions::next_view`]).
+    pub fn views(self) -> OptionViews<'a> {
+        OptionViews { inner: self }
+    }
+}
+
+/// The structural error of the option of kind `kind_byte` at `start` that
+/// [`TcpOptions::next_view`] could not frame (`rest`: the area from `start`
+/// on): `frame`'s, from a scratch walk over `rest`. Out of line and taking
+/// no `&mut` walk, so that the view walk's position stays in a register.
+#[cold]
+#[inline(never)]
+fn structural(kind_byte: u8, start: usize, rest: &[u8]) -> OptionError {
+    let mut probe = TcpOptions::new(rest);
+    match probe.frame(kind_byte, 0, rest) {
+        Err(e) => OptionError { offset: start, ..e },
+        // Not reached: called only for an option `frame` cannot frame.
+        Ok(_) => OptionError {
+            kind: kind_byte,
+            offset: start,
+            reason: OptionErrorReason::MissingLength,
+        },
+    }
+}
+
+/// Iterator over the [`OptionView`]s of an options area: see
+/// [`TcpOptions::next_view`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionViews<'a> {
+    inner: TcpOptions<'a>,
+}
+
+impl<'a> OptionViews<'a> {
+    /// Offset within the options area of the next option to be read.
+    pub const fn position(&self) -> usize {
+        self.inner.position()
+    }
+}
+
+impl<'a> Iterator for OptionViews<'a> {
+    type Item = Result<OptionView<'a>, OptionError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next_view()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl core::iter::FusedIterator for OptionViews<'_> {}
 
 impl<'a> Iterator for TcpOptions<'a> {
     type Item = Result<TcpOption<'a>, OptionError>;

@@ -24,7 +24,7 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{subtype, EmitError, Header, MptcpError, MptcpErrorReason, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, MptcpErrorReason, Writer};
 
 /// Which ADD_ADDR layout an option uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,6 +55,52 @@ pub struct AddAddr {
     pub hmac: Option<u64>,
 }
 
+/// What an ADD_ADDR's nibble and length say is in it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// The form.
+    pub(crate) form: AddAddrForm,
+    /// The address is IPv6.
+    pub(crate) v6: bool,
+    /// A port follows the address.
+    pub(crate) port: bool,
+    /// A truncated HMAC ends the option.
+    pub(crate) hmac: bool,
+}
+
+/// The ADD_ADDR rule: the layout of an option whose byte 2 has low nibble
+/// `nibble` and whose length is `len`, or why there is none.
+#[inline(always)]
+const fn layout(nibble: u8, len: u8) -> Result<Layout, MptcpErrorReason> {
+    // (form, is the address IPv6, is there a port, is there an HMAC)
+    let (form, v6, port, hmac) = match (nibble, len) {
+        (4, 8 | 10) => (AddAddrForm::V0, false, len == 10, false),
+        (6, 20 | 22) => (AddAddrForm::V0, true, len == 22, false),
+        (1, 8 | 10) => (AddAddrForm::V1 { echo: true }, false, len == 10, false),
+        (1, 20 | 22) => (AddAddrForm::V1 { echo: true }, true, len == 22, false),
+        (0, 16 | 18) => (AddAddrForm::V1 { echo: false }, false, len == 18, true),
+        (0, 28 | 30) => (AddAddrForm::V1 { echo: false }, true, len == 30, true),
+        (0 | 1 | 4 | 6, _) => return Err(MptcpErrorReason::BadLength),
+        (n, _) => return Err(MptcpErrorReason::BadIpVersion(n)),
+    };
+    Ok(Layout {
+        form,
+        v6,
+        port,
+        hmac,
+    })
+}
+
+/// The ADD_ADDR validation rule, shared by [`AddAddr::parse`] and
+/// [`AddAddrView::new_checked`] (and the view walk): [`layout`].
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<Layout, MptcpError> {
+    match layout(h.nibble, h.len) {
+        Ok(l) => Ok(l),
+        Err(reason) => Err(h.err(reason)),
+    }
+}
+
 impl AddAddr {
     /// Echo bit of the v1 flag nibble.
     pub const FLAG_ECHO: u8 = 0x01;
@@ -63,17 +109,12 @@ impl AddAddr {
     #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::ADD_ADDR)?;
-        // (form, is the address IPv6, is there a port, is there an HMAC)
-        let (form, v6, port, hmac) = match (h.nibble, h.len) {
-            (4, 8 | 10) => (AddAddrForm::V0, false, h.len == 10, false),
-            (6, 20 | 22) => (AddAddrForm::V0, true, h.len == 22, false),
-            (1, 8 | 10) => (AddAddrForm::V1 { echo: true }, false, h.len == 10, false),
-            (1, 20 | 22) => (AddAddrForm::V1 { echo: true }, true, h.len == 22, false),
-            (0, 16 | 18) => (AddAddrForm::V1 { echo: false }, false, h.len == 18, true),
-            (0, 28 | 30) => (AddAddrForm::V1 { echo: false }, true, h.len == 30, true),
-            (0 | 1 | 4 | 6, _) => return Err(h.bad_len()),
-            (n, _) => return Err(h.err(MptcpErrorReason::BadIpVersion(n))),
-        };
+        let Layout {
+            form,
+            v6,
+            port,
+            hmac,
+        } = check(&h)?;
         let mut r = h.reader();
         let addr_id = r.u8()?;
         let ip = if v6 {
@@ -144,6 +185,112 @@ impl AddAddr {
     /// `true` for a v1 echo.
     pub const fn echo(&self) -> bool {
         matches!(self.form, AddAddrForm::V1 { echo: true })
+    }
+}
+
+/// A validated ADD_ADDR option, read in place.
+///
+/// Accepts exactly what [`AddAddr::parse`] accepts (the same rule) and
+/// every accessor equals the corresponding field of its result. The layout
+/// (form, address family, port, HMAC) is worked out again from byte 2's
+/// nibble and the length on each access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AddAddrView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> AddAddrView<'a> {
+    /// Validates a whole ADD_ADDR option as [`AddAddr::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::ADD_ADDR)?)?;
+        Ok(AddAddrView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        AddAddrView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// The layout (a v0 IPv4 one for bytes validation would reject).
+    #[inline(always)]
+    fn layout(&self) -> Layout {
+        let [_, _, b2] = be_at(self.opt, 0);
+        let len = u8::try_from(self.opt.len()).unwrap_or(0);
+        match layout(b2 & 0x0f, len) {
+            Ok(l) => l,
+            Err(_) => Layout {
+                form: AddAddrForm::V0,
+                v6: false,
+                port: false,
+                hmac: false,
+            },
+        }
+    }
+
+    /// Layout (inferred from byte 2's low nibble, see the module docs).
+    #[inline]
+    pub fn form(&self) -> AddAddrForm {
+        self.layout().form
+    }
+
+    /// `true` for a v1 echo.
+    #[inline]
+    pub fn echo(&self) -> bool {
+        matches!(self.form(), AddAddrForm::V1 { echo: true })
+    }
+
+    /// Address id.
+    #[inline]
+    pub fn addr_id(&self) -> u8 {
+        let [b] = be_at(self.opt, 3);
+        b
+    }
+
+    /// The advertised address.
+    #[inline]
+    pub fn ip(&self) -> IpAddr {
+        if self.layout().v6 {
+            IpAddr::V6(Ipv6Addr::from(be_at::<16>(self.opt, 4)))
+        } else {
+            IpAddr::V4(Ipv4Addr::from(be_at::<4>(self.opt, 4)))
+        }
+    }
+
+    /// Port, when present.
+    #[inline]
+    pub fn port(&self) -> Option<u16> {
+        let l = self.layout();
+        let at = if l.v6 { 20 } else { 8 };
+        l.port.then(|| u16::from_be_bytes(be_at(self.opt, at)))
+    }
+
+    /// Truncated HMAC (v1 non-echo only): the last 8 bytes.
+    #[inline]
+    pub fn hmac(&self) -> Option<u64> {
+        let at = self.opt.len().wrapping_sub(8);
+        self.layout()
+            .hmac
+            .then(|| u64::from_be_bytes(be_at(self.opt, at)))
+    }
+
+    /// The owned [`AddAddr`] (what [`AddAddr::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> AddAddr {
+        AddAddr {
+            form: self.form(),
+            addr_id: self.addr_id(),
+            ip: self.ip(),
+            port: self.port(),
+            hmac: self.hmac(),
+        }
     }
 }
 

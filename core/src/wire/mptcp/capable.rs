@@ -20,7 +20,7 @@
 //! whether the flags are acceptable): the flags byte is kept raw, and
 //! reserved bits survive a parse/emit round trip.
 
-use super::{subtype, EmitError, Header, MptcpError, MptcpErrorReason, Version, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, MptcpErrorReason, Version, Writer};
 
 /// An MP_CAPABLE option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,26 @@ pub struct MpCapable {
     pub checksum: Option<u16>,
 }
 
+/// The MP_CAPABLE validation rule, shared by [`MpCapable::parse`] and
+/// [`MpCapableView::new_checked`] (and the view walk): the version nibble
+/// must be 0 or 1, the length one of the table's for that version.
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<Version, MptcpError> {
+    let version = match h.nibble {
+        0 => Version::V0,
+        1 => Version::V1,
+        v => return Err(h.err(MptcpErrorReason::UnsupportedVersion(v))),
+    };
+    let ok = match version {
+        Version::V0 => matches!(h.len, 12 | 20),
+        Version::V1 => matches!(h.len, 4 | 12 | 20 | 22 | 24),
+    };
+    if !ok {
+        return Err(h.bad_len());
+    }
+    Ok(version)
+}
+
 impl MpCapable {
     /// Flag A: checksum required.
     pub const FLAG_CHECKSUM: u8 = 0x80;
@@ -54,18 +74,7 @@ impl MpCapable {
     #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_CAPABLE)?;
-        let version = match h.nibble {
-            0 => Version::V0,
-            1 => Version::V1,
-            v => return Err(h.err(MptcpErrorReason::UnsupportedVersion(v))),
-        };
-        let ok = match version {
-            Version::V0 => matches!(h.len, 12 | 20),
-            Version::V1 => matches!(h.len, 4 | 12 | 20 | 22 | 24),
-        };
-        if !ok {
-            return Err(h.bad_len());
-        }
+        let version = check(&h)?;
         let mut r = h.reader();
         let flags = r.u8()?;
         let sender_key = if h.len >= 12 { Some(r.u64()?) } else { None };
@@ -144,6 +153,92 @@ impl MpCapable {
     /// Flag H: HMAC-SHA1 (v0) or HMAC-SHA256 (v1) is used.
     pub const fn hmac_sha(&self) -> bool {
         self.flags & Self::FLAG_HMAC_SHA != 0
+    }
+}
+
+/// A validated MP_CAPABLE option, read in place.
+///
+/// Accepts exactly what [`MpCapable::parse`] accepts (the same rule) and
+/// every accessor equals the corresponding field of its result. The
+/// fields present follow from the length (see the module docs' table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpCapableView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpCapableView<'a> {
+    /// Validates a whole MP_CAPABLE option as [`MpCapable::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::MP_CAPABLE)?)?;
+        Ok(MpCapableView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpCapableView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// Protocol version (low nibble of byte 2).
+    #[inline]
+    pub fn version(&self) -> Version {
+        let [b] = be_at(self.opt, 2);
+        if b & 0x0f == 1 {
+            Version::V1
+        } else {
+            Version::V0
+        }
+    }
+
+    /// The raw flags byte (byte 3).
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        let [b] = be_at(self.opt, 3);
+        b
+    }
+
+    /// Option sender's key (lengths 12 and up).
+    #[inline]
+    pub fn sender_key(&self) -> Option<u64> {
+        (self.opt.len() >= 12).then(|| u64::from_be_bytes(be_at(self.opt, 4)))
+    }
+
+    /// Option receiver's key (lengths 20 and up).
+    #[inline]
+    pub fn receiver_key(&self) -> Option<u64> {
+        (self.opt.len() >= 20).then(|| u64::from_be_bytes(be_at(self.opt, 12)))
+    }
+
+    /// Data-level length of the first data (lengths 22 and 24).
+    #[inline]
+    pub fn data_len(&self) -> Option<u16> {
+        (self.opt.len() >= 22).then(|| u16::from_be_bytes(be_at(self.opt, 20)))
+    }
+
+    /// DSS checksum of the first data (length 24).
+    #[inline]
+    pub fn checksum(&self) -> Option<u16> {
+        (self.opt.len() >= 24).then(|| u16::from_be_bytes(be_at(self.opt, 22)))
+    }
+
+    /// The owned [`MpCapable`] (what [`MpCapable::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpCapable {
+        MpCapable {
+            version: self.version(),
+            flags: self.flags(),
+            sender_key: self.sender_key(),
+            receiver_key: self.receiver_key(),
+            data_len: self.data_len(),
+            checksum: self.checksum(),
+        }
     }
 }
 

@@ -21,7 +21,7 @@
 //! mapping, data-level length 0, is a valid value here); that is the
 //! analysis layer's job.
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
 
 /// A data-level acknowledgement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,41 @@ pub struct Dss {
 /// `every_length_every_flag_combination` test checks it against the rule).
 const EXPECTED_LEN: [u8; 16] = [4, 8, 4, 12, 14, 18, 14, 22, 4, 8, 4, 12, 18, 22, 18, 26];
 
+/// [`EXPECTED_LEN`] for a flags byte.
+#[inline(always)]
+fn expected_len(flags: u8) -> u8 {
+    EXPECTED_LEN
+        .get(usize::from(flags & 0x0f))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Whether a DSS option of length `len` with flags byte `flags` ends with a
+/// checksum: a mapping (`M`) and two bytes more than [`EXPECTED_LEN`] says.
+#[inline(always)]
+fn has_checksum(flags: u8, len: u8) -> bool {
+    let expected = expected_len(flags);
+    (flags & Dss::FLAG_MAP != 0) & (len == expected.wrapping_add(2))
+}
+
+/// The DSS validation rule, shared by [`Dss::parse`] and
+/// [`DssView::new_checked`] (and the view walk): the flags byte must be
+/// there and the length must be [`EXPECTED_LEN`] for its flags, or two more
+/// with a mapping (the checksum). Returns the flags byte and whether the
+/// checksum is present.
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<(u8, bool), MptcpError> {
+    let Some(&flags) = h.body.first() else {
+        return Err(h.bad_len());
+    };
+    let expected = expected_len(flags);
+    let has_csum = has_checksum(flags, h.len);
+    if (h.len != expected) & !has_csum {
+        return Err(h.bad_len());
+    }
+    Ok((flags, has_csum))
+}
+
 impl Dss {
     /// Flag F: DATA_FIN.
     pub const FLAG_DATA_FIN: u8 = 0x10;
@@ -114,21 +149,11 @@ impl Dss {
     #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::DSS)?;
-        let Some(&flags) = h.body.first() else {
-            return Err(h.bad_len());
-        };
+        let (flags, has_csum) = check(&h)?;
         let a = flags & Self::FLAG_ACK;
         let a64 = (flags >> 1) & a;
         let m = (flags >> 2) & 1;
         let m64 = (flags >> 3) & m;
-        let expected = EXPECTED_LEN
-            .get(usize::from(flags & 0x0f))
-            .copied()
-            .unwrap_or(0);
-        let has_csum = (m != 0) & (h.len == expected.wrapping_add(2));
-        if (h.len != expected) & !has_csum {
-            return Err(h.bad_len());
-        }
         let len = opt.len();
         let be64 = |at: usize| {
             opt.get(at..)
@@ -252,6 +277,181 @@ impl Dss {
     /// Flag F: DATA_FIN.
     pub const fn data_fin(&self) -> bool {
         self.flags & Self::FLAG_DATA_FIN != 0
+    }
+}
+
+/// `v`, or its low 32 bits when `wide` is 0.
+#[inline(always)]
+fn low32(v: u64, wide: u8) -> u64 {
+    v & (u64::from(wide).wrapping_neg() | 0xffff_ffff)
+}
+
+/// A validated DSS option, read in place: each accessor reads its field
+/// from the option's bytes at an offset computed from the flags byte.
+///
+/// Accepts exactly the options [`Dss::parse`] accepts (the same rule,
+/// one function both call), and every accessor equals the corresponding field of
+/// `Dss::parse`'s result (tests: every flags byte × length 0–40, proptest,
+/// the fuzz oracle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DssView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> DssView<'a> {
+    /// Validates a whole DSS option as [`Dss::parse`] does (same errors).
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::DSS)?)?;
+        Ok(DssView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        DssView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// The raw flags byte (byte 3), reserved bits included.
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        let [b] = be_at(self.opt, 3);
+        b
+    }
+
+    /// Low nibble of byte 2 (reserved).
+    #[inline]
+    pub fn reserved(&self) -> u8 {
+        let [b] = be_at(self.opt, 2);
+        b & 0x0f
+    }
+
+    /// Flag F: DATA_FIN.
+    #[inline]
+    pub fn data_fin(&self) -> bool {
+        self.flags() & Dss::FLAG_DATA_FIN != 0
+    }
+
+    /// The option's length (its length byte, once validated).
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.opt.len()
+    }
+
+    /// The 8 bytes at `at`, big-endian (0 if not all there).
+    #[inline(always)]
+    fn window(&self, at: usize) -> u64 {
+        u64::from_be_bytes(be_at(self.opt, at))
+    }
+
+    /// Whether the option ends with a checksum (the rule's test).
+    #[inline(always)]
+    fn csum(&self) -> bool {
+        has_checksum(self.flags(), u8::try_from(self.len()).unwrap_or(u8::MAX))
+    }
+
+    /// The last 8 bytes, shifted so that the subflow sequence number is
+    /// the high 32 bits, the data-level length the next 16 and the
+    /// checksum (when present) the low 16: the windows of [`Dss::parse`].
+    #[inline(always)]
+    fn tail(&self) -> u64 {
+        let t = self.window(self.len().wrapping_sub(8));
+        if self.csum() {
+            t
+        } else {
+            t << 16
+        }
+    }
+
+    /// The data ACK (flag `A`), with its width (flag `a`): the 8 bytes
+    /// from offset 4 when 64-bit, else the low half of bytes 0..8.
+    #[inline]
+    pub fn data_ack(&self) -> Option<DataAck> {
+        let f = self.flags();
+        let a = f & Dss::FLAG_ACK;
+        let a64 = (f >> 1) & a;
+        if a == 0 {
+            return None;
+        }
+        let v = self.window(usize::from(a64) << 2);
+        Some(DataAck {
+            value: low32(v, a64),
+            wide: a64 != 0,
+        })
+    }
+
+    /// Whether a mapping is present (flag `M`).
+    #[inline]
+    pub fn has_mapping(&self) -> bool {
+        self.flags() & Dss::FLAG_MAP != 0
+    }
+
+    /// Whether the DSN is carried in 8 bytes (flag `m` with `M`; `false`
+    /// without a mapping).
+    #[inline]
+    pub fn dsn_wide(&self) -> bool {
+        let f = self.flags();
+        (f >> 3) & (f >> 2) & 1 != 0
+    }
+
+    /// The mapping's data sequence number (32 or 64 bits on the wire, see
+    /// [`DssView::dsn_wide`]): the 8 bytes ending 6 bytes (8 with a
+    /// checksum) before the end, or their low half.
+    #[inline]
+    pub fn dsn(&self) -> Option<u64> {
+        if !self.has_mapping() {
+            return None;
+        }
+        let back = if self.csum() { 16 } else { 14 };
+        let v = self.window(self.len().wrapping_sub(back));
+        Some(low32(v, u8::from(self.dsn_wide())))
+    }
+
+    /// The mapping's subflow sequence number.
+    #[inline]
+    pub fn ssn(&self) -> Option<u32> {
+        self.has_mapping().then(|| (self.tail() >> 32) as u32)
+    }
+
+    /// The mapping's data-level length (0 = infinite mapping).
+    #[inline]
+    pub fn data_len(&self) -> Option<u16> {
+        self.has_mapping().then(|| (self.tail() >> 16) as u16)
+    }
+
+    /// The DSS checksum, when the option carries one.
+    #[inline]
+    pub fn checksum(&self) -> Option<u16> {
+        self.csum().then(|| self.tail() as u16)
+    }
+
+    /// The mapping, all its fields read.
+    #[inline]
+    pub fn mapping(&self) -> Option<DssMapping> {
+        Some(DssMapping {
+            ssn: self.ssn()?,
+            data_len: self.data_len()?,
+            checksum: self.checksum(),
+            dsn_wide: self.dsn_wide(),
+            dsn: self.dsn()?,
+        })
+    }
+
+    /// The owned [`Dss`] (what [`Dss::parse`] returns for these bytes).
+    #[inline]
+    pub fn decode(&self) -> Dss {
+        Dss {
+            flags: self.flags(),
+            reserved: self.reserved(),
+            data_ack: self.data_ack(),
+            mapping: self.mapping(),
+        }
     }
 }
 

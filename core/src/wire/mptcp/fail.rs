@@ -10,7 +10,7 @@
 //! analysis layer's business); the 12 reserved bits are kept in `reserved`
 //! so a parse/emit round trip is byte-identical.
 
-use super::{reserved12_u64, subtype, EmitError, MptcpError};
+use super::{reserved12_u64, subtype, EmitError, Header, MptcpError};
 
 /// An MP_FAIL option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,54 @@ impl MpFail {
     /// [`EmitError::Unrepresentable`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         reserved12_u64::emit(buf, subtype::MP_FAIL, self.reserved, self.dsn)
+    }
+}
+
+/// A validated MP_FAIL option, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpFailView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpFailView<'a> {
+    /// Validates a whole MP_FAIL option as [`MpFail::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        reserved12_u64::check(&Header::check_subtype(opt, subtype::MP_FAIL)?)?;
+        Ok(MpFailView { opt })
+    }
+
+    /// A view of an option the caller has validated.
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpFailView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// DSN where the checksum failed.
+    #[inline]
+    pub fn dsn(&self) -> u64 {
+        reserved12_u64::value_at(self.opt)
+    }
+
+    /// The 12 reserved bits: low nibble of byte 2 (bits 11..8) and byte 3.
+    #[inline]
+    pub fn reserved(&self) -> u16 {
+        reserved12_u64::reserved_at(self.opt)
+    }
+
+    /// The owned [`MpFail`] (what [`MpFail::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpFail {
+        MpFail {
+            dsn: self.dsn(),
+            reserved: self.reserved(),
+        }
     }
 }
 

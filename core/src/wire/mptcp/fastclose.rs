@@ -10,7 +10,7 @@
 //! 12 reserved bits are kept in `reserved` so a parse/emit round trip is
 //! byte-identical.
 
-use super::{reserved12_u64, subtype, EmitError, MptcpError};
+use super::{reserved12_u64, subtype, EmitError, Header, MptcpError};
 
 /// An MP_FASTCLOSE option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,54 @@ impl MpFastclose {
     /// [`EmitError::Unrepresentable`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         reserved12_u64::emit(buf, subtype::MP_FASTCLOSE, self.reserved, self.receiver_key)
+    }
+}
+
+/// A validated MP_FASTCLOSE option, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpFastcloseView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpFastcloseView<'a> {
+    /// Validates a whole MP_FASTCLOSE option as [`MpFastclose::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        reserved12_u64::check(&Header::check_subtype(opt, subtype::MP_FASTCLOSE)?)?;
+        Ok(MpFastcloseView { opt })
+    }
+
+    /// A view of an option the caller has validated.
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpFastcloseView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// Option receiver's key.
+    #[inline]
+    pub fn receiver_key(&self) -> u64 {
+        reserved12_u64::value_at(self.opt)
+    }
+
+    /// The 12 reserved bits: low nibble of byte 2 (bits 11..8) and byte 3.
+    #[inline]
+    pub fn reserved(&self) -> u16 {
+        reserved12_u64::reserved_at(self.opt)
+    }
+
+    /// The owned [`MpFastclose`] (what [`MpFastclose::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpFastclose {
+        MpFastclose {
+            receiver_key: self.receiver_key(),
+            reserved: self.reserved(),
+        }
     }
 }
 

@@ -16,7 +16,39 @@
 //! reserved bits) and, for the ACK form, the reserved byte are kept so a
 //! parse/emit round trip is byte-identical.
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
+
+/// Which MP_JOIN form an option is (told apart by its length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MpJoinForm {
+    /// Initial SYN (length 12).
+    Syn,
+    /// Responding SYN/ACK (length 16).
+    SynAck,
+    /// Third ACK (length 24).
+    Ack,
+}
+
+impl MpJoinForm {
+    /// The form of an MP_JOIN of length `len` (`None`: no form has it).
+    pub const fn from_len(len: u8) -> Option<Self> {
+        match len {
+            12 => Some(MpJoinForm::Syn),
+            16 => Some(MpJoinForm::SynAck),
+            24 => Some(MpJoinForm::Ack),
+            _ => None,
+        }
+    }
+}
+
+/// The MP_JOIN validation rule, shared by [`MpJoin::parse`] and
+/// [`MpJoinView::new_checked`] (and the view walk): the length must be one
+/// of the three forms'.
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<MpJoinForm, MptcpError> {
+    MpJoinForm::from_len(h.len).ok_or(h.bad_len())
+}
 
 /// An MP_JOIN option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,30 +108,30 @@ impl MpJoin {
     #[inline]
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_JOIN)?;
+        let form = check(&h)?;
         let flags = h.nibble;
         let backup = flags & Self::FLAG_BACKUP != 0;
         let mut r = h.reader();
-        match h.len {
-            12 => Ok(MpJoin::Syn {
+        match form {
+            MpJoinForm::Syn => Ok(MpJoin::Syn {
                 flags,
                 backup,
                 addr_id: r.u8()?,
                 token: r.u32()?,
                 nonce: r.u32()?,
             }),
-            16 => Ok(MpJoin::SynAck {
+            MpJoinForm::SynAck => Ok(MpJoin::SynAck {
                 flags,
                 backup,
                 addr_id: r.u8()?,
                 trunc_hmac: r.u64()?,
                 nonce: r.u32()?,
             }),
-            24 => Ok(MpJoin::Ack {
+            MpJoinForm::Ack => Ok(MpJoin::Ack {
                 flags,
                 reserved: r.u8()?,
                 hmac: r.array()?,
             }),
-            _ => Err(h.bad_len()),
         }
     }
 
@@ -188,6 +220,130 @@ impl MpJoin {
         match self {
             MpJoin::Syn { addr_id, .. } | MpJoin::SynAck { addr_id, .. } => Some(*addr_id),
             MpJoin::Ack { .. } => None,
+        }
+    }
+}
+
+/// A validated MP_JOIN option, read in place.
+///
+/// Accepts exactly what [`MpJoin::parse`] accepts (the same rule) and every
+/// accessor equals the corresponding field of its result (`None` where the
+/// form has no such field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpJoinView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpJoinView<'a> {
+    /// Validates a whole MP_JOIN option as [`MpJoin::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::MP_JOIN)?)?;
+        Ok(MpJoinView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpJoinView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// The form, from the length (SYN for a length no form has, which
+    /// validation excludes).
+    #[inline]
+    pub fn form(&self) -> MpJoinForm {
+        let len = u8::try_from(self.opt.len()).unwrap_or(0);
+        MpJoinForm::from_len(len).unwrap_or(MpJoinForm::Syn)
+    }
+
+    /// Low nibble of byte 2 (backup bit 0x01 and reserved bits).
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        let [b] = be_at(self.opt, 2);
+        b & 0x0f
+    }
+
+    /// The backup bit (always `false` for the ACK form, as
+    /// [`MpJoin::backup`]).
+    #[inline]
+    pub fn backup(&self) -> bool {
+        self.form() != MpJoinForm::Ack && self.flags() & MpJoin::FLAG_BACKUP != 0
+    }
+
+    /// Sender's address id (SYN and SYN/ACK).
+    #[inline]
+    pub fn addr_id(&self) -> Option<u8> {
+        let [b] = be_at(self.opt, 3);
+        (self.form() != MpJoinForm::Ack).then_some(b)
+    }
+
+    /// Receiver's token (SYN).
+    #[inline]
+    pub fn token(&self) -> Option<u32> {
+        (self.form() == MpJoinForm::Syn).then(|| u32::from_be_bytes(be_at(self.opt, 4)))
+    }
+
+    /// Sender's random number (SYN and SYN/ACK).
+    #[inline]
+    pub fn nonce(&self) -> Option<u32> {
+        match self.form() {
+            MpJoinForm::Syn => Some(u32::from_be_bytes(be_at(self.opt, 8))),
+            MpJoinForm::SynAck => Some(u32::from_be_bytes(be_at(self.opt, 12))),
+            MpJoinForm::Ack => None,
+        }
+    }
+
+    /// Leftmost 64 bits of the sender's HMAC (SYN/ACK).
+    #[inline]
+    pub fn trunc_hmac(&self) -> Option<u64> {
+        (self.form() == MpJoinForm::SynAck).then(|| u64::from_be_bytes(be_at(self.opt, 4)))
+    }
+
+    /// Sender's full 160-bit HMAC (ACK).
+    #[inline]
+    pub fn hmac(&self) -> Option<[u8; 20]> {
+        (self.form() == MpJoinForm::Ack).then(|| be_at(self.opt, 4))
+    }
+
+    /// Byte 3, reserved (ACK).
+    #[inline]
+    pub fn reserved(&self) -> Option<u8> {
+        let [b] = be_at(self.opt, 3);
+        (self.form() == MpJoinForm::Ack).then_some(b)
+    }
+
+    /// The owned [`MpJoin`] (what [`MpJoin::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpJoin {
+        let flags = self.flags();
+        let backup = flags & MpJoin::FLAG_BACKUP != 0;
+        let [_, _, _, b3] = be_at(self.opt, 0);
+        match self.form() {
+            MpJoinForm::Syn => MpJoin::Syn {
+                flags,
+                backup,
+                addr_id: b3,
+                token: u32::from_be_bytes(be_at(self.opt, 4)),
+                nonce: u32::from_be_bytes(be_at(self.opt, 8)),
+            },
+            MpJoinForm::SynAck => MpJoin::SynAck {
+                flags,
+                backup,
+                addr_id: b3,
+                trunc_hmac: u64::from_be_bytes(be_at(self.opt, 4)),
+                nonce: u32::from_be_bytes(be_at(self.opt, 12)),
+            },
+            MpJoinForm::Ack => MpJoin::Ack {
+                flags,
+                reserved: b3,
+                hmac: be_at(self.opt, 4),
+            },
         }
     }
 }

@@ -29,16 +29,16 @@ pub mod prio;
 pub mod remove_addr;
 pub mod tcprst;
 
-pub use add_addr::{AddAddr, AddAddrForm};
-pub use capable::MpCapable;
-pub use dss::{DataAck, Dss, DssMapping};
+pub use add_addr::{AddAddr, AddAddrForm, AddAddrView};
+pub use capable::{MpCapable, MpCapableView};
+pub use dss::{DataAck, Dss, DssMapping, DssView};
 pub use experimental::MpExperimental;
-pub use fail::MpFail;
-pub use fastclose::MpFastclose;
-pub use join::MpJoin;
-pub use prio::MpPrio;
-pub use remove_addr::RemoveAddr;
-pub use tcprst::{MpTcpRst, TcpRstReason};
+pub use fail::{MpFail, MpFailView};
+pub use fastclose::{MpFastclose, MpFastcloseView};
+pub use join::{MpJoin, MpJoinForm, MpJoinView};
+pub use prio::{MpPrio, MpPrioView};
+pub use remove_addr::{RemoveAddr, RemoveAddrView};
+pub use tcprst::{MpTcpRst, MpTcpRstView, TcpRstReason};
 
 /// TCP option kind assigned to Multipath TCP.
 pub const KIND_MPTCP: u8 = 30;
@@ -372,6 +372,17 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The `N` bytes at offset `at` of a validated option, for the views'
+/// accessors. Zeros if they are not all there, which validation excludes
+/// (an accessor never panics, whatever bytes its view was given).
+#[inline(always)]
+pub(crate) fn be_at<const N: usize>(opt: &[u8], at: usize) -> [u8; N] {
+    match opt.get(at..).and_then(<[u8]>::first_chunk::<N>) {
+        Some(b) => *b,
+        None => [0; N],
+    }
+}
+
 /// Cursor writing a sub-option into a caller buffer. Created with the
 /// total size checked, so writes cannot run out; if one did it would be a
 /// `BufferTooSmall` error, never a panic.
@@ -558,20 +569,197 @@ impl<'a> MptcpOption<'a> {
     }
 }
 
+/// Validates a whole MPTCP option exactly as [`MptcpOption::parse`] does
+/// (the same errors), without reading its fields: the shared header check,
+/// then each sub-option's own rule (the `check` function in its file, which
+/// its `parse` applies too). Returns the subtype.
+#[inline(always)]
+pub(crate) fn validate(opt: &[u8]) -> Result<u8, MptcpError> {
+    validate_header(Header::check(opt)?)
+}
+
+/// [`validate`] for an option the TCP option walk has framed: its kind
+/// byte is 30 and its length byte equals `opt.len()`, so of
+/// [`Header::check`]'s tests only the 3-byte minimum is left (the same
+/// error as `check`'s for it). The fuzz oracle and the view tests check the
+/// two agree on every framed option.
+#[inline(always)]
+pub(crate) fn validate_framed(opt: &[u8]) -> Result<u8, MptcpError> {
+    let Some((&[_, len, b2], body)) = opt.split_first_chunk::<3>() else {
+        let avail = u8::try_from(opt.len()).unwrap_or(u8::MAX);
+        return Err(MptcpError::new(0, avail, MptcpErrorReason::TooShort));
+    };
+    validate_header(Header {
+        subtype: b2 >> 4,
+        len,
+        nibble: b2 & 0x0f,
+        body,
+    })
+}
+
+/// Each sub-option's own rule on a checked header; the subtype.
+#[inline(always)]
+fn validate_header(h: Header<'_>) -> Result<u8, MptcpError> {
+    match h.subtype {
+        subtype::MP_CAPABLE => capable::check(&h).map(drop),
+        subtype::MP_JOIN => join::check(&h).map(drop),
+        subtype::DSS => dss::check(&h).map(drop),
+        subtype::ADD_ADDR => add_addr::check(&h).map(drop),
+        subtype::REMOVE_ADDR => remove_addr::check(&h),
+        subtype::MP_PRIO => prio::check(&h).map(drop),
+        subtype::MP_FAIL | subtype::MP_FASTCLOSE => reserved12_u64::check(&h),
+        subtype::MP_TCPRST => tcprst::check(&h),
+        _ => Ok(()),
+    }?;
+    Ok(h.subtype)
+}
+
+/// A validated MPTCP option, read in place: one view per sub-option.
+///
+/// What [`TcpOptions::next_view`](crate::wire::tcp_option::TcpOptions::next_view)
+/// hands out for kind 30 through
+/// [`OptionView::mptcp`](crate::wire::tcp_option::OptionView::mptcp).
+/// Accepts exactly the options [`MptcpOption::parse`] accepts, with the
+/// same errors; each sub-option view's accessors equal the fields of the
+/// parsed value, and [`MptcpView::decode`] equals the parsed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MptcpView<'a> {
+    /// MP_CAPABLE.
+    Capable(MpCapableView<'a>),
+    /// MP_JOIN.
+    Join(MpJoinView<'a>),
+    /// DSS.
+    Dss(DssView<'a>),
+    /// ADD_ADDR.
+    AddAddr(AddAddrView<'a>),
+    /// REMOVE_ADDR.
+    RemoveAddr(RemoveAddrView<'a>),
+    /// MP_PRIO.
+    Prio(MpPrioView<'a>),
+    /// MP_FAIL.
+    Fail(MpFailView<'a>),
+    /// MP_FASTCLOSE.
+    Fastclose(MpFastcloseView<'a>),
+    /// MP_TCPRST.
+    TcpRst(MpTcpRstView<'a>),
+    /// MP_EXPERIMENTAL (already a borrowed, raw value).
+    Experimental(MpExperimental<'a>),
+    /// A subtype this crate does not know (9..=14).
+    Unknown {
+        /// Subtype nibble.
+        subtype: u8,
+        /// The whole option, kind and length bytes included.
+        raw: &'a [u8],
+    },
+}
+
+impl<'a> MptcpView<'a> {
+    /// Validates one whole MPTCP option as [`MptcpOption::parse`] does
+    /// (the same errors) and returns its sub-option's view.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        let st = validate(opt)?;
+        Ok(Self::new_unchecked(opt, st))
+    }
+
+    /// The view of `opt`, which [`validate`] accepted as subtype `st`.
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8], st: u8) -> Self {
+        match st {
+            subtype::MP_CAPABLE => MptcpView::Capable(MpCapableView::new_unchecked(opt)),
+            subtype::MP_JOIN => MptcpView::Join(MpJoinView::new_unchecked(opt)),
+            subtype::DSS => MptcpView::Dss(DssView::new_unchecked(opt)),
+            subtype::ADD_ADDR => MptcpView::AddAddr(AddAddrView::new_unchecked(opt)),
+            subtype::REMOVE_ADDR => MptcpView::RemoveAddr(RemoveAddrView::new_unchecked(opt)),
+            subtype::MP_PRIO => MptcpView::Prio(MpPrioView::new_unchecked(opt)),
+            subtype::MP_FAIL => MptcpView::Fail(MpFailView::new_unchecked(opt)),
+            subtype::MP_FASTCLOSE => MptcpView::Fastclose(MpFastcloseView::new_unchecked(opt)),
+            subtype::MP_TCPRST => MptcpView::TcpRst(MpTcpRstView::new_unchecked(opt)),
+            subtype::MP_EXPERIMENTAL => MptcpView::Experimental(MpExperimental { raw: opt }),
+            st => MptcpView::Unknown {
+                subtype: st,
+                raw: opt,
+            },
+        }
+    }
+
+    /// The subtype number.
+    pub const fn subtype(&self) -> u8 {
+        match self {
+            MptcpView::Capable(_) => subtype::MP_CAPABLE,
+            MptcpView::Join(_) => subtype::MP_JOIN,
+            MptcpView::Dss(_) => subtype::DSS,
+            MptcpView::AddAddr(_) => subtype::ADD_ADDR,
+            MptcpView::RemoveAddr(_) => subtype::REMOVE_ADDR,
+            MptcpView::Prio(_) => subtype::MP_PRIO,
+            MptcpView::Fail(_) => subtype::MP_FAIL,
+            MptcpView::Fastclose(_) => subtype::MP_FASTCLOSE,
+            MptcpView::TcpRst(_) => subtype::MP_TCPRST,
+            MptcpView::Experimental(_) => subtype::MP_EXPERIMENTAL,
+            MptcpView::Unknown { subtype, .. } => *subtype,
+        }
+    }
+
+    /// The owned [`MptcpOption`]: what [`MptcpOption::parse`] returns for
+    /// these bytes, built from the views' accessors.
+    #[inline]
+    pub fn decode(&self) -> MptcpOption<'a> {
+        match self {
+            MptcpView::Capable(v) => MptcpOption::Capable(v.decode()),
+            MptcpView::Join(v) => MptcpOption::Join(v.decode()),
+            MptcpView::Dss(v) => MptcpOption::Dss(v.decode()),
+            MptcpView::AddAddr(v) => MptcpOption::AddAddr(v.decode()),
+            MptcpView::RemoveAddr(v) => MptcpOption::RemoveAddr(v.decode()),
+            MptcpView::Prio(v) => MptcpOption::Prio(v.decode()),
+            MptcpView::Fail(v) => MptcpOption::Fail(v.decode()),
+            MptcpView::Fastclose(v) => MptcpOption::Fastclose(v.decode()),
+            MptcpView::TcpRst(v) => MptcpOption::TcpRst(v.decode()),
+            MptcpView::Experimental(v) => MptcpOption::Experimental(*v),
+            MptcpView::Unknown { subtype, raw } => MptcpOption::Unknown {
+                subtype: *subtype,
+                raw,
+            },
+        }
+    }
+}
+
 /// The layout MP_FAIL and MP_FASTCLOSE share: 12 reserved bits (the low
 /// nibble of byte 2 and byte 3), then one 64-bit value; 12 bytes in all.
 pub(crate) mod reserved12_u64 {
-    use super::{EmitError, Header, MptcpError, Writer};
+    use super::{be_at, EmitError, Header, MptcpError, Writer};
 
     /// Wire length.
     pub(crate) const LEN: u8 = 12;
 
+    /// The validation rule of both sub-options, shared by their `parse`
+    /// and their views: length [`LEN`].
+    #[inline(always)]
+    pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
+        if h.len == LEN {
+            Ok(())
+        } else {
+            Err(h.bad_len())
+        }
+    }
+
+    /// The 12 reserved bits of a validated option, read in place.
+    #[inline(always)]
+    pub(crate) fn reserved_at(opt: &[u8]) -> u16 {
+        let [_, _, b2, b3] = be_at(opt, 0);
+        u16::from(b2 & 0x0f) << 8 | u16::from(b3)
+    }
+
+    /// The 64-bit value of a validated option, read in place.
+    #[inline(always)]
+    pub(crate) fn value_at(opt: &[u8]) -> u64 {
+        u64::from_be_bytes(be_at(opt, 4))
+    }
+
     /// `(reserved, value)` of a whole option of subtype `st`.
     pub(crate) fn parse(opt: &[u8], st: u8) -> Result<(u16, u64), MptcpError> {
         let h = Header::check_subtype(opt, st)?;
-        if h.len != LEN {
-            return Err(h.bad_len());
-        }
+        check(&h)?;
         let mut r = h.reader();
         let low = r.u8()?;
         Ok((u16::from(h.nibble) << 8 | u16::from(low), r.u64()?))

@@ -8,7 +8,19 @@
 //!
 //! It must not drop the reserved bits of the flag nibble (kept in `flags`).
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
+
+/// The MP_PRIO validation rule, shared by [`MpPrio::parse`] and
+/// [`MpPrioView::new_checked`] (and the view walk): length 3, or 4 with an
+/// address id (returns whether there is one).
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<bool, MptcpError> {
+    match h.len {
+        3 => Ok(false),
+        4 => Ok(true),
+        _ => Err(h.bad_len()),
+    }
+}
 
 /// An MP_PRIO option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +41,10 @@ impl MpPrio {
     /// Parses a whole MP_PRIO option.
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_PRIO)?;
-        let addr_id = match h.len {
-            3 => None,
-            4 => Some(h.reader().u8()?),
-            _ => return Err(h.bad_len()),
+        let addr_id = if check(&h)? {
+            Some(h.reader().u8()?)
+        } else {
+            None
         };
         Ok(MpPrio {
             flags: h.nibble,
@@ -67,6 +79,62 @@ impl MpPrio {
             w.u8(id)?;
         }
         Ok(w.finish())
+    }
+}
+
+/// A validated MP_PRIO option, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpPrioView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpPrioView<'a> {
+    /// Validates a whole MP_PRIO option as [`MpPrio::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::MP_PRIO)?)?;
+        Ok(MpPrioView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpPrioView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// Low nibble of byte 2 (backup bit 0x01 and reserved bits).
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        let [b] = be_at(self.opt, 2);
+        b & 0x0f
+    }
+
+    /// Backup bit.
+    #[inline]
+    pub fn backup(&self) -> bool {
+        self.flags() & MpPrio::FLAG_BACKUP != 0
+    }
+
+    /// Address id (v0 length-4 form only).
+    #[inline]
+    pub fn addr_id(&self) -> Option<u8> {
+        self.opt.get(3).copied()
+    }
+
+    /// The owned [`MpPrio`] (what [`MpPrio::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpPrio {
+        MpPrio {
+            flags: self.flags(),
+            backup: self.backup(),
+            addr_id: self.addr_id(),
+        }
     }
 }
 

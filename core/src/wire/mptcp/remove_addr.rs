@@ -9,10 +9,22 @@
 //! It must not copy the ids (it borrows them) nor drop the reserved low
 //! nibble of byte 2, which is kept for byte-identical round trips.
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
 
 /// Most address ids one REMOVE_ADDR may carry (Linux `MPTCP_RM_IDS_MAX`).
 pub const MAX_IDS: usize = 8;
+
+/// The REMOVE_ADDR validation rule, shared by [`RemoveAddr::parse`] and
+/// [`RemoveAddrView::new_checked`] (and the view walk): 1 to [`MAX_IDS`]
+/// ids.
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
+    if (1..=MAX_IDS).contains(&h.body.len()) {
+        Ok(())
+    } else {
+        Err(h.bad_len())
+    }
+}
 
 /// A REMOVE_ADDR option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,9 +45,7 @@ impl<'a> RemoveAddr<'a> {
     /// Parses a whole REMOVE_ADDR option.
     pub fn parse(opt: &'a [u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::REMOVE_ADDR)?;
-        if !(1..=MAX_IDS).contains(&h.body.len()) {
-            return Err(h.bad_len());
-        }
+        check(&h)?;
         Ok(RemoveAddr {
             ids: h.body,
             reserved: h.nibble,
@@ -62,6 +72,55 @@ impl<'a> RemoveAddr<'a> {
         let mut w = Writer::start(buf, len, subtype::REMOVE_ADDR, self.reserved)?;
         w.bytes(self.ids)?;
         Ok(w.finish())
+    }
+}
+
+/// A validated REMOVE_ADDR option, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RemoveAddrView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> RemoveAddrView<'a> {
+    /// Validates a whole REMOVE_ADDR option as [`RemoveAddr::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::REMOVE_ADDR)?)?;
+        Ok(RemoveAddrView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        RemoveAddrView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// The removed address ids (the bytes after byte 2).
+    #[inline]
+    pub fn ids(&self) -> &'a [u8] {
+        self.opt.get(3..).unwrap_or(&[])
+    }
+
+    /// Low nibble of byte 2 (reserved).
+    #[inline]
+    pub fn reserved(&self) -> u8 {
+        let [b] = be_at(self.opt, 2);
+        b & 0x0f
+    }
+
+    /// The owned [`RemoveAddr`] (what [`RemoveAddr::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> RemoveAddr<'a> {
+        RemoveAddr {
+            ids: self.ids(),
+            reserved: self.reserved(),
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! option otherwise; that needs the TCP header, which this layer does not
 //! see). Unknown reason codes are kept as [`TcpRstReason::Unknown`].
 
-use super::{subtype, EmitError, Header, MptcpError, Writer};
+use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
 
 /// MP_TCPRST reason code (IANA "MPTCP MP_TCPRST Reason Codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +69,18 @@ impl From<u8> for TcpRstReason {
     }
 }
 
+/// The MP_TCPRST validation rule, shared by [`MpTcpRst::parse`] and
+/// [`MpTcpRstView::new_checked`] (and the view walk): length
+/// [`MpTcpRst::LEN`].
+#[inline(always)]
+pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
+    if h.len == MpTcpRst::LEN {
+        Ok(())
+    } else {
+        Err(h.bad_len())
+    }
+}
+
 /// An MP_TCPRST option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -94,9 +106,7 @@ impl MpTcpRst {
     /// Parses a whole MP_TCPRST option.
     pub fn parse(opt: &[u8]) -> Result<Self, MptcpError> {
         let h = Header::check_subtype(opt, subtype::MP_TCPRST)?;
-        if h.len != Self::LEN {
-            return Err(h.bad_len());
-        }
+        check(&h)?;
         Ok(MpTcpRst {
             flags: h.nibble,
             reason: h.reader().u8()?,
@@ -142,6 +152,68 @@ impl MpTcpRst {
     /// The decoded reason code.
     pub const fn reason_code(&self) -> TcpRstReason {
         TcpRstReason::from_code(self.reason)
+    }
+}
+
+/// A validated MP_TCPRST option, read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MpTcpRstView<'a> {
+    opt: &'a [u8],
+}
+
+impl<'a> MpTcpRstView<'a> {
+    /// Validates a whole MP_TCPRST option as [`MpTcpRst::parse`] does.
+    #[inline]
+    pub fn new_checked(opt: &'a [u8]) -> Result<Self, MptcpError> {
+        check(&Header::check_subtype(opt, subtype::MP_TCPRST)?)?;
+        Ok(MpTcpRstView { opt })
+    }
+
+    /// A view of an option the caller has validated with [`check`].
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(opt: &'a [u8]) -> Self {
+        MpTcpRstView { opt }
+    }
+
+    /// The whole option, kind and length bytes included.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.opt
+    }
+
+    /// Flag nibble: U 0x08, V 0x04, W 0x02, T 0x01.
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        let [b] = be_at(self.opt, 2);
+        b & 0x0f
+    }
+
+    /// Raw reason code.
+    #[inline]
+    pub fn reason(&self) -> u8 {
+        let [b] = be_at(self.opt, 3);
+        b
+    }
+
+    /// Flag T: the error is transient.
+    #[inline]
+    pub fn transient(&self) -> bool {
+        self.flags() & MpTcpRst::FLAG_T != 0
+    }
+
+    /// The decoded reason code.
+    #[inline]
+    pub fn reason_code(&self) -> TcpRstReason {
+        TcpRstReason::from_code(self.reason())
+    }
+
+    /// The owned [`MpTcpRst`] (what [`MpTcpRst::parse`] returns).
+    #[inline]
+    pub fn decode(&self) -> MpTcpRst {
+        MpTcpRst {
+            flags: self.flags(),
+            reason: self.reason(),
+        }
     }
 }
 
