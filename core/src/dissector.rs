@@ -139,8 +139,8 @@ use crate::flow::{
 };
 use crate::wire::frame::{parse_frame, Frame, FrameError, LinkType, Transport};
 use crate::wire::mptcp::{
-    AddAddr, AddAddrForm, Dss, MpCapable, MpFail, MpJoin, MpPrio, MpTcpRst, MptcpOption,
-    RemoveAddr, TcpRstReason, Version,
+    subtype, AddAddr, AddAddrForm, DssView, MpCapable, MpFail, MpJoin, MpPrio, MpTcpRst,
+    MptcpOption, RemoveAddr, TcpRstReason, Version,
 };
 use crate::wire::tcp::{TcpFlags, TcpPacket};
 use crate::wire::tcp_option::kind as tcp_kind;
@@ -854,7 +854,9 @@ pub enum Gone {
 struct Opts<'f> {
     capable: Option<MpCapable>,
     join: Option<MpJoin>,
-    dss: Option<Dss>,
+    /// The first DSS, validated, read in place (the one sub-option of
+    /// nearly every segment: no copy into a `Dss`).
+    dss: Option<DssView<'f>>,
     add_addr: Option<AddAddr>,
     remove: Option<RemoveAddr<'f>>,
     prio: Option<MpPrio>,
@@ -894,9 +896,15 @@ fn scan<'f>(tcp: &TcpPacket<&'f [u8]>, o: &mut Opts<'f>) {
             tcp_kind::NOP | tcp_kind::EOL => {}
             tcp_kind::MPTCP => {
                 o.mptcp = true;
-                match MptcpOption::parse(raw.bytes) {
-                    Ok(m) => o.take(m),
-                    Err(_) => o.errors = o.errors.saturating_add(1),
+                let ok = if raw.bytes.get(2).map(|b| b >> 4) == Some(subtype::DSS) {
+                    DssView::new_checked(raw.bytes).map(|v| {
+                        o.dss.get_or_insert(v);
+                    })
+                } else {
+                    MptcpOption::parse(raw.bytes).map(|m| o.take(m))
+                };
+                if ok.is_err() {
+                    o.errors = o.errors.saturating_add(1);
                 }
             }
             tcp_kind::TIMESTAMPS => match raw.bytes {
@@ -931,9 +939,9 @@ impl<'f> Opts<'f> {
             MptcpOption::Join(j) => {
                 self.join.get_or_insert(j);
             }
-            MptcpOption::Dss(d) => {
-                self.dss.get_or_insert(d);
-            }
+            // Never here: `scan` validates DSS as a view, not through
+            // `MptcpOption::parse`.
+            MptcpOption::Dss(_) => {}
             MptcpOption::AddAddr(a) => {
                 self.add_addr.get_or_insert(a);
             }
@@ -2297,7 +2305,7 @@ impl<'a> DissectorView<'a> {
         }
         if let Some(dss) = opts.dss {
             sub.set_dss_seen();
-            if let Some(m) = dss.mapping {
+            if let Some(m) = dss.mapping() {
                 let dsn = if m.dsn_wide {
                     m.dsn
                 } else {
@@ -2871,6 +2879,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+    use crate::wire::mptcp::Dss;
     use crate::wire::mptcp::{DssMapping, MpFail, MpFastclose};
     use core::net::Ipv4Addr;
 
