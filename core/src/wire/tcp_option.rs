@@ -6,6 +6,14 @@
 //! TCP-AO, the RFC 6994 experimental kinds 253/254 and MPTCP (kind 30, handed
 //! whole to [`MptcpOption::parse`]).
 //!
+//! Three walks over the same framing, one validation:
+//! * [`TcpOptions`] as an iterator: owned, decoded [`TcpOption`]s;
+//! * [`TcpOptions::next_view`] / [`TcpOptions::views`]: zero-copy
+//!   [`OptionView`]s, validated exactly as the decoding walk validates (same
+//!   items, errors and end), fields read on access — MPTCP through the
+//!   sub-option views of [`MptcpView`];
+//! * [`TcpOptions::next_raw`]: framing only.
+//!
 //! Error policy (a bad option must not hide the good ones beside it):
 //! * **structural** errors — the length byte is missing, below 2, or points
 //!   past the end of the area — make the framing of everything after
