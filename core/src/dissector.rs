@@ -880,7 +880,18 @@ fn scan<'f>(tcp: &TcpPacket<&'f [u8]>, o: &mut Opts<'f>) {
     // Framing only here; each option is decoded by the one parser its kind
     // needs (the same results and errors as `TcpOptions`' full decode, without
     // building a `TcpOption` for every NOP).
-    let mut it = crate::wire::tcp_option::TcpOptions::new(area);
+    // Linux's segments start with NOP, NOP, Timestamps: taken at once (two
+    // NOPs and a well-formed TSval/TSecr, exactly what the walk would take).
+    let mut it = match area {
+        &[1, 1, tcp_kind::TIMESTAMPS, 10, a0, a1, a2, a3, b0, b1, b2, b3, ..] => {
+            o.ts = Some((
+                u32::from_be_bytes([a0, a1, a2, a3]),
+                u32::from_be_bytes([b0, b1, b2, b3]),
+            ));
+            crate::wire::tcp_option::TcpOptions::resume_at(area, 12)
+        }
+        _ => crate::wire::tcp_option::TcpOptions::new(area),
+    };
     while let Some(item) = it.next_raw() {
         let raw = match item {
             Ok(raw) => raw,

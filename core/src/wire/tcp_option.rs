@@ -466,6 +466,21 @@ impl<'a> TcpOptions<'a> {
         }
     }
 
+    /// Iterates over `options` from offset `pos` on, as if the options
+    /// before it had been read (`pos` must be where one of them ends; past
+    /// the end, the walk is over). For a caller that recognised a prefix
+    /// itself.
+    pub(crate) const fn resume_at(options: &'a [u8], pos: usize) -> Self {
+        TcpOptions {
+            data: options,
+            pos: if pos < options.len() {
+                pos
+            } else {
+                options.len()
+            },
+        }
+    }
+
     /// Offset within the options area of the next option to be read (the
     /// area's length once exhausted).
     pub const fn position(&self) -> usize {
