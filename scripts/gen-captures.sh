@@ -414,7 +414,11 @@ scn_mixed() {
         BG_PIDS+=($!)
     done
     start_server --recv 30000 --send 30000
-    until [ -e "$TMP/ready-5001" ] && [ -e "$TMP/ready-8080" ]; do sleep 0.05; done
+    local tries=0
+    until [ -e "$TMP/ready-5001" ] && [ -e "$TMP/ready-8080" ]; do
+        sleep 0.05; tries=$((tries + 1))
+        [ $tries -gt 100 ] && { echo "  servers on 5001/8080 not ready" >&2; return 1; }
+    done
     ( C $PEER client --plain --port 5001 --connect 10.0.1.2 --send 8000 --chunk 1000 \
           --interval 0.1 2>&1 | sed 's/^/  plain->5001: /' ) &
     local c1=$!
