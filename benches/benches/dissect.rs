@@ -12,10 +12,18 @@
 //! timed region; only `dissect` is timed. `now` advances 100 ns a packet.
 //!
 //! Two ways through the same stream, in the same run: `dissect/flows/N`
-//! calls `dissect` frame by frame; `dissect_burst/flows/N` hands each burst
+//! calls `dissect` frame by frame; `dissect/burst_flows/N` hands each burst
 //! of 256 to `dissect_burst` with the CPU's prefetch instruction
 //! (`mptcp_dissect_ffi::prefetch::prefetch`), so that table misses of frames
 //! 4 and 8 places ahead overlap with the current frame's work.
+//!
+//! Then the same two with the sessions interleaved in a random order
+//! (`dissect/random_flows/N`, `dissect/random_burst_flows/N`;
+//! `Stream::set_order`): round robin touches the sessions in a fixed cycle,
+//! so the entries next to a flow in the table's LRU lists are the flows
+//! touched just before and after it, still in cache; a random order takes
+//! that away, as real traffic would. `DISSECT_BENCH_ORDER=rr` or `random`
+//! runs one of the two orders only.
 //!
 //! The tables are the core's only (no analysis side arrays: no DSS
 //! checksum validation, verdicts or TS RTT), as on the firmware image.
@@ -76,6 +84,12 @@ fn bench(c: &mut Criterion) {
         Err(_) if !std::env::args().any(|a| a == "--bench") => &[10],
         Err(_) => &[10, 16, 20],
     };
+    // Interleavings: round robin (`false`), random (`true`).
+    let orders: &[bool] = match std::env::var("DISSECT_BENCH_ORDER").as_deref() {
+        Ok("rr") => &[false],
+        Ok("random") => &[true],
+        _ => &[false, true],
+    };
     for &log2 in sizes {
         let flows = 1usize << log2;
         let mut mem = DissectorMem::new(flows, flows / 2);
@@ -96,8 +110,14 @@ fn bench(c: &mut Criterion) {
             }
         }
         let st0 = d.stats();
-        for burst in [false, true] {
-            let name = if burst { "burst_flows" } else { "flows" };
+        for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
+            stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
+            let name = match (order, burst) {
+                (false, false) => "flows",
+                (false, true) => "burst_flows",
+                (true, false) => "random_flows",
+                (true, true) => "random_burst_flows",
+            };
             g.bench_function(BenchmarkId::new(name, flows), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;

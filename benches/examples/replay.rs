@@ -30,7 +30,12 @@ fn main() {
     let flows = 1usize << log2;
     let mut mem = DissectorMem::new(flows, flows / 2);
     let mut d = mem.view();
-    let mut stream = Stream::new(&stories, (flows / 4).max(stories.len()));
+    let sessions = (flows / 4).max(stories.len());
+    let mut stream = if std::env::var_os("REPLAY_RANDOM").is_some() {
+        Stream::shuffled(&stories, sessions, 0x9e37_79b9_7f4a_7c15)
+    } else {
+        Stream::new(&stories, sessions)
+    };
     let mut bufs: Vec<Vec<u8>> = (0..256).map(|_| Vec::with_capacity(2048)).collect();
     let mut links = vec![LinkType::Ethernet; 256];
     let mut now = 0u64;

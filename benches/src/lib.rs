@@ -815,12 +815,19 @@ fn update_checksum(hc: u16, old: &[u8], new: &[u8]) -> u16 {
 /// different connections, as on a busy link). Slot `i` replays story
 /// `i % stories`; when its story ends it starts a new session (a new id:
 /// new addresses and keys) of the same story.
+///
+/// [`Stream::shuffled`] interleaves the same sessions in a random order
+/// instead (each packet from a session drawn at random; each session's own
+/// frames stay in order): consecutive packets then share no pattern that a
+/// cache or the table's LRU lists could profit from.
 #[derive(Debug)]
 pub struct Stream<'s> {
     stories: &'s [Story],
     slots: Vec<SlotState>,
     next_id: u32,
     cursor: usize,
+    /// xorshift64 state of the random order; 0: round robin.
+    rng: u64,
     /// Packets handed out so far.
     pub packets: u64,
     /// `(story, frame index)` of the last packet handed out.
@@ -856,14 +863,36 @@ impl<'s> Stream<'s> {
             slots,
             next_id,
             cursor: 0,
+            rng: 0,
             packets: 0,
             last: (0, 0),
         }
     }
 
+    /// The sessions of [`Stream::new`], interleaved in a random order drawn
+    /// from `seed` (any value; the same seed gives the same stream).
+    pub fn shuffled(stories: &'s [Story], slots: usize, seed: u64) -> Self {
+        let mut s = Self::new(stories, slots);
+        s.set_order(Some(seed));
+        s
+    }
+
+    /// From the next packet on: a random interleaving drawn from the seed
+    /// (`Some`), or round robin (`None`). The sessions in flight continue.
+    pub fn set_order(&mut self, seed: Option<u64>) {
+        self.rng = seed.map_or(0, |s| s | 1);
+    }
+
     /// Writes the next packet into `out`; returns its link type.
     pub fn next_into(&mut self, out: &mut Vec<u8>) -> LinkType {
         let n = self.slots.len();
+        if self.rng != 0 {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            // Multiply-shift: uniform enough over `n` and free of `%`.
+            self.cursor = ((u128::from(self.rng) * n as u128) >> 64) as usize;
+        }
         let slot = &mut self.slots[self.cursor];
         self.cursor = (self.cursor + 1) % n;
         let story = &self.stories[slot.story];

@@ -379,7 +379,12 @@ pub struct TableState {
     /// known, expiry may be due). See [`FlowTableView::expire_due`].
     due_at: u64,
     due_timeouts: PerClass<u64>,
+    /// log2 of the LRU grace period; [`EXACT_LRU`]: none (exact LRU).
+    grace_shift: u8,
 }
+
+/// `grace_shift` of a table without grace period: exact LRU.
+const EXACT_LRU: u8 = u8::MAX;
 
 impl Default for TableState {
     fn default() -> Self {
@@ -426,12 +431,22 @@ impl TableState {
             },
             due_at: 0,
             due_timeouts: PerClass::splat(0),
+            grace_shift: EXACT_LRU,
         }
     }
 
     /// Capacity (0 if not initialised).
     pub const fn capacity(&self) -> usize {
         self.capacity as usize
+    }
+
+    /// The LRU grace period in units of `now` (0: exact LRU).
+    const fn lru_grace(&self) -> u64 {
+        if self.grace_shift == EXACT_LRU {
+            0
+        } else {
+            1 << self.grace_shift
+        }
     }
 
     /// Mask of the slot-index bits of an index entry.
@@ -461,6 +476,9 @@ pub struct Slot<K, V> {
     next: u32,
     generation: u32,
     class: EvictClass,
+    /// Low 8 bits of `now >> grace_shift` when the entry was last linked at
+    /// its list's tail (see [`FlowTableView::set_lru_grace`]).
+    epoch: u8,
 }
 
 impl<K, V> Slot<K, V> {
@@ -477,6 +495,7 @@ impl<K, V> Slot<K, V> {
             next: 0,
             generation: 0,
             class: EvictClass::Closed,
+            epoch: 0,
         }
     }
 }
@@ -494,6 +513,16 @@ fn hash_key<K: Hash + ?Sized>(keys: [u64; 2], key: &K) -> u64 {
     let mut h = FoldHasher::new(keys);
     key.hash(&mut h);
     h.finish()
+}
+
+/// The grace-period count of time `now` kept in a slot (any value when the
+/// table has no grace period).
+#[inline]
+const fn epoch(now: u64, shift: u8) -> u8 {
+    match now.checked_shr(shift as u32) {
+        Some(e) => e as u8,
+        None => 0,
+    }
 }
 
 /// Index entry for a slot whose key hashed to `hash`.
@@ -660,6 +689,12 @@ macro_rules! read_methods {
         /// Maximum number of entries.
         pub fn capacity(&self) -> usize {
             self.ro().st.capacity()
+        }
+
+        /// The LRU grace period in units of `now` (0: exact LRU); see
+        /// [`FlowTableView::set_lru_grace`].
+        pub fn lru_grace(&self) -> u64 {
+            self.ro().st.lru_grace()
         }
 
         /// Counters (with the current length).
@@ -974,10 +1009,44 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
             }
         }
         // Slots are allocated from `used` = 0 again; they keep their bumped
-        // generations, so old ids stay stale.
+        // generations, so old ids stay stale. The grace period is a setting
+        // and survives.
         let capacity = self.st.capacity;
+        let grace_shift = self.st.grace_shift;
         *self.st = TableState::fresh(capacity, seed);
+        self.st.grace_shift = grace_shift;
         self.index.fill(EMPTY);
+    }
+
+    /// Sets the LRU grace period to `grace` units of `now`, rounded down to
+    /// a power of two (`0` or `1`: none, exact LRU — the default).
+    ///
+    /// With a grace period `G`, touching an entry (or [`set_class`] to its
+    /// current class) only records the time, without moving it to the tail
+    /// of its list, if it was moved there less than `G` ago, in the same
+    /// `G`-aligned period. Each list is then ordered by when its entries were
+    /// last moved to the tail, and every entry was used less than `G` after
+    /// that. A busy flow costs one list move per period instead of one per
+    /// packet — the two or three writes to its neighbours' slots that miss
+    /// the cache in a large table. What it costs, stated as bounds:
+    ///
+    /// * an evicted entry was last used less than `G` after the least
+    ///   recently used entry of its class;
+    /// * [`FlowTableView::expire`] still never removes an entry before its
+    ///   timeout, and removes it at most `G` after (its list's walk stops at
+    ///   the first entry that has not timed out; the entries before it in
+    ///   list order all leave the head within `G` of their own deadline);
+    /// * [`FlowTableView::lru_iter`] yields the entries in that list order.
+    ///
+    /// The periods are counted modulo 256 in each slot; an entry idle for
+    /// `G` or more is always moved, so the count cannot alias.
+    ///
+    /// [`set_class`]: FlowTableView::set_class
+    pub fn set_lru_grace(&mut self, grace: u64) {
+        self.st.grace_shift = match grace {
+            0 | 1 => EXACT_LRU,
+            g => g.ilog2() as u8,
+        };
     }
 
     /// Value of a live entry, mutably.
@@ -1013,9 +1082,11 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
             self.st.due_at = self.st.due_at.min(due);
         }
         let lru = self.st.lru.get_mut(class);
+        let shift = self.st.grace_shift;
         if let Some(s) = self.slots.get_mut(i as usize) {
             s.prev = tail;
             s.next = NIL;
+            s.epoch = epoch(s.last_seen, shift);
         }
         match self.slots.get_mut(tail as usize) {
             Some(t) if tail != NIL => t.next = i,
@@ -1244,16 +1315,31 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     /// Slot `i` (live, in `old`'s list) used at `now`, in class `class`.
     fn mark(&mut self, i: u32, old: EvictClass, class: EvictClass, now: u64) {
         let now = self.advance_clock(now);
-        if let Some(s) = self.slots.get_mut(i as usize) {
-            s.class = class;
-            s.last_seen = now;
+        let shift = self.st.grace_shift;
+        let Some(s) = self.slots.get_mut(i as usize) else {
+            return;
+        };
+        // Within the grace period (`set_lru_grace`): moved to the tail in
+        // this period, and used less than a period ago (so the 8-bit period
+        // count cannot alias); the list stays as it is.
+        let lazy = old == class
+            && shift != EXACT_LRU
+            && s.epoch == epoch(now, shift)
+            && now.wrapping_sub(s.last_seen) >> shift == 0;
+        s.class = class;
+        s.last_seen = now;
+        if lazy {
+            return;
         }
         // Already the newest of its class (a burst of one flow's packets):
-        // the list stays as it is. A later `last_seen` on the tail only moves
-        // a deadline later, so the cached `due_at` bound stays sound.
+        // the list stays as it is, which is where a move would put it. A
+        // later `last_seen` on the tail only moves a deadline later, so the
+        // cached `due_at` bound stays sound.
         if old != class || self.st.lru.get(class).tail != i {
             self.unlink(i, old);
             self.link_tail(i, class);
+        } else if let Some(s) = self.slots.get_mut(i as usize) {
+            s.epoch = epoch(now, shift);
         }
     }
 
@@ -1432,6 +1518,11 @@ impl<K, V, const N: usize> FlowTable<K, V, N> {
     /// See [`FlowTableView::set_class`].
     pub fn set_class(&mut self, id: SlotId, class: EvictClass, now: u64) -> bool {
         self.as_view().set_class(id, class, now)
+    }
+
+    /// See [`FlowTableView::set_lru_grace`].
+    pub fn set_lru_grace(&mut self, grace: u64) {
+        self.as_view().set_lru_grace(grace);
     }
 
     /// See [`FlowTableView::expire`].
