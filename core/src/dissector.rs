@@ -1416,8 +1416,8 @@ impl<'a> DissectorView<'a> {
     /// Stage 3: reads the subflow slot (prefetched by stage 2) and gives
     /// the addresses its LRU refresh will write (its list neighbours) and
     /// those of its connection's slot and analysis entry.
-    fn hint_conn(&self, i: u32, mut prefetch: impl FnMut(*const u8)) {
-        let (links, sub) = self.subflows.touch_hints(i);
+    fn hint_conn(&self, i: u32, now: u64, mut prefetch: impl FnMut(*const u8)) {
+        let (links, sub) = self.subflows.touch_hints(i, now);
         for p in links {
             prefetch(p);
         }
@@ -1531,8 +1531,8 @@ impl<'a> DissectorView<'a> {
                 }
             }
             if let Some(k) = ahead(2 * BURST_AHEAD) {
-                if let Some(&Some(i)) = slots.get(k % RING) {
-                    self.hint_conn(i, &mut prefetch);
+                if let (Some(&Some(i)), Some(&(_, _, now))) = (slots.get(k % RING), frames.get(k)) {
+                    self.hint_conn(i, now, &mut prefetch);
                 }
             }
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {

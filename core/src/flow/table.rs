@@ -1,5 +1,6 @@
-//! A fixed-capacity, allocation-free hash table with exact, class-aware LRU
-//! eviction and bounded-work expiry.
+//! A fixed-capacity, allocation-free hash table with class-aware LRU
+//! eviction (exact, or within a stated grace period) and bounded-work
+//! expiry.
 //!
 //! One implementation, two ways to hold the memory:
 //!
@@ -45,14 +46,21 @@
 //!   `next` in each slot), oldest at the head. Eviction takes the head of
 //!   the lowest non-empty class: O(1) and exact. Expiry walks the heads,
 //!   stopping at the first entry of each class that has not timed out.
+//!   With a grace period `G` ([`FlowTableView::set_lru_grace`]) an entry
+//!   moves to its list's tail at most once per `G`-aligned period of use;
+//!   eviction is then exact to within `G` and expiry at most `G` late (the
+//!   bounds are stated there and checked by `core/tests/table_grace.rs`).
+//!   Moving an entry writes its two neighbours' slots, which miss the cache
+//!   in a large table under traffic in no particular order.
 //!
 //! # Memory
 //!
 //! Per entry of capacity: `size_of::<Slot<K, V>>()` + 8 bytes of index
 //! (`2 × u32`). A slot is `K` + `V` + 1 byte (the `Option`'s tag) + 8
-//! (`last_seen`) + 16 (`hash`, `prev`, `next`, `generation`) + 1 (class),
-//! rounded up to the alignment. For `Slot<FlowKey, [u8; 64]>` that is
-//! 36 + 64 + 1 + 8 + 16 + 1 = 126 → **128 bytes** (two 64-byte lines),
+//! (`last_seen`) + 16 (`hash`, `prev`, `next`, `generation`) + 1 (class)
+//! + 1 (grace period count), rounded up to the alignment. For
+//! `Slot<FlowKey, [u8; 64]>` that is 36 + 64 + 1 + 8 + 16 + 1 + 1 = 127 →
+//! **128 bytes** (two 64-byte lines),
 //! so 136 bytes per entry with the index; pinned by a test. Plus one
 //! [`TableState`] per table.
 //!
@@ -61,7 +69,8 @@
 //! Time is a caller-provided monotonic `u64` (`now`, any unit, the same as
 //! the timeouts'); the table never reads a clock. A `now` older than the
 //! newest one seen is treated as the newest one seen, so every LRU list stays
-//! sorted by `last_seen` and expiry stays exact.
+//! sorted by `last_seen` (by the time of the last move to the tail, with a
+//! grace period) and expiry stays exact (within the grace period).
 
 use core::hash::{Hash, Hasher};
 
@@ -440,6 +449,19 @@ impl TableState {
         self.capacity as usize
     }
 
+    /// `true` when slot `s`, used at `now` (not older than the clock) in
+    /// its current class, stays where it is in its list: the table has a
+    /// grace period (`set_lru_grace`), the slot was moved to the tail in
+    /// `now`'s period, and used less than a period ago (so the 8-bit period
+    /// count cannot alias).
+    #[inline]
+    fn within_grace<K, V>(&self, s: &Slot<K, V>, now: u64) -> bool {
+        let shift = self.grace_shift;
+        shift != EXACT_LRU
+            && s.epoch == epoch(now, shift)
+            && now.wrapping_sub(s.last_seen) >> shift == 0
+    }
+
     /// The LRU grace period in units of `now` (0: exact LRU).
     const fn lru_grace(&self) -> u64 {
         if self.grace_shift == EXACT_LRU {
@@ -736,15 +758,21 @@ macro_rules! read_methods {
                 .map(|s| (core::ptr::from_ref(s).cast::<u8>(), slot))
         }
 
-        /// Prefetch hints for refreshing slot `slot`'s LRU position: the
-        /// addresses of its list neighbours' link fields, and its value (if
-        /// the slot is live). Reads the slot's links; never dereferences what
-        /// it returns.
-        pub fn touch_hints(&self, slot: u32) -> ([*const u8; 2], Option<&V>) {
+        /// Prefetch hints for refreshing slot `slot`'s LRU position at
+        /// `now`: the addresses of its list neighbours' link fields (null
+        /// when a touch at `now` would not move it, within the grace period
+        /// of [`FlowTableView::set_lru_grace`]), and its value (if the slot
+        /// is live). Reads the slot's links; never dereferences what it
+        /// returns.
+        pub fn touch_hints(&self, slot: u32, now: u64) -> ([*const u8; 2], Option<&V>) {
             let ro = self.ro();
             let Some(s) = ro.slots.get(slot as usize) else {
                 return ([core::ptr::null(); 2], None);
             };
+            let value = s.entry.as_ref().map(|(_, v)| v);
+            if ro.st.within_grace(s, now.max(ro.st.clock)) {
+                return ([core::ptr::null(); 2], value);
+            }
             // `unlink` writes the previous entry's `next` and the next
             // entry's `prev`.
             let prev_next = ro
@@ -757,7 +785,6 @@ macro_rules! read_methods {
                 .map(|n| core::ptr::from_ref(&n.prev));
             let addr =
                 |p: Option<*const u32>| p.map_or(core::ptr::null(), <*const u32>::cast::<u8>);
-            let value = s.entry.as_ref().map(|(_, v)| v);
             ([addr(prev_next), addr(next_prev)], value)
         }
 
@@ -844,7 +871,9 @@ macro_rules! read_methods {
         }
 
         /// The entries of `class`, least recently used first (the order in
-        /// which they would be evicted).
+        /// which they would be evicted; with a grace period, ordered by
+        /// their last move to the tail, see
+        /// [`FlowTableView::set_lru_grace`]).
         pub fn lru_iter(&self, class: EvictClass) -> impl Iterator<Item = SlotId> + '_ {
             self.ro().lru_iter(class)
         }
@@ -1319,13 +1348,7 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         let Some(s) = self.slots.get_mut(i as usize) else {
             return;
         };
-        // Within the grace period (`set_lru_grace`): moved to the tail in
-        // this period, and used less than a period ago (so the 8-bit period
-        // count cannot alias); the list stays as it is.
-        let lazy = old == class
-            && shift != EXACT_LRU
-            && s.epoch == epoch(now, shift)
-            && now.wrapping_sub(s.last_seen) >> shift == 0;
+        let lazy = old == class && self.st.within_grace(s, now);
         s.class = class;
         s.last_seen = now;
         if lazy {
@@ -1347,7 +1370,9 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     /// (`now - last_seen > timeouts[class]`), oldest first, examining at
     /// most `max_work` entries; each removed entry is passed to
     /// `on_expired`. Classes are visited lowest first; within a class the
-    /// walk stops at the first entry that has not expired.
+    /// walk stops at the first entry that has not expired. With a grace
+    /// period `G` ([`FlowTableView::set_lru_grace`]) an expired entry may
+    /// wait behind one that has not, at most `G` past its timeout.
     pub fn expire(
         &mut self,
         now: u64,
