@@ -57,8 +57,8 @@
 //!
 //! Per entry of capacity: `size_of::<Slot<K, V>>()` + 8 bytes of index
 //! (`2 × u32`). A slot is `K` + `V` + 1 byte (the `Option`'s tag) + 8
-//! (`last_seen`) + 16 (`hash`, `prev`, `next`, `generation`) + 1 (class)
-//! + 1 (grace period count), rounded up to the alignment. For
+//! (`last_seen`) + 16 (`hash`, `prev`, `next`, `generation`) + 1 (class) +
+//! 1 (grace period count), rounded up to the alignment. For
 //! `Slot<FlowKey, [u8; 64]>` that is 36 + 64 + 1 + 8 + 16 + 1 + 1 = 127 →
 //! **128 bytes** (two 64-byte lines),
 //! so 136 bytes per entry with the index; pinned by a test. Plus one
