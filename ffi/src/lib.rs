@@ -1790,7 +1790,10 @@ pub unsafe extern "C" fn mpd_dissector_size(
 /// and writes its handle (a pointer into `mem`) to `*out`. Any previous
 /// content of `mem` is overwritten; re-initialising a block is allowed
 /// (handles to it then see the new, empty dissector). Uses the default
-/// options (see [`mpd_dissector_init_ex`]).
+/// options (see [`mpd_dissector_init_ex`]). When a table is full, a new
+/// entry evicts the least recently used one of the lowest eviction class,
+/// to within 2^29 ns (the tables' LRU grace period: a flow moves in its LRU
+/// list at most once per period; idle timeouts fire at most that late).
 ///
 /// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
 /// `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.
