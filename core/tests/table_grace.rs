@@ -244,3 +244,36 @@ fn touch_moves_once_a_period() {
         assert_eq!(order(&t), [a, c, b]);
     }
 }
+
+/// Switching the grace period on while the table holds entries: each entry
+/// moves on its first touch after the switch (its period count is stale),
+/// then stays within the period.
+#[test]
+fn switching_grace_on_moves_each_entry_once() {
+    let mut t: FlowTable<K, V, N> = FlowTable::new([9; 16]);
+    let order = |t: &FlowTable<K, V, N>| -> Vec<SlotId> {
+        t.lru_iter(EvictClass::Established).collect()
+    };
+    let a = t
+        .insert(1, 10, EvictClass::Established, 0, EvictPolicy::ANY)
+        .unwrap()
+        .id;
+    let b = t
+        .insert(2, 20, EvictClass::Established, 0, EvictPolicy::ANY)
+        .unwrap()
+        .id;
+    // Exact LRU so far, in period 0 of the grace to come; switching marks
+    // both entries.
+    t.set_lru_grace(G);
+    assert!(t.touch(a, 1));
+    assert_eq!(order(&t), [b, a]);
+    assert!(t.touch(b, 2));
+    assert_eq!(order(&t), [a, b]);
+    // Both moved in period 0 since the switch: now they stay.
+    assert!(t.touch(a, 3));
+    assert_eq!(order(&t), [a, b]);
+    // Setting the same period again changes nothing.
+    t.set_lru_grace(G);
+    assert!(t.touch(a, 4));
+    assert_eq!(order(&t), [a, b]);
+}

@@ -1070,12 +1070,29 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     /// The periods are counted modulo 256 in each slot; an entry idle for
     /// `G` or more is always moved, so the count cannot alias.
     ///
+    /// Setting the period it already has costs one comparison (the
+    /// dissector sets it whenever a view is made). Changing it while the
+    /// table holds entries marks every entry to be moved on its next touch
+    /// (a pass over the slots in use); the bounds then hold for an entry
+    /// from that move on.
+    ///
     /// [`set_class`]: FlowTableView::set_class
     pub fn set_lru_grace(&mut self, grace: u64) {
-        self.st.grace_shift = match grace {
+        let shift = match grace {
             0 | 1 => EXACT_LRU,
             g => g.ilog2() as u8,
         };
+        if shift == self.st.grace_shift {
+            return;
+        }
+        self.st.grace_shift = shift;
+        // Half the period count away from now's: no touch matches it before
+        // the entry has been idle for 128 periods, when it moves anyway.
+        let stale = epoch(self.st.clock, shift).wrapping_add(128);
+        let used = self.st.used as usize;
+        for s in self.slots.iter_mut().take(used) {
+            s.epoch = stale;
+        }
     }
 
     /// Value of a live entry, mutably.
