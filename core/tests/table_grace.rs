@@ -21,6 +21,9 @@ use mptcp_dissect::flow::{
 };
 use proptest::prelude::*;
 
+mod common;
+use common::class;
+
 const N: usize = 8;
 /// The grace period of the tables under test (a power of two).
 const G: u64 = 8;
@@ -35,14 +38,6 @@ enum Op {
     SetClass(K, EvictClass),
     Advance(u64),
     Expire(PerClass<u64>, usize),
-}
-
-fn class() -> impl Strategy<Value = EvictClass> {
-    prop_oneof![
-        Just(EvictClass::Closed),
-        Just(EvictClass::Embryonic),
-        Just(EvictClass::Established)
-    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -200,6 +195,19 @@ proptest! {
     }
 }
 
+/// Inserts `k` into an established-class list at `now`; its id.
+fn ins(t: &mut FlowTable<K, V, N>, k: K, now: u64) -> SlotId {
+    t.insert(
+        k,
+        V::from(k) * 10,
+        EvictClass::Established,
+        now,
+        EvictPolicy::ANY,
+    )
+    .unwrap()
+    .id
+}
+
 /// Within the grace period a touch leaves the list order alone; after it,
 /// the touched entry moves to the newest end. Exact LRU (the default) moves
 /// it every time.
@@ -210,14 +218,8 @@ fn touch_moves_once_a_period() {
     for grace in [0, G] {
         let mut t: FlowTable<K, V, N> = FlowTable::new([7; 16]);
         t.set_lru_grace(grace);
-        let a = t
-            .insert(1, 10, EvictClass::Established, 0, EvictPolicy::ANY)
-            .unwrap()
-            .id;
-        let b = t
-            .insert(2, 20, EvictClass::Established, 1, EvictPolicy::ANY)
-            .unwrap()
-            .id;
+        let a = ins(&mut t, 1, 0);
+        let b = ins(&mut t, 2, 1);
         assert_eq!(order(&t), [a, b]);
         // Same period as `a`'s insertion (0..8).
         assert!(t.touch(a, 2));
@@ -232,10 +234,7 @@ fn touch_moves_once_a_period() {
         // Touched again as the newest entry in a later period: it stays where
         // it is (already the newest), and counts as moved in that period.
         assert!(t.touch(a, 2 * G));
-        let c = t
-            .insert(3, 30, EvictClass::Established, 2 * G, EvictPolicy::ANY)
-            .unwrap()
-            .id;
+        let c = ins(&mut t, 3, 2 * G);
         assert!(t.touch(a, 2 * G + 1));
         assert_eq!(order(&t), [b, a, c]);
         // Exactly 256 periods after `b` was linked, and idle that long: the
@@ -251,17 +250,10 @@ fn touch_moves_once_a_period() {
 #[test]
 fn switching_grace_on_moves_each_entry_once() {
     let mut t: FlowTable<K, V, N> = FlowTable::new([9; 16]);
-    let order = |t: &FlowTable<K, V, N>| -> Vec<SlotId> {
-        t.lru_iter(EvictClass::Established).collect()
-    };
-    let a = t
-        .insert(1, 10, EvictClass::Established, 0, EvictPolicy::ANY)
-        .unwrap()
-        .id;
-    let b = t
-        .insert(2, 20, EvictClass::Established, 0, EvictPolicy::ANY)
-        .unwrap()
-        .id;
+    let order =
+        |t: &FlowTable<K, V, N>| -> Vec<SlotId> { t.lru_iter(EvictClass::Established).collect() };
+    let a = ins(&mut t, 1, 0);
+    let b = ins(&mut t, 2, 0);
     // Exact LRU so far, in period 0 of the grace to come; switching marks
     // both entries.
     t.set_lru_grace(G);

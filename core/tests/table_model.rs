@@ -12,6 +12,9 @@ use mptcp_dissect::flow::{
 };
 use proptest::prelude::*;
 
+mod common;
+use common::class;
+
 const N: usize = 8;
 type K = u16;
 type V = u32;
@@ -25,14 +28,6 @@ enum Op {
     SetClass(K, EvictClass),
     Advance(u64),
     Expire(PerClass<u64>, usize),
-}
-
-fn class() -> impl Strategy<Value = EvictClass> {
-    prop_oneof![
-        Just(EvictClass::Closed),
-        Just(EvictClass::Embryonic),
-        Just(EvictClass::Established)
-    ]
 }
 
 const FIXED_TIMEOUTS: PerClass<u64> = PerClass {

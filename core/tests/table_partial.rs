@@ -10,6 +10,9 @@ use mptcp_dissect::flow::{
 };
 use proptest::prelude::*;
 
+mod common;
+use common::class;
+
 const N: usize = 16;
 type K = u16;
 type V = u32;
@@ -22,14 +25,6 @@ enum Op {
     SetClass(K, EvictClass),
     Advance(u64),
     Expire(PerClass<u64>, usize),
-}
-
-fn class() -> impl Strategy<Value = EvictClass> {
-    prop_oneof![
-        Just(EvictClass::Closed),
-        Just(EvictClass::Embryonic),
-        Just(EvictClass::Established)
-    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
