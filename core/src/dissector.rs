@@ -186,11 +186,16 @@ impl DissectorConfig {
     /// The LRU grace period of the subflow and connection tables
     /// ([`FlowTableView::set_lru_grace`]): the largest power of two at most
     /// 1/16 of the shortest timeout (0, exact LRU, below 32 units). With the
-    /// defaults it is 2²⁹ ns ≈ 0.54 s: an entry expires at most that late
-    /// (≤ 5.4 % of the 10 s closed timeout), and an evicted entry was used
-    /// less than that after the least recently used one of its class. A
-    /// subflow then moves in its LRU list about twice a second instead of on
-    /// every packet. Applied whenever a [`DissectorView`] is made.
+    /// defaults it is 2²⁹ ns ≈ 0.54 s: an idle entry becomes due for expiry
+    /// at most that much later than its timeout (≤ 5.4 % of the 10 s closed
+    /// timeout; the expiry work per packet, [`DissectorConfig::expire_work`],
+    /// bounds how fast due entries are then removed, as without it), and an
+    /// evicted entry was used less than that after the least recently used
+    /// one of its class. A subflow then moves in its LRU list about twice a
+    /// second instead of on every packet. Applied whenever a
+    /// [`DissectorView`] is made: changing the timeouts of a running
+    /// dissector so that this value changes costs the next view one pass
+    /// over the slots in use.
     #[must_use]
     pub const fn lru_grace(&self) -> u64 {
         let t = &self.timeouts;
@@ -1568,7 +1573,8 @@ impl<'a> DissectorView<'a> {
     }
 
     /// Expiry work before a segment. `expire_due` is false when the walk
-    /// would only find heads that have not timed out: most packets skip it,
+    /// would only find heads that have not timed out (to within the LRU
+    /// grace period, [`DissectorConfig::lru_grace`]): most packets skip it,
     /// with the check inlined and no call.
     #[inline(always)]
     fn expire(&mut self, now: u64, ev: &mut Events, on_gone: &mut impl FnMut(Gone)) {

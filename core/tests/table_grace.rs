@@ -8,7 +8,8 @@
 //! * eviction takes the lowest class present, and an entry used less than
 //!   `G` after that class's least recently used one;
 //! * `expire` never removes an entry before its timeout, and once a walk
-//!   completes, no entry is more than `G` past its timeout.
+//!   completes, no entry is `G` or more past its timeout; `expire_due`
+//!   says "nothing due" only while that holds too.
 //!
 //! Time advances by small steps and sometimes by exactly 256 periods, where
 //! the 8-bit period count a slot keeps comes back to the same value.
@@ -38,7 +39,17 @@ enum Op {
     SetClass(K, EvictClass),
     Advance(u64),
     Expire(PerClass<u64>, usize),
+    /// `expire_due` with the fixed timeouts, then `expire` if it says so.
+    ExpireIfDue(usize),
 }
+
+/// Timeouts used again and again, so that `expire_due`'s cached bound (kept
+/// for the timeouts it was made with) is exercised.
+const FIXED: PerClass<u64> = PerClass {
+    closed: 6,
+    embryonic: 17,
+    established: 40,
+};
 
 fn op() -> impl Strategy<Value = Op> {
     let key = 0..(3 * N as K);
@@ -58,6 +69,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|((a, b, c), w)| {
                 Op::Expire(PerClass { closed: a, embryonic: b, established: c }, w)
             }),
+        3 => prop_oneof![0usize..6, Just(usize::MAX)].prop_map(Op::ExpireIfDue),
     ]
 }
 
@@ -151,30 +163,23 @@ fn run(ops: Vec<Op>) {
                 }
             }
             Op::Advance(d) => now += d,
-            Op::Expire(timeouts, work) => {
-                let mut gone_a = vec![];
-                let mut gone_b = vec![];
-                let ra = owned.expire(now, &timeouts, work, |r| gone_a.push(r));
-                let rb = view.expire(now, &timeouts, work, |r| gone_b.push(r));
-                assert_eq!(ra, rb);
-                assert_eq!(gone_a, gone_b);
-                for r in gone_a {
-                    let e = m.remove(&r.key).expect("expired a key the model has");
-                    assert_eq!((r.value, r.last_seen, r.id), (e.value, e.last_seen, e.id));
-                    assert!(
-                        now - e.last_seen > *timeouts.get(e.class),
-                        "expired before its timeout"
-                    );
-                }
-                if ra.complete {
+            Op::ExpireIfDue(work) => {
+                let due = owned.expire_due(now, &FIXED);
+                assert_eq!(due, view.expire_due(now, &FIXED));
+                if !due {
                     for (k, e) in &m {
                         assert!(
-                            now - e.last_seen <= *timeouts.get(e.class) + G,
-                            "key {k} left {} past its timeout after a complete walk",
-                            now - e.last_seen - *timeouts.get(e.class)
+                            now - e.last_seen <= *FIXED.get(e.class) + G,
+                            "expire_due: nothing due, but key {k} is {} past its timeout",
+                            now - e.last_seen - *FIXED.get(e.class)
                         );
                     }
+                    continue;
                 }
+                expire(&mut owned, &mut view, &mut m, now, FIXED, work);
+            }
+            Op::Expire(timeouts, work) => {
+                expire(&mut owned, &mut view, &mut m, now, timeouts, work)
             }
         }
         assert_eq!(owned.len(), m.len());
@@ -183,6 +188,40 @@ fn run(ops: Vec<Op>) {
             assert_eq!(view.find(k), Some(e.id));
             assert_eq!(owned.get(e.id), Some(&e.value));
             assert_eq!(view.get(e.id), Some(&e.value));
+        }
+    }
+}
+
+/// One `expire` on both tables, checked against the model.
+fn expire(
+    owned: &mut FlowTable<K, V, N>,
+    view: &mut FlowTableView<'_, K, V>,
+    m: &mut HashMap<K, Entry>,
+    now: u64,
+    timeouts: PerClass<u64>,
+    work: usize,
+) {
+    let mut gone_a = vec![];
+    let mut gone_b = vec![];
+    let ra = owned.expire(now, &timeouts, work, |r| gone_a.push(r));
+    let rb = view.expire(now, &timeouts, work, |r| gone_b.push(r));
+    assert_eq!(ra, rb);
+    assert_eq!(gone_a, gone_b);
+    for r in gone_a {
+        let e = m.remove(&r.key).expect("expired a key the model has");
+        assert_eq!((r.value, r.last_seen, r.id), (e.value, e.last_seen, e.id));
+        assert!(
+            now - e.last_seen > *timeouts.get(e.class),
+            "expired before its timeout"
+        );
+    }
+    if ra.complete {
+        for (k, e) in m.iter() {
+            assert!(
+                now - e.last_seen <= *timeouts.get(e.class) + G,
+                "key {k} left {} past its timeout after a complete walk",
+                now - e.last_seen - *timeouts.get(e.class)
+            );
         }
     }
 }
@@ -268,4 +307,27 @@ fn switching_grace_on_moves_each_entry_once() {
     t.set_lru_grace(G);
     assert!(t.touch(a, 4));
     assert_eq!(order(&t), [a, b]);
+}
+
+/// Shrinking the grace period while an entry sits in a late part of its
+/// period: its next touch must move it (the reviewer's sequence; a stale
+/// mark one period ahead instead of half the count away would match).
+#[test]
+fn shrinking_grace_moves_each_entry_once() {
+    let mut t: FlowTable<K, V, N> = FlowTable::new([5; 16]);
+    t.set_lru_grace(2 * G);
+    let a = ins(&mut t, 1, 0);
+    let b = ins(&mut t, 2, 1);
+    // Within the 16-unit period: stays at the head.
+    assert!(t.touch(a, 2 * G - 1));
+    assert_eq!(
+        t.lru_iter(EvictClass::Established).collect::<Vec<_>>(),
+        [a, b]
+    );
+    t.set_lru_grace(G);
+    assert!(t.touch(a, 2 * G));
+    assert_eq!(
+        t.lru_iter(EvictClass::Established).collect::<Vec<_>>(),
+        [b, a]
+    );
 }

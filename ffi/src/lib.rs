@@ -1793,7 +1793,8 @@ pub unsafe extern "C" fn mpd_dissector_size(
 /// options (see [`mpd_dissector_init_ex`]). When a table is full, a new
 /// entry evicts the least recently used one of the lowest eviction class,
 /// to within 2^29 ns (the tables' LRU grace period: a flow moves in its LRU
-/// list at most once per period; idle timeouts fire at most that late).
+/// list at most once per period; an idle entry becomes due for expiry at
+/// most that much after its timeout).
 ///
 /// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
 /// `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.

@@ -800,7 +800,11 @@ macro_rules! read_methods {
         /// nothing (no list head has reached its timeout since the last
         /// complete `expire` call, and no list gained a new head): callers on
         /// the per-packet path skip the call, and its walk, then. `true`
-        /// means it may remove something (or the table cannot tell).
+        /// means it may remove something (or the table cannot tell). With a
+        /// grace period `G` ([`FlowTableView::set_lru_grace`]) `false` may
+        /// also hold for less than `G` past an entry's timeout (a head that
+        /// moves to the tail can leave behind one used earlier, by less than
+        /// `G`): the same lateness `expire` itself allows.
         #[inline]
         pub fn expire_due(&self, now: u64, timeouts: &PerClass<u64>) -> bool {
             self.ro().expire_due(now, timeouts)
@@ -1062,9 +1066,12 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     /// * an evicted entry was last used less than `G` after the least
     ///   recently used entry of its class;
     /// * [`FlowTableView::expire`] still never removes an entry before its
-    ///   timeout, and removes it at most `G` after (its list's walk stops at
-    ///   the first entry that has not timed out; the entries before it in
-    ///   list order all leave the head within `G` of their own deadline);
+    ///   timeout; a walk that completes leaves no entry `G` or more past
+    ///   its timeout (the walk stops at the first entry that has not timed
+    ///   out, and the entries after it were all used less than `G` before
+    ///   it at worst), and [`FlowTableView::expire_due`] is late by less
+    ///   than `G` too. A walk cut short by its work limit leaves the rest
+    ///   for later calls, as without a grace period;
     /// * [`FlowTableView::lru_iter`] yields the entries in that list order.
     ///
     /// The periods are counted modulo 256 in each slot; an entry idle for
@@ -1430,7 +1437,11 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         // empty): nothing can expire before the earliest head's deadline.
         // Heads only get later (lists are sorted by `last_seen`, the clock
         // never goes back); `link_tail` lowers the bound to a new head's
-        // deadline when an empty list gains one.
+        // deadline when an empty list gains one. With a grace period, lists
+        // are sorted by the last move to the tail instead, and every entry's
+        // `last_seen` is in the period of that move: a later head was used
+        // less than `G` before this one at worst, so the bound is late by
+        // less than `G` (as `expire` may be; see `set_lru_grace`).
         self.st.due_at = 0;
         if out.complete {
             let mut due = u64::MAX;
