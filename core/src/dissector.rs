@@ -3662,6 +3662,48 @@ mod tests {
         assert_eq!(d.subflows().count(), 0);
     }
 
+    /// The default config's LRU grace period (2²⁹ ns) reaches the tables: a
+    /// subflow touched again within the period of its insertion stays the
+    /// eviction victim; touched in the next period, it moves and the next
+    /// oldest goes.
+    #[test]
+    fn lru_grace_from_config() {
+        assert_eq!(DissectorConfig::default().lru_grace(), 1 << 29);
+        let tiny = DissectorConfig {
+            timeouts: PerClass::splat(31),
+            ..DissectorConfig::default()
+        };
+        assert_eq!(tiny.lru_grace(), 0);
+        let syn = |port: u16| {
+            pkt(
+                A,
+                port,
+                B,
+                80,
+                1,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            )
+        };
+        for (again, victim) in [(8 * MS, 0u16), (540 * MS, 1)] {
+            let d = &mut dis();
+            for port in 0..8u16 {
+                go(d, syn(port), u64::from(port) * MS);
+            }
+            // The SYN of port 0 again (a retransmission).
+            go(d, syn(0), again);
+            let mut gone = Vec::new();
+            d.dissect_with(&syn(100), LinkType::Ipv4, again + MS, |g| gone.push(g));
+            assert!(
+                matches!(gone[..], [Gone::Subflow { key, cause: RemovalCause::Evicted, .. }]
+                    if key.first().1 == victim || key.second().1 == victim),
+                "touched at {again} ns: {gone:?}"
+            );
+        }
+    }
+
     #[test]
     fn an_ended_connection_keeps_its_end_when_it_expires() {
         let d = &mut dis();
