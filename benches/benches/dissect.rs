@@ -7,12 +7,13 @@
 //!
 //! `slots = flows / 4` sessions are in flight, interleaved packet by packet,
 //! each restarting as a new session (new addresses and keys) when its
-//! capture ends. After a warm-up of `4 × flows` packets the 2¹⁰ and 2¹⁶
-//! tables are full and churn (closed and finished flows are evicted: the
-//! line printed after each size's run shows subflows created ≈ evicted);
-//! the 2²⁰ table is not: its 2¹⁸ sessions have not finished their first
-//! capture, about 0.4 M subflows are live and none is evicted during the
-//! run (filling it would take ~40 M packets of warm-up). Packets are
+//! capture ends. The warm-up (`mptcp_dissect_benches::warm_up`) runs until
+//! the subflow table is full and evicting, so every size is timed in steady
+//! state: closed and finished flows are evicted, and the line printed after
+//! each size's run shows subflows created ≈ evicted. (Until the seventh
+//! session the warm-up was `4 × flows` packets: the 2²⁰ table was then half
+//! empty, its sessions all mid-capture, and nothing was evicted during the
+//! run.) Packets are
 //! generated in bursts of 256 outside the timed region; only `dissect` is
 //! timed. `now` advances 100 ns a packet.
 //!
@@ -54,7 +55,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mptcp_dissect::dissector::{ChecksumBy, DissectorConfig, DissectorView, TcpCheck};
 use mptcp_dissect::wire::frame::{parse_frame, LinkType};
-use mptcp_dissect_benches::{linux_stories, DissectorMem, Story, Stream};
+use mptcp_dissect_benches::{linux_stories, warm_up, DissectorMem, Story, Stream};
 use mptcp_dissect_ffi::prefetch::prefetch;
 
 /// Packets generated per timed burst: 256 frames (≈ 200 KiB) stay in L2, as a
@@ -104,17 +105,7 @@ fn bench(c: &mut Criterion) {
         let mut bufs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(2048)).collect();
         let mut links = vec![LinkType::Ethernet; BATCH];
         let mut now = 0u64;
-        // Warm up for 4 × flows packets: enough for the 2¹⁰ and 2¹⁶ tables
-        // to fill and churn, not for 2²⁰ (see the module docs).
-        while stream.packets < 4 * flows as u64 {
-            for (buf, link) in bufs.iter_mut().zip(links.iter_mut()) {
-                *link = stream.next_into(buf);
-            }
-            for (buf, &link) in bufs.iter().zip(&links) {
-                now += 100;
-                black_box(d.dissect(buf, link, now));
-            }
-        }
+        let warm = warm_up(&mut d, &mut stream, &mut now, flows);
         let st0 = d.stats();
         for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
             stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
@@ -159,7 +150,8 @@ fn bench(c: &mut Criterion) {
         let st = d.stats();
         let pk = (st.packets - st0.packets).max(1) as f64;
         eprintln!(
-            "dissect/flows/{flows}: tables {table_mb:.0} MiB; during the run: {} packets, \
+            "dissect/flows/{flows}: tables {table_mb:.0} MiB; warm-up {warm} packets; \
+             during the run: {} packets, \
              {:.1}% MPTCP, {:.2}% untracked, {} subflows created, {} evicted, {} expired, \
              {} table-full, {} join rejected",
             st.packets - st0.packets,

@@ -17,7 +17,7 @@
 use std::hint::black_box;
 
 use mptcp_dissect::wire::frame::LinkType;
-use mptcp_dissect_benches::{linux_stories, DissectorMem, Story, Stream};
+use mptcp_dissect_benches::{linux_stories, warm_up, DissectorMem, Story, Stream};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -39,18 +39,18 @@ fn main() {
     let mut bufs: Vec<Vec<u8>> = (0..256).map(|_| Vec::with_capacity(2048)).collect();
     let mut links = vec![LinkType::Ethernet; 256];
     let mut now = 0u64;
-    let warm = 4 * flows as u64;
+    let warm = warm_up(&mut d, &mut stream, &mut now, flows);
     let mut done = 0u64;
-    while done < warm + frames {
+    while done < frames {
         for (buf, link) in bufs.iter_mut().zip(links.iter_mut()) {
             *link = stream.next_into(buf);
         }
-        if gen_only && done >= warm {
+        if gen_only {
             black_box(&bufs);
             done += 256;
             continue;
         }
-        if burst && done >= warm {
+        if burst {
             let batch: Vec<(&[u8], LinkType, u64)> = bufs
                 .iter()
                 .zip(&links)
@@ -75,5 +75,11 @@ fn main() {
         }
         done += 256;
     }
-    eprintln!("{done} frames, {:?}", d.stats().packets);
+    eprintln!(
+        "warm-up {warm} + {done} frames, {:?}; {} subflows live of {flows}; {} created, {} evicted",
+        d.stats().packets,
+        d.subflows().count(),
+        d.stats().subflows,
+        d.stats().subflows_evicted
+    );
 }

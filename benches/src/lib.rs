@@ -909,6 +909,32 @@ impl<'s> Stream<'s> {
     }
 }
 
+/// Dissects `stream`'s packets (`now` advancing 100 ns each) until the
+/// subflow table is in steady state: full and evicting (its first eviction),
+/// and at least `4 × capacity` packets in; at most `256 × capacity`
+/// packets. Returns the packets used. A table of 2²⁰ subflows needs about
+/// 40 M packets (its 2¹⁸ sessions must get through their captures about
+/// twice before closed subflows fill it); stopping earlier would time a
+/// half-empty table whose sessions are all mid-capture (fewer handshakes,
+/// no eviction).
+pub fn warm_up(
+    d: &mut mptcp_dissect::dissector::DissectorView<'_>,
+    stream: &mut Stream<'_>,
+    now: &mut u64,
+    capacity: usize,
+) -> u64 {
+    let (min, max) = (4 * capacity as u64, 256 * capacity as u64);
+    let mut buf = Vec::with_capacity(2048);
+    let mut n = 0;
+    while n < max && (n < min || d.stats().subflows_evicted == 0) {
+        let link = stream.next_into(&mut buf);
+        *now += 100;
+        std::hint::black_box(d.dissect(&buf, link, *now));
+        n += 1;
+    }
+    n
+}
+
 /// The memory of a dissector of any size on the heap (a
 /// [`mptcp_dissect::dissector::Dissector`] of 2²⁰ subflows is far too
 /// large for a stack), used through a
