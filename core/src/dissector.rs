@@ -3592,24 +3592,26 @@ mod tests {
         assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
     }
 
+    /// An MP_CAPABLE SYN from `A:port` to `B:80`.
+    fn syn(port: u16) -> Vec<u8> {
+        pkt(
+            A,
+            port,
+            B,
+            80,
+            1,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        )
+    }
+
     #[test]
     fn eviction_order_and_idle_expiry() {
         // 8 subflow slots: fill with SYNs, close one, then a 9th SYN evicts
         // the closed one first, and the next the oldest embryonic one.
         let d = &mut dis();
-        let syn = |port: u16| {
-            pkt(
-                A,
-                port,
-                B,
-                80,
-                1,
-                0,
-                SYN,
-                &[cap(Version::V1, None, None)],
-                0,
-            )
-        };
         for port in 0..8u16 {
             go(d, syn(port), u64::from(port) * MS);
         }
@@ -3674,19 +3676,6 @@ mod tests {
             ..DissectorConfig::default()
         };
         assert_eq!(tiny.lru_grace(), 0);
-        let syn = |port: u16| {
-            pkt(
-                A,
-                port,
-                B,
-                80,
-                1,
-                0,
-                SYN,
-                &[cap(Version::V1, None, None)],
-                0,
-            )
-        };
         for (again, victim) in [(8 * MS, 0u16), (540 * MS, 1)] {
             let d = &mut dis();
             for port in 0..8u16 {
