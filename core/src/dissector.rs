@@ -2930,7 +2930,9 @@ mod tests {
 
     use super::*;
     use crate::wire::mptcp::Dss;
-    use crate::wire::mptcp::{DssMapping, MpFail, MpFastclose};
+    #[cfg(feature = "analysis")]
+    use crate::wire::mptcp::MpFail;
+    use crate::wire::mptcp::{DssMapping, MpFastclose};
     use core::net::Ipv4Addr;
 
     const A: [u8; 4] = [10, 0, 0, 1];
@@ -3774,6 +3776,7 @@ mod tests {
         assert!(d.tokens.is_empty());
     }
 
+    #[cfg(feature = "analysis")]
     fn csum_dss(dsn: u64, ssn: u32, len: u16, csum: u16) -> MptcpOption<'static> {
         MptcpOption::Dss(Dss {
             flags: 0,
@@ -3789,6 +3792,8 @@ mod tests {
         })
     }
 
+    /// Needs the analysis layer (side arrays, checksums, evidence).
+    #[cfg(feature = "analysis")]
     #[test]
     fn dss_checksums_through_the_engine() {
         use crate::analysis::{DssVerdict, MiddleboxVerdict, MpFailMatch};
@@ -3856,6 +3861,8 @@ mod tests {
         assert_eq!((st.dss_valid, st.dss_invalid), (1, 1));
     }
 
+    /// Needs the analysis layer (side arrays, checksums, evidence).
+    #[cfg(feature = "analysis")]
     #[test]
     fn tcp_checksum_bad_segment_not_summed() {
         use crate::analysis::DssVerdict;
@@ -3898,6 +3905,7 @@ mod tests {
         assert_eq!(d.stats().dss_valid + d.stats().dss_invalid, 0);
     }
 
+    #[cfg(feature = "analysis")]
     /// The v1 handshake without asserting on events (TCP checksum events
     /// are expected); returns the connection.
     fn handshake_lenient(d: &mut D) -> ConnId {
@@ -3950,6 +3958,8 @@ mod tests {
         conn
     }
 
+    /// Needs the analysis layer (side arrays, checksums, evidence).
+    #[cfg(feature = "analysis")]
     #[test]
     fn mirrored_and_stripped_synacks() {
         use crate::analysis::{MiddleboxVerdict, MirrorEvidence, StripEvidence};
@@ -4026,6 +4036,7 @@ mod tests {
         assert_eq!(d.verdict(conn.slot), Some(MiddleboxVerdict::Mptcp));
     }
 
+    #[cfg(feature = "analysis")]
     /// `p` (from [`pkt`]) with NOP NOP Timestamps inserted first.
     fn with_ts(mut p: Vec<u8>, tsval: u32, tsecr: u32) -> Vec<u8> {
         let mut o = std::vec![1, 1, 8, 10];
@@ -4039,6 +4050,8 @@ mod tests {
         p
     }
 
+    /// Needs the analysis layer (side arrays, checksums, evidence).
+    #[cfg(feature = "analysis")]
     #[test]
     fn ts_rtt_samples_through_the_engine() {
         let d = &mut dis();
@@ -4126,6 +4139,7 @@ mod tests {
         assert_eq!((s.packets, s.malformed, s.tcp, s.untracked), (2, 1, 1, 1));
     }
 
+    #[cfg(feature = "analysis")]
     /// `p` (a raw IPv4 packet from `pkt`) with a right TCP checksum.
     fn fix_tcp(mut p: Vec<u8>) -> Vec<u8> {
         let (src, dst) = (Ipv4Addr::from(A), Ipv4Addr::from(B));
@@ -4139,6 +4153,7 @@ mod tests {
         p
     }
 
+    #[cfg(feature = "analysis")]
     /// What one dissector call left: the dissection, its events, the
     /// removed entries, then (after the run) the counters and the analysis
     /// of every live subflow and connection.
@@ -4172,6 +4187,8 @@ mod tests {
         out
     }
 
+    /// Needs the analysis layer (side arrays, checksums, evidence).
+    #[cfg(feature = "analysis")]
     #[test]
     fn a_given_tcp_check_is_the_verifying_path() {
         use crate::checksum::{dss_checksum, dss_pseudo_header, Checksum};
