@@ -949,6 +949,18 @@ pub struct DissectorMem {
     conn_an: Vec<mptcp_dissect::analysis::ConnAnalysis>,
 }
 
+/// `n` copies of `v` for table memory: in transparent huge pages
+/// (`mptcp_dissect_ffi::huge_pages`), as a DPDK caller's hugepage memory
+/// would be, unless the environment sets `BENCH_HUGE_PAGES=0` (4 KiB pages,
+/// for an A/B of the two).
+pub fn table_vec<T: Clone>(n: usize, v: T) -> Vec<T> {
+    if std::env::var_os("BENCH_HUGE_PAGES").is_some_and(|s| s == "0") {
+        vec![v; n]
+    } else {
+        mptcp_dissect_ffi::huge_pages::filled_vec(n, v)
+    }
+}
+
 /// The memory of one flow table: state, slots, index.
 #[derive(Debug)]
 pub struct TableMem<K, V> {
@@ -967,8 +979,8 @@ impl<K: Clone, V: Clone> TableMem<K, V> {
         let l = layout(capacity).expect("power of two");
         let mut t = TableMem {
             st: TableState::new(),
-            slots: vec![Slot::new(); l.slots],
-            index: vec![0; l.index],
+            slots: table_vec(l.slots, Slot::new()),
+            index: table_vec(l.index, 0),
         };
         FlowTableView::new(&mut t.st, &mut t.slots, &mut t.index, seed).expect("layout");
         t
@@ -1009,8 +1021,8 @@ impl DissectorMem {
             sub: TableMem::new(subflows, [1; 16]),
             conn: TableMem::new(conns, [2; 16]),
             tok: TableMem::new(conns, [3; 16]),
-            sub_an: vec![Default::default(); ns],
-            conn_an: vec![Default::default(); nc],
+            sub_an: table_vec(ns, Default::default()),
+            conn_an: table_vec(nc, Default::default()),
         }
     }
 

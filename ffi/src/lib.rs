@@ -67,6 +67,7 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+pub mod huge_pages;
 pub mod prefetch;
 
 use core::mem::{align_of, size_of};
