@@ -93,6 +93,16 @@ fn check_subflow(s: &mpd_subflow_summary) {
     assert!(s.mirror_evidence < 16 && s.strip_evidence < 16);
 }
 
+/// 64 bytes at 64-byte alignment: test memory for a dissector (its slot
+/// arrays are cache-line aligned, so `mpd_dissector_size` reports 64).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u64; 8]);
+
+impl Line {
+    const ZERO: Line = Line([0; 8]);
+}
+
 /// The oracle: see the module documentation.
 pub fn c_abi(data: &[u8]) {
     let mut p = Prog(data);
@@ -101,15 +111,15 @@ pub fn c_abi(data: &[u8]) {
     // SAFETY: both out pointers point at live locals.
     let s = unsafe { mpd_dissector_size(capacity, &mut size, &mut align) };
     assert_eq!(documented(s), MPD_OK);
-    assert!(align <= 8 && size > 0, "size {size} align {align}");
-    // u64 words: 8-byte aligned, one spare word for the misaligned probe.
-    let mut mem = vec![0u64; size / 8 + 2];
+    assert!(align <= 64 && size > 0, "size {size} align {align}");
+    // Cache lines: 64-byte aligned, a spare one for the misaligned probe.
+    let mut mem = vec![Line::ZERO; size / 64 + 2];
     let base = mem.as_mut_ptr().cast::<c_void>();
     let seed = [0x42u8; 16];
     let mut h: *mut mpd_dissector = core::ptr::null_mut();
 
     // Wrong arguments to init: each refused with its status, `h` untouched.
-    // SAFETY: `base` is valid for `size + 8` bytes; seed and out are live.
+    // SAFETY: `base` is valid for `size + 64` bytes; seed and out are live.
     unsafe {
         let misaligned = base.cast::<u8>().add(1).cast::<c_void>();
         assert_eq!(
@@ -164,7 +174,7 @@ pub fn c_abi(data: &[u8]) {
     // the third handle below when the first one verifies checksums, else
     // with none (`mpd_dissect_burst`): every result must equal the
     // frame-by-frame one.
-    let mut mem2 = vec![0u64; size / 8 + 2];
+    let mut mem2 = vec![Line::ZERO; size / 64 + 2];
     let base2 = mem2.as_mut_ptr().cast::<c_void>();
     let mut h2: *mut mpd_dissector = core::ptr::null_mut();
     let opts2 = if valid {
@@ -179,7 +189,7 @@ pub fn c_abi(data: &[u8]) {
     // `mpd_dissect_rx` with the verdict a NIC would give (the core's own
     // check of the segment) when the first handle verifies, `UNKNOWN` when
     // it does not: every result must equal the first handle's.
-    let mut mem3 = vec![0u64; size / 8 + 2];
+    let mut mem3 = vec![Line::ZERO; size / 64 + 2];
     let base3 = mem3.as_mut_ptr().cast::<c_void>();
     let mut h3: *mut mpd_dissector = core::ptr::null_mut();
     let verifies = valid && opts.verify_tcp_checksum == 1;

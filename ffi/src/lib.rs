@@ -21,8 +21,9 @@
 //! the three [`TableState`]s, the removal buffer), the three slot arrays,
 //! the three index arrays and the two analysis side arrays
 //! ([`SubflowAnalysis`] per subflow slot, [`ConnAnalysis`] per connection
-//! slot; 128 and 80 bytes), each at its natural alignment: 664 bytes per
-//! unit of capacity. Every call
+//! slot; 128 and 80 bytes), each at its natural alignment (64 for the
+//! slot arrays, whose slots are cache-line aligned, so the block's is 64):
+//! 680 bytes per unit of capacity. Every call
 //! re-attaches the tables ([`FlowTableView::attach`]) over that memory: O(1),
 //! no copy.
 //!

@@ -62,9 +62,19 @@ fn read_pcap(path: &str) -> (u32, Vec<(u64, Vec<u8>)>) {
     (link, out)
 }
 
+/// 64 bytes at 64-byte alignment: test memory for a dissector (its slot
+/// arrays are cache-line aligned, so `mpd_dissector_size` reports 64).
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u64; 8]);
+
+impl Line {
+    const ZERO: Line = Line([0; 8]);
+}
+
 /// Aligned memory for a dissector of `cap`.
 struct Mem {
-    buf: Vec<u64>,
+    buf: Vec<Line>,
     h: *mut mpd_dissector,
 }
 
@@ -75,10 +85,10 @@ fn new_dissector(cap: u32) -> Mem {
         unsafe { mpd_dissector_size(cap, &mut size, &mut align) },
         MPD_OK
     );
-    assert!(align <= 8, "test buffer is u64-aligned; align {align}");
-    let mut buf = vec![0u64; size.div_ceil(8)];
+    assert!(align <= 64, "test buffer is line-aligned; align {align}");
+    let mut buf = vec![Line::ZERO; size.div_ceil(64)];
     let mut h = null_mut();
-    // SAFETY: buffer of `size` bytes, aligned to 8 ≥ align.
+    // SAFETY: buffer of `size` bytes, aligned to 64 ≥ align.
     let s =
         unsafe { mpd_dissector_init(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), &mut h) };
     assert_eq!(s, MPD_OK);
@@ -179,10 +189,12 @@ fn sizes_grow_linearly_and_bad_capacities_are_refused() {
     assert!(a.is_power_of_two());
     let (_, s2k, _) = size(2048);
     let per_entry = (s2k - s1k) / 1024;
-    // Subflow slot 128 + connection slot 256 + token slot 48 + 3 × 8 index
-    // bytes + the analysis side arrays (subflow 128 with its TCP-timestamp
-    // RTT state, connection 80): README's number.
-    assert_eq!(per_entry, 664);
+    // Subflow slot 128 + connection slot 256 + token slot 64 (slots are
+    // cache-line aligned on hosts) + 3 × 8 index bytes + the analysis side
+    // arrays (subflow 128 with its TCP-timestamp RTT state, connection 80):
+    // README's number.
+    assert_eq!(per_entry, 680);
+    assert_eq!(a, 64, "slot arrays start on cache lines");
     println!("bytes per capacity entry: {per_entry}; 1024 → {s1k}");
     // SAFETY: null out pointers are reported.
     assert_eq!(
@@ -201,7 +213,7 @@ fn init_checks_every_argument() {
     let (mut size, mut align) = (0usize, 0usize);
     // SAFETY: valid out pointers.
     unsafe { mpd_dissector_size(16, &mut size, &mut align) };
-    let mut buf = vec![0u64; size / 8 + 2];
+    let mut buf = vec![Line::ZERO; size / 64 + 2];
     let base: *mut u8 = buf.as_mut_ptr().cast();
     let mut h = null_mut();
     // SAFETY: every pointer below is either null or valid for its length.
@@ -648,9 +660,9 @@ fn new_dissector_ex(cap: u32, o: &mpd_options) -> Mem {
         unsafe { mpd_dissector_size(cap, &mut size, &mut align) },
         MPD_OK
     );
-    let mut buf = vec![0u64; size.div_ceil(8)];
+    let mut buf = vec![Line::ZERO; size.div_ceil(64)];
     let mut h = null_mut();
-    // SAFETY: buffer of `size` bytes, aligned to 8 ≥ align.
+    // SAFETY: buffer of `size` bytes, aligned to 64 ≥ align.
     let s = unsafe {
         mpd_dissector_init_ex(buf.as_mut_ptr().cast(), size, cap, SEED.as_ptr(), o, &mut h)
     };
@@ -663,7 +675,7 @@ fn init_ex_checks_options() {
     let (mut size, mut align) = (0usize, 0usize);
     // SAFETY: valid out pointers.
     unsafe { mpd_dissector_size(16, &mut size, &mut align) };
-    let mut buf = vec![0u64; size / 8 + 2];
+    let mut buf = vec![Line::ZERO; size / 64 + 2];
     let base: *mut u8 = buf.as_mut_ptr().cast();
     let mut h = null_mut();
     let bad = [

@@ -443,7 +443,8 @@ mod tests {
     fn size_pins() {
         assert_eq!(core::mem::size_of::<Connection>(), 216);
         assert_eq!(core::mem::size_of::<Slot<u32, Connection>>(), 256);
-        assert_eq!(core::mem::size_of::<Slot<u32, SlotId>>(), 48);
+        // 48 bytes of fields, one cache line on hosts.
+        assert_eq!(core::mem::size_of::<Slot<u32, SlotId>>(), 64);
     }
 
     #[test]
