@@ -945,19 +945,23 @@ pub struct DissectorMem {
     sub: TableMem<mptcp_dissect::flow::FlowKey, mptcp_dissect::flow::Subflow>,
     conn: TableMem<u32, mptcp_dissect::flow::Connection>,
     tok: TableMem<u32, mptcp_dissect::flow::SlotId>,
-    sub_an: Vec<mptcp_dissect::analysis::SubflowAnalysis>,
-    conn_an: Vec<mptcp_dissect::analysis::ConnAnalysis>,
+    sub_an: TableVec<mptcp_dissect::analysis::SubflowAnalysis>,
+    conn_an: TableVec<mptcp_dissect::analysis::ConnAnalysis>,
 }
 
-/// `n` copies of `v` for table memory: in transparent huge pages
-/// (`mptcp_dissect_ffi::huge_pages`), as a DPDK caller's hugepage memory
-/// would be, unless the environment sets `BENCH_HUGE_PAGES=0` (4 KiB pages,
-/// for an A/B of the two).
-pub fn table_vec<T: Clone>(n: usize, v: T) -> Vec<T> {
+/// Table memory: in transparent huge pages starting on a huge-page
+/// boundary (`mptcp_dissect_ffi::huge_pages::HugeSlice`), as a DPDK
+/// caller's hugepage memory would be, unless the environment sets
+/// `BENCH_HUGE_PAGES=0` (a plain vector in 4 KiB pages, for an A/B of the
+/// two).
+pub type TableVec<T> = mptcp_dissect_ffi::huge_pages::HugeSlice<T>;
+
+/// `n` copies of `v` as table memory (see [`TableVec`]).
+pub fn table_vec<T: Clone>(n: usize, v: T) -> TableVec<T> {
     if std::env::var_os("BENCH_HUGE_PAGES").is_some_and(|s| s == "0") {
-        vec![v; n]
+        TableVec::from(vec![v; n])
     } else {
-        mptcp_dissect_ffi::huge_pages::filled_vec(n, v)
+        TableVec::filled(n, v)
     }
 }
 
@@ -967,9 +971,9 @@ pub struct TableMem<K, V> {
     /// Table state.
     pub st: mptcp_dissect::flow::TableState,
     /// Slots.
-    pub slots: Vec<mptcp_dissect::flow::Slot<K, V>>,
+    pub slots: TableVec<mptcp_dissect::flow::Slot<K, V>>,
     /// Index.
-    pub index: Vec<u32>,
+    pub index: TableVec<u32>,
 }
 
 impl<K: Clone, V: Clone> TableMem<K, V> {
