@@ -1423,13 +1423,18 @@ impl<'a> DissectorView<'a> {
     /// those of its connection's slot and analysis entry.
     fn hint_conn(&self, i: u32, now: u64, mut prefetch: impl FnMut(*const u8)) {
         let (links, sub) = self.subflows.touch_hints(i, now);
-        for p in links {
+        // Null hints (no move within the grace period) are skipped, not
+        // prefetched: a prefetch of an unmapped address is dropped by the
+        // CPU only after a page walk that no TLB entry can shortcut.
+        for p in links.into_iter().filter(|p| !p.is_null()) {
             prefetch(p);
         }
         if let Some(c) = sub.and_then(Subflow::claimed_conn) {
             let p = self.conns.slot_ptr(c);
-            for line in [0, 64, 128, 192] {
-                prefetch(p.wrapping_add(line));
+            if !p.is_null() {
+                for line in [0, 64, 128, 192] {
+                    prefetch(p.wrapping_add(line));
+                }
             }
             if let Some(a) = gate_ref(self.conn_an).get(c.index() as usize) {
                 prefetch(core::ptr::from_ref(a).cast());
@@ -1518,7 +1523,7 @@ impl<'a> DissectorView<'a> {
             if let Some(&(data, link, _)) = frames.get(step) {
                 let frame = parse_frame(data, link);
                 let flow = frame.as_ref().ok().and_then(|f| self.hint_index(f));
-                if let Some((_, p)) = flow {
+                if let Some((_, p)) = flow.filter(|(_, p)| !p.is_null()) {
                     prefetch(p);
                 }
                 if let Some(slot) = parsed.get_mut(step % RING) {
