@@ -32,7 +32,10 @@
 //! runs one of the two orders only.
 //!
 //! The tables are the core's only (no analysis side arrays: no DSS
-//! checksum validation, verdicts or TS RTT), as on the firmware image.
+//! checksum validation, verdicts or TS RTT), as on the firmware image, in
+//! transparent huge pages as a DPDK caller's memory would be
+//! (`mptcp_dissect_benches::table_vec`; `BENCH_HUGE_PAGES=0` for 4 KiB
+//! pages).
 //!
 //! `dissect_verify/*` (2¹⁰ flows, bursts, with the analysis side arrays):
 //! where the TCP checksum verdict comes from. `own`: the dissector verifies
