@@ -32,7 +32,10 @@
 //! runs one of the two orders only.
 //!
 //! The tables are the core's only (no analysis side arrays: no DSS
-//! checksum validation, verdicts or TS RTT), as on the firmware image, in
+//! checksum validation, verdicts or TS RTT), as on the firmware image,
+//! unless `DISSECT_BENCH_ANALYSIS=1` adds the side arrays (as a C-ABI
+//! dissector always has them: per-subflow TS RTT and DSS mapping state,
+//! per-connection verdicts; TCP checksums still not verified), in
 //! transparent huge pages as a DPDK caller's memory would be
 //! (`mptcp_dissect_benches::table_vec`; `BENCH_HUGE_PAGES=0` for 4 KiB
 //! pages).
@@ -101,7 +104,10 @@ fn bench(c: &mut Criterion) {
     };
     for &log2 in sizes {
         let flows = 1usize << log2;
-        let mut mem = DissectorMem::new(flows, flows / 2);
+        // The analysis side arrays too (as every C-ABI dissector has them):
+        // `DISSECT_BENCH_ANALYSIS=1`.
+        let analysis = std::env::var_os("DISSECT_BENCH_ANALYSIS").is_some_and(|v| v == "1");
+        let mut mem = DissectorMem::with_config(flows, flows / 2, Default::default(), analysis);
         let table_mb = mem.bytes() as f64 / (1 << 20) as f64;
         let mut d = mem.view();
         let mut stream = Stream::new(&stories, (flows / 4).max(stories.len()));
