@@ -1158,6 +1158,12 @@ unsafe fn check_handle_any(h: *const mpd_dissector) -> Result<(Layout, bool), mp
         return Err(MPD_ERR_BAD_HANDLE);
     }
     let l = block_layout(capacity).map_err(|_| MPD_ERR_BAD_HANDLE)?;
+    // The block's alignment (64: its slot arrays are cache-line aligned)
+    // exceeds the header's (8): a block copied to an address aligned only
+    // for the header must not reach `parts`.
+    if (h as usize).checked_rem(l.align) != Some(0) {
+        return Err(MPD_ERR_MISALIGNED);
+    }
     Ok((l, poisoned != 0))
 }
 

@@ -278,6 +278,18 @@ fn calls_check_handles_and_pointers() {
             mpd_dissect(junk.as_mut_ptr().cast(), frame.as_ptr(), 60, 1, 0, &mut r),
             MPD_ERR_BAD_HANDLE
         );
+        // An initialised block copied to an address aligned for its header
+        // (8) but not for the block (64): refused before its slot arrays
+        // are touched.
+        let (mut size, mut align) = (0usize, 0usize);
+        assert_eq!(mpd_dissector_size(16, &mut size, &mut align), MPD_OK);
+        let mut copy = vec![Line::ZERO; size.div_ceil(64) + 1];
+        let at = copy.as_mut_ptr().cast::<u8>().add(8);
+        core::ptr::copy_nonoverlapping(m.h.cast::<u8>(), at, size);
+        assert_eq!(
+            mpd_dissect(at.cast(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_MISALIGNED
+        );
         assert_eq!(mpd_dissect(m.h, null(), 60, 1, 0, &mut r), MPD_ERR_NULL);
         assert_eq!(mpd_dissect(m.h, null(), 0, 1, 0, &mut r), MPD_OK);
         assert_eq!(r.kind, MPD_KIND_MALFORMED);
