@@ -19,14 +19,14 @@
 //!
 //! [`Dissector<S, C>`] owns three tables: subflows (`S` slots of 128 bytes,
 //! plus 8 index bytes: 136 bytes per subflow), connections (`C` slots of
-//! 256 bytes, plus 8) and client-token aliases (`C` slots of 48 bytes, plus
-//! 8): 320 bytes per connection. [`DissectorView`] runs the same code over caller
+//! 256 bytes, plus 8) and client-token aliases (`C` slots of 64 bytes on
+//! hosts, 48 on bare metal, plus 8): 336 bytes per connection (320). [`DissectorView`] runs the same code over caller
 //! memory (the three [`FlowTableView`]s and a [`DissectorState`]).
 //!
 //! With the middlebox analysis ([`crate::analysis`]: side arrays of
 //! [`SubflowAnalysis`] (128 bytes, of which 48 are the TCP-timestamp RTT
 //! samples) and [`ConnAnalysis`] (80 bytes) indexed by slot): **264 bytes
-//! per subflow** and **400 bytes per connection**.
+//! per subflow** and **416 bytes per connection** (400 on bare metal).
 //! The owned [`Dissector`] always has them; a [`DissectorView`] has them
 //! after [`DissectorView::with_analysis`].
 //!
@@ -1419,9 +1419,10 @@ impl<'a> DissectorView<'a> {
         Some(((key, dir, h), self.subflows.index_addr(h)))
     }
 
-    /// Stage 2: reads the home index entry (prefetched by stage 1) and
-    /// gives the addresses of the slot it names (both lines) and of that
-    /// slot's analysis entry.
+    /// Stage 2: reads the index entries from the home one on (prefetched by
+    /// stage 1; up to `SLOT_HINT_PROBES`, possibly into the next line) and
+    /// gives the addresses of the slot whose hash tag matches (both lines)
+    /// and of every line of that slot's analysis entry.
     /// Returns the slot index, for stage 3.
     fn hint_slot(&self, hash: u64, mut prefetch: impl FnMut(*const u8)) -> Option<u32> {
         let (p, i) = self.subflows.slot_addr(hash)?;
@@ -3686,10 +3687,6 @@ mod tests {
         assert_eq!(d.subflows().count(), 0);
     }
 
-    /// The default config's LRU grace period (2²⁹ ns) reaches the tables: a
-    /// subflow touched again within the period of its insertion stays the
-    /// eviction victim; touched in the next period, it moves and the next
-    /// oldest goes.
     /// `prefetch_lines` names each cache line a value touches once, at
     /// every offset of the value within a line.
     #[test]
@@ -3718,6 +3715,10 @@ mod tests {
         }
     }
 
+    /// The default config's LRU grace period (2²⁹ ns) reaches the tables: a
+    /// subflow touched again within the period of its insertion stays the
+    /// eviction victim; touched in the next period, it moves and the next
+    /// oldest goes.
     #[test]
     fn lru_grace_from_config() {
         assert_eq!(DissectorConfig::default().lru_grace(), 1 << 29);

@@ -1,6 +1,6 @@
 //! Transparent huge pages for the Rust-side owners of large tables (the
-//! benches, the CLI): a vector allocated with the kernel's advice to back it
-//! with 2 MiB pages.
+//! benches; the CLI's tables are small and grow, and do not use it): a
+//! vector allocated with the kernel's advice to back it with 2 MiB pages.
 //!
 //! A table of 2²⁰ flows is hundreds of MiB; visited in random order, nearly
 //! every lookup in 4 KiB pages also misses the TLB. C callers choose their
@@ -12,9 +12,10 @@
 //! core is `forbid(unsafe_code)`). It must not read, write or free memory:
 //! the advice changes how the kernel backs the pages, never their contents.
 
-/// The huge page size this module rounds to (x86-64 and AArch64 with 4 KiB
-/// base pages). A region advised on other boundaries is rounded inwards
-/// by the kernel's own page size, so a wrong guess only costs coverage.
+/// The huge page size this module lays memory out for (x86-64, and AArch64
+/// with 4 KiB base pages). Where the kernel's huge pages are another size,
+/// [`HugeSlice`]'s layout only costs coverage: the advice itself is given
+/// on whole base pages (`sysconf(_SC_PAGESIZE)`), whatever their size.
 pub const HUGE_PAGE: usize = 2 << 20;
 
 /// `n` copies of `value` in a vector whose allocation (if at least
@@ -39,8 +40,9 @@ pub fn filled_vec<T: Clone>(n: usize, value: T) -> Vec<T> {
 /// spans, none of a 512 KiB index. Here the elements start less than one
 /// element past a [`HUGE_PAGE`] boundary and the allocation runs on to the
 /// boundary after their end: at most `2 × HUGE_PAGE` + one element more
-/// memory. Dereferences to the `n` elements.
-#[derive(Debug, Clone)]
+/// memory. Dereferences to the `n` elements. (Not `Clone`: a clone would be
+/// a new allocation, neither advised nor laid out.)
+#[derive(Debug)]
 pub struct HugeSlice<T> {
     buf: Vec<T>,
     at: usize,
@@ -110,15 +112,19 @@ pub fn advise<T>(region: &mut [core::mem::MaybeUninit<T>]) -> bool {
 
 #[cfg(target_os = "linux")]
 fn advise_range(p: *mut u8, bytes: usize) -> bool {
-    // Whole 4 KiB pages inside the region only: madvise wants a
-    // page-aligned start, and the kernel applies the advice to every page
-    // the range touches.
-    const PAGE: usize = 4096;
-    let addr = p as usize;
-    let Some(start) = addr.checked_next_multiple_of(PAGE) else {
+    // Whole base pages inside the region only: madvise rejects a start
+    // that is not page-aligned (EINVAL), and applies the advice to every
+    // page the range touches.
+    // SAFETY: sysconf reads a configuration value; no memory is involved.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let Some(page) = usize::try_from(page).ok().filter(|p| p.is_power_of_two()) else {
         return false;
     };
-    let end = addr.saturating_add(bytes) / PAGE * PAGE;
+    let addr = p as usize;
+    let Some(start) = addr.checked_next_multiple_of(page) else {
+        return false;
+    };
+    let end = addr.saturating_add(bytes) / page * page;
     if end <= start {
         return false;
     }

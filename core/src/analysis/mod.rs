@@ -30,7 +30,8 @@
 //!   checksum errors 4 + MP_FAIL correlation 3 × 2 + evidence and flags 4 +
 //!   the last [`INVALID_RING`] = 4 invalid mappings (DSN halves, length,
 //!   direction) 4 × 12, + 2 padding. A connection of capacity costs 256 + 8
-//!   (connection) + 48 + 8 (token alias) + 80 = **400 bytes**.
+//!   (connection) + 64 + 8 (token alias; 48 on bare metal, whose slots are
+//!   not cache-line aligned) + 80 = **416 bytes** (400).
 //!
 //! Pinned by a test.
 //!
