@@ -61,7 +61,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mptcp_dissect::dissector::{ChecksumBy, DissectorConfig, DissectorView, TcpCheck};
 use mptcp_dissect::wire::frame::{parse_frame, LinkType};
-use mptcp_dissect_benches::{linux_stories, warm_up, DissectorMem, Story, Stream};
+use mptcp_dissect_benches::{linux_stories, warm_up, DissectorMem, FlowCache, Story, Stream};
 use mptcp_dissect_ffi::prefetch::prefetch;
 
 /// Packets generated per timed burst: 256 frames (≈ 200 KiB) stay in L2, as a
@@ -147,6 +147,48 @@ fn bench(c: &mut Criterion) {
                             for (buf, &link) in bufs.iter().zip(&links).take(n) {
                                 now += 100;
                                 black_box(d.dissect(black_box(buf), link, now));
+                            }
+                            total += t.elapsed();
+                        }
+                        left -= n;
+                    }
+                    total
+                })
+            });
+        }
+        // The floor peer on the same stream: etherparse + a direct-mapped
+        // flow cache of `flows` slots (`FlowCache`), frame by frame and in
+        // bursts with the same prefetch.
+        let mut cache = FlowCache::new(flows);
+        for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
+            stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
+            let name = match (order, burst) {
+                (false, false) => "peer_flows",
+                (false, true) => "peer_burst_flows",
+                (true, false) => "peer_random_flows",
+                (true, true) => "peer_random_burst_flows",
+            };
+            g.bench_function(BenchmarkId::new(name, flows), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut left = iters as usize;
+                    while left > 0 {
+                        let n = left.min(BATCH);
+                        for buf in bufs.iter_mut().take(n) {
+                            stream.next_into(buf);
+                        }
+                        if burst {
+                            let frames: Vec<&[u8]> =
+                                bufs.iter().take(n).map(Vec::as_slice).collect();
+                            let t = Instant::now();
+                            cache.burst(black_box(&frames), prefetch, |s| {
+                                black_box(s.packets);
+                            });
+                            total += t.elapsed();
+                        } else {
+                            let t = Instant::now();
+                            for buf in bufs.iter().take(n) {
+                                black_box(cache.packet(black_box(buf)).map(|s| s.packets));
                             }
                             total += t.elapsed();
                         }

@@ -1050,3 +1050,220 @@ impl DissectorMem {
             + self.conn_an.len() * std::mem::size_of::<mptcp_dissect::analysis::ConnAnalysis>()
     }
 }
+
+/// The `dissect` bench's floor peer: the least a per-flow tracker does for
+/// a packet, with etherparse's parser and a direct-mapped flow cache (the
+/// simplest bounded flow table: one slot per hash, a new flow overwrites
+/// whatever was there, nothing is evicted by age, no connection level, no
+/// MPTCP decoding).
+///
+/// Per packet: `SlicedPacket::from_ethernet` (Ethernet, VLANs, IPv4/IPv6
+/// with extension headers, TCP header, all length-checked), a walk of the
+/// TCP options with etherparse's iterator (restarted after each kind it
+/// does not know, MPTCP among them, as in the `options` bench's
+/// `etherparse+skip`), the 4-tuple ordered so both directions give the
+/// same key, a multiplicative hash, and one slot read, compared and
+/// written (packets, payload bytes, last sequence number, options seen).
+#[derive(Debug)]
+pub struct FlowCache {
+    slots: TableVec<CacheSlot>,
+}
+
+/// One flow of a [`FlowCache`]: a 64-byte slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(align(64))]
+pub struct CacheSlot {
+    /// The lower (address, port) then the higher, IPv4 as IPv4-mapped IPv6.
+    pub key: [u8; 36],
+    /// Packets of the flow since it took the slot.
+    pub packets: u32,
+    /// Their TCP payload bytes.
+    pub payload: u32,
+    /// The sequence number of its last packet.
+    pub last_seq: u32,
+    /// TCP options seen (well-formed ones).
+    pub options: u32,
+}
+
+impl CacheSlot {
+    /// An empty slot (an all-zero key: no flow).
+    pub const EMPTY: CacheSlot = CacheSlot {
+        key: [0; 36],
+        packets: 0,
+        payload: 0,
+        last_seq: 0,
+        options: 0,
+    };
+}
+
+impl FlowCache {
+    /// A cache of `slots` flows (a power of two), in table memory
+    /// ([`table_vec`]).
+    ///
+    /// # Panics
+    /// If `slots` is not a power of two.
+    pub fn new(slots: usize) -> Self {
+        assert!(slots.is_power_of_two(), "slots: a power of two");
+        FlowCache {
+            slots: table_vec(slots, CacheSlot::EMPTY),
+        }
+    }
+
+    /// Accounts one Ethernet frame; the flow's slot, or `None` for a frame
+    /// that is not a well-formed TCP segment over IP.
+    #[inline]
+    pub fn packet(&mut self, frame: &[u8]) -> Option<&CacheSlot> {
+        let seen = Seen::of(frame)?;
+        self.account(&seen)
+    }
+
+    /// Accounts a burst of Ethernet frames as a bulk hash lookup does:
+    /// every frame parsed and hashed first, its slot handed to `prefetch`,
+    /// then every slot updated (the same result as [`FlowCache::packet`]
+    /// on each frame in turn). `each` gets each TCP frame's slot.
+    pub fn burst(
+        &mut self,
+        frames: &[&[u8]],
+        mut prefetch: impl FnMut(*const u8),
+        mut each: impl FnMut(&CacheSlot),
+    ) {
+        let mask = self.slots.len() - 1;
+        let mut seen: [Option<Seen>; 256] = [None; 256];
+        for chunk in frames.chunks(seen.len()) {
+            for (s, f) in seen.iter_mut().zip(chunk) {
+                *s = Seen::of(f);
+                if let Some(slot) = s
+                    .as_ref()
+                    .and_then(|s| self.slots.get(s.hash as usize & mask))
+                {
+                    prefetch(core::ptr::from_ref(slot).cast());
+                }
+            }
+            for s in seen.iter().take(chunk.len()).flatten() {
+                if let Some(slot) = self.account(s) {
+                    each(slot);
+                }
+            }
+        }
+    }
+
+    /// Updates the slot of a parsed frame.
+    #[inline]
+    fn account(&mut self, seen: &Seen) -> Option<&CacheSlot> {
+        let mask = self.slots.len() - 1;
+        let slot = self.slots.get_mut(seen.hash as usize & mask)?;
+        if slot.key != seen.key {
+            *slot = CacheSlot {
+                key: seen.key,
+                ..CacheSlot::EMPTY
+            };
+        }
+        slot.packets = slot.packets.wrapping_add(1);
+        slot.payload = slot.payload.wrapping_add(seen.payload);
+        slot.last_seq = seen.seq;
+        slot.options = slot.options.wrapping_add(seen.options);
+        Some(slot)
+    }
+
+    /// The slots (for tests).
+    pub fn slots(&self) -> &[CacheSlot] {
+        &self.slots
+    }
+}
+
+/// What [`FlowCache`] takes from a frame.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    key: [u8; 36],
+    hash: u64,
+    payload: u32,
+    seq: u32,
+    options: u32,
+}
+
+impl Seen {
+    /// Parses an Ethernet frame; `None` if it is not a well-formed TCP
+    /// segment over IP.
+    #[inline]
+    fn of(frame: &[u8]) -> Option<Seen> {
+        use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+        let s = SlicedPacket::from_ethernet(frame).ok()?;
+        let mapped = |a: [u8; 4]| {
+            let mut m = [0u8; 16];
+            m[10] = 0xff;
+            m[11] = 0xff;
+            m[12..].copy_from_slice(&a);
+            m
+        };
+        let (src, dst) = match &s.net {
+            Some(NetSlice::Ipv4(ip)) => (
+                mapped(ip.header().source()),
+                mapped(ip.header().destination()),
+            ),
+            Some(NetSlice::Ipv6(ip)) => (ip.header().source(), ip.header().destination()),
+            _ => return None,
+        };
+        let Some(TransportSlice::Tcp(tcp)) = &s.transport else {
+            return None;
+        };
+        let (sp, dp) = (tcp.source_port(), tcp.destination_port());
+        let options = count_options(tcp.options());
+        let (lo, hi) = if (src, sp) <= (dst, dp) {
+            ((src, sp), (dst, dp))
+        } else {
+            ((dst, dp), (src, sp))
+        };
+        let mut key = [0u8; 36];
+        key[..16].copy_from_slice(&lo.0);
+        key[16..18].copy_from_slice(&lo.1.to_be_bytes());
+        key[18..34].copy_from_slice(&hi.0);
+        key[34..].copy_from_slice(&hi.1.to_be_bytes());
+        Some(Seen {
+            key,
+            hash: flow_hash(&key),
+            payload: u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX),
+            seq: tcp.sequence_number(),
+            options,
+        })
+    }
+}
+
+/// Well-formed options in a TCP option area, by etherparse's iterator,
+/// restarted after each option of a kind it does not know.
+fn count_options(mut area: &[u8]) -> u32 {
+    let mut n = 0u32;
+    loop {
+        let mut it = etherparse::TcpOptionsIterator::from_slice(area);
+        loop {
+            let before = it.rest();
+            match it.next() {
+                None => return n,
+                Some(Ok(_)) => n += 1,
+                Some(Err(etherparse::TcpOptionReadError::UnknownId(_))) => {
+                    match before.get(1).map(|&l| usize::from(l)) {
+                        Some(l) if l >= 2 && l <= before.len() => {
+                            n += 1;
+                            area = &before[l..];
+                            break;
+                        }
+                        _ => return n,
+                    }
+                }
+                Some(Err(_)) => return n,
+            }
+        }
+    }
+}
+
+/// 64-bit multiply-fold hash of a flow key (8 bytes at a time).
+#[inline]
+fn flow_hash(key: &[u8; 36]) -> u64 {
+    let mut h = 0x9e37_79b9_7f4a_7c15u64;
+    for c in key.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        let x = u128::from(h ^ u64::from_le_bytes(w)) * 0x2d35_8dcc_aa6c_78a5;
+        h = (x as u64) ^ ((x >> 64) as u64);
+    }
+    h
+}
