@@ -156,7 +156,7 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
-        // The floor peer on the same stream: etherparse + a direct-mapped
+        // The baseline peer on the same stream: etherparse + a direct-mapped
         // flow cache of `flows` slots (`FlowCache`), frame by frame and in
         // bursts with the same prefetch.
         let mut cache = FlowCache::new(flows);

@@ -45,10 +45,6 @@ use std::thread::JoinHandle;
 
 use mptcp_dissect_ffi::prefetch::prefetch;
 
-/// How many packets ahead of the one being dissected the main thread asks
-/// the CPU to fetch the headers of (their first two cache lines).
-const AHEAD: usize = 4;
-
 use pcap_parser::pcapng::{
     parse_block_be, parse_block_le, parse_sectionheaderblock, Block, InterfaceDescriptionBlock,
 };
@@ -178,6 +174,11 @@ const CHUNK: usize = 1 << 20;
 /// Buffers of [`RESERVE`] + [`CHUNK`] bytes a reader thread and the walk
 /// pass between them: the walk holds one, the thread fills the others.
 const BUFFERS: usize = 3;
+
+/// How many packets ahead of the one being dissected the main thread asks
+/// the CPU to fetch the headers of (the cache lines holding the frame's
+/// bytes 0 and 64: Ethernet, IP and most of TCP).
+const AHEAD: usize = 4;
 
 /// Call `each` for every packet of the capture at `path`, in file order.
 ///
