@@ -80,6 +80,27 @@ fn timed_burst(d: &mut DissectorView<'_>, batch: &[(&[u8], LinkType, u64)]) {
     );
 }
 
+/// The bench name of a variant: `{prefix}flows`, `{prefix}burst_flows`,
+/// `{prefix}random_flows`, `{prefix}random_burst_flows`.
+fn variant(prefix: &str, random: bool, burst: bool) -> String {
+    let order = if random { "random_" } else { "" };
+    let way = if burst { "burst_" } else { "" };
+    format!("{prefix}{order}{way}flows")
+}
+
+/// Criterion's `iters` packets in batches of at most [`BATCH`]: `batch(n)`
+/// generates `n` packets and returns the time of its timed part.
+fn batched(iters: u64, mut batch: impl FnMut(usize) -> Duration) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters as usize;
+    while left > 0 {
+        let n = left.min(BATCH);
+        total += batch(n);
+        left -= n;
+    }
+    total
+}
+
 fn bench(c: &mut Criterion) {
     let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
     let mut g = c.benchmark_group("dissect");
@@ -118,18 +139,10 @@ fn bench(c: &mut Criterion) {
         let st0 = d.stats();
         for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
             stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
-            let name = match (order, burst) {
-                (false, false) => "flows",
-                (false, true) => "burst_flows",
-                (true, false) => "random_flows",
-                (true, true) => "random_burst_flows",
-            };
+            let name = variant("", order, burst);
             g.bench_function(BenchmarkId::new(name, flows), |b| {
                 b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    let mut left = iters as usize;
-                    while left > 0 {
-                        let n = left.min(BATCH);
+                    batched(iters, |n| {
                         for (buf, link) in bufs.iter_mut().zip(links.iter_mut()).take(n) {
                             *link = stream.next_into(buf);
                         }
@@ -141,18 +154,16 @@ fn bench(c: &mut Criterion) {
                             }
                             let t = Instant::now();
                             timed_burst(&mut d, &batch);
-                            total += t.elapsed();
+                            t.elapsed()
                         } else {
                             let t = Instant::now();
                             for (buf, &link) in bufs.iter().zip(&links).take(n) {
                                 now += 100;
                                 black_box(d.dissect(black_box(buf), link, now));
                             }
-                            total += t.elapsed();
+                            t.elapsed()
                         }
-                        left -= n;
-                    }
-                    total
+                    })
                 })
             });
         }
@@ -162,18 +173,10 @@ fn bench(c: &mut Criterion) {
         let mut cache = FlowCache::new(flows);
         for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
             stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
-            let name = match (order, burst) {
-                (false, false) => "peer_flows",
-                (false, true) => "peer_burst_flows",
-                (true, false) => "peer_random_flows",
-                (true, true) => "peer_random_burst_flows",
-            };
+            let name = variant("peer_", order, burst);
             g.bench_function(BenchmarkId::new(name, flows), |b| {
                 b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    let mut left = iters as usize;
-                    while left > 0 {
-                        let n = left.min(BATCH);
+                    batched(iters, |n| {
                         for buf in bufs.iter_mut().take(n) {
                             stream.next_into(buf);
                         }
@@ -184,17 +187,15 @@ fn bench(c: &mut Criterion) {
                             cache.burst(black_box(&frames), prefetch, |s| {
                                 black_box(s.packets);
                             });
-                            total += t.elapsed();
+                            t.elapsed()
                         } else {
                             let t = Instant::now();
                             for buf in bufs.iter().take(n) {
                                 black_box(cache.packet(black_box(buf)).map(|s| s.packets));
                             }
-                            total += t.elapsed();
+                            t.elapsed()
                         }
-                        left -= n;
-                    }
-                    total
+                    })
                 })
             });
         }
