@@ -169,35 +169,45 @@ fn bench(c: &mut Criterion) {
         }
         // The baseline peer on the same stream: etherparse + a direct-mapped
         // flow cache of `flows` slots (`FlowCache`), frame by frame and in
-        // bursts with the same prefetch.
-        let mut cache = FlowCache::new(flows);
-        for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
-            stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
-            let name = variant("peer_", order, burst);
-            g.bench_function(BenchmarkId::new(name, flows), |b| {
-                b.iter_custom(|iters| {
-                    batched(iters, |n| {
-                        for buf in bufs.iter_mut().take(n) {
-                            stream.next_into(buf);
-                        }
-                        if burst {
-                            let frames: Vec<&[u8]> =
-                                bufs.iter().take(n).map(Vec::as_slice).collect();
-                            let t = Instant::now();
-                            cache.burst(black_box(&frames), prefetch, |s| {
-                                black_box(s.packets);
-                            });
-                            t.elapsed()
-                        } else {
-                            let t = Instant::now();
-                            for buf in bufs.iter().take(n) {
-                                black_box(cache.packet(black_box(buf)).map(|s| s.packets));
+        // bursts with the same prefetch; `peer_core_*`: the same peer with
+        // the core's parser.
+        let peers = [
+            ("peer_", FlowCache::new(flows)),
+            ("peer_core_", FlowCache::with_core_parser(flows)),
+        ];
+        let variants: Vec<(bool, bool)> = orders
+            .iter()
+            .flat_map(|&o| [(o, false), (o, true)])
+            .collect();
+        for (prefix, mut cache) in peers {
+            for &(order, burst) in &variants {
+                stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
+                let name = variant(prefix, order, burst);
+                g.bench_function(BenchmarkId::new(name, flows), |b| {
+                    b.iter_custom(|iters| {
+                        batched(iters, |n| {
+                            for buf in bufs.iter_mut().take(n) {
+                                stream.next_into(buf);
                             }
-                            t.elapsed()
-                        }
+                            if burst {
+                                let frames: Vec<&[u8]> =
+                                    bufs.iter().take(n).map(Vec::as_slice).collect();
+                                let t = Instant::now();
+                                cache.burst(black_box(&frames), prefetch, |s| {
+                                    black_box(s.packets);
+                                });
+                                t.elapsed()
+                            } else {
+                                let t = Instant::now();
+                                for buf in bufs.iter().take(n) {
+                                    black_box(cache.packet(black_box(buf)).map(|s| s.packets));
+                                }
+                                t.elapsed()
+                            }
+                        })
                     })
-                })
-            });
+                });
+            }
         }
         let st = d.stats();
         let pk = (st.packets - st0.packets).max(1) as f64;

@@ -1065,9 +1065,15 @@ impl DissectorMem {
 /// `etherparse+skip`), the 4-tuple ordered so both directions give the
 /// same key, a multiplicative hash, and one slot read, compared and
 /// written (packets, payload bytes, last sequence number, options seen).
+///
+/// [`FlowCache::with_core_parser`] makes the same peer with the core's
+/// parser instead (`parse_frame`, the core's option framing), the same
+/// keys and slots: the two differ only in the parsing.
 #[derive(Debug)]
 pub struct FlowCache {
     slots: TableVec<CacheSlot>,
+    /// `true`: the core's parser; `false`: etherparse's.
+    core_parser: bool,
     /// [`FlowCache::burst`]'s parsed frames (allocated once, reused).
     seen: Vec<Option<Seen>>,
 }
@@ -1115,7 +1121,32 @@ impl FlowCache {
         assert!(slots.is_power_of_two(), "slots: a power of two");
         FlowCache {
             slots: table_vec(slots, CacheSlot::EMPTY),
+            core_parser: false,
             seen: vec![None; CACHE_BURST],
+        }
+    }
+
+    /// The same cache with the core's parser: `parse_frame` (Ethernet),
+    /// the core's option framing (`TcpOptions::next_raw`, options up to
+    /// the first malformed one, the end-of-list marker not counted, as
+    /// etherparse's iterator stops there). Same keys, hash and slots.
+    ///
+    /// # Panics
+    /// If `slots` is not a power of two.
+    pub fn with_core_parser(slots: usize) -> Self {
+        FlowCache {
+            core_parser: true,
+            ..FlowCache::new(slots)
+        }
+    }
+
+    /// Parses a frame with this cache's parser.
+    #[inline]
+    fn parse(&self, frame: &[u8]) -> Option<Seen> {
+        if self.core_parser {
+            Seen::of_core(frame)
+        } else {
+            Seen::of(frame)
         }
     }
 
@@ -1123,7 +1154,7 @@ impl FlowCache {
     /// that is not a well-formed TCP segment over IP.
     #[inline]
     pub fn packet(&mut self, frame: &[u8]) -> Option<&CacheSlot> {
-        let seen = Seen::of(frame)?;
+        let seen = self.parse(frame)?;
         self.account(&seen)
     }
 
@@ -1143,7 +1174,7 @@ impl FlowCache {
         seen.resize(CACHE_BURST, None);
         for chunk in frames.chunks(CACHE_BURST) {
             for (s, f) in seen.iter_mut().zip(chunk) {
-                *s = Seen::of(f);
+                *s = self.parse(f);
                 if let Some(slot) = s
                     .as_ref()
                     .and_then(|s| self.slots.get(s.hash as usize & mask))
@@ -1219,8 +1250,51 @@ impl Seen {
         let Some(TransportSlice::Tcp(tcp)) = &s.transport else {
             return None;
         };
-        let (sp, dp) = (tcp.source_port(), tcp.destination_port());
-        let options = count_options(tcp.options());
+        Some(Seen::new(
+            (src, tcp.source_port()),
+            (dst, tcp.destination_port()),
+            u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX),
+            tcp.sequence_number(),
+            count_options(tcp.options()),
+        ))
+    }
+
+    /// Parses an Ethernet frame with the core's parser (see
+    /// [`FlowCache::with_core_parser`]).
+    #[inline]
+    fn of_core(frame: &[u8]) -> Option<Seen> {
+        use mptcp_dissect::wire::frame::{parse_frame, Transport};
+        let f = parse_frame(frame, LinkType::Ethernet).ok()?;
+        let Transport::Tcp(tcp) = f.transport else {
+            return None;
+        };
+        let octets = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+            std::net::IpAddr::V6(a) => a.octets(),
+        };
+        let mut walk = mptcp_dissect::wire::tcp_option::TcpOptions::new(tcp.options());
+        let mut options = 0u32;
+        while let Some(Ok(raw)) = walk.next_raw() {
+            if raw.kind == 0 {
+                break;
+            }
+            options += 1;
+        }
+        Some(Seen::new(
+            (octets(f.src()), tcp.src_port()),
+            (octets(f.dst()), tcp.dst_port()),
+            u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX),
+            tcp.seq_number(),
+            options,
+        ))
+    }
+
+    /// The flow key (the lower (address, port) first), its hash, and the
+    /// rest.
+    #[inline]
+    fn new(a: ([u8; 16], u16), b: ([u8; 16], u16), payload: u32, seq: u32, options: u32) -> Seen {
+        let (src, sp) = a;
+        let (dst, dp) = b;
         let (lo, hi) = if (src, sp) <= (dst, dp) {
             ((src, sp), (dst, dp))
         } else {
@@ -1231,13 +1305,13 @@ impl Seen {
         key[16..18].copy_from_slice(&lo.1.to_be_bytes());
         key[18..34].copy_from_slice(&hi.0);
         key[34..].copy_from_slice(&hi.1.to_be_bytes());
-        Some(Seen {
+        Seen {
             key,
             hash: flow_hash(&key),
-            payload: u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX),
-            seq: tcp.sequence_number(),
+            payload,
+            seq,
             options,
-        })
+        }
     }
 }
 
