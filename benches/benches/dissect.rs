@@ -137,7 +137,12 @@ fn bench(c: &mut Criterion) {
         let mut now = 0u64;
         let warm = warm_up(&mut d, &mut stream, &mut now, flows);
         let st0 = d.stats();
-        for (order, burst) in orders.iter().flat_map(|&o| [(o, false), (o, true)]) {
+        // Each order, frame by frame then in bursts.
+        let variants: Vec<(bool, bool)> = orders
+            .iter()
+            .flat_map(|&o| [(o, false), (o, true)])
+            .collect();
+        for &(order, burst) in &variants {
             stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));
             let name = variant("", order, burst);
             g.bench_function(BenchmarkId::new(name, flows), |b| {
@@ -175,10 +180,6 @@ fn bench(c: &mut Criterion) {
             ("peer_", FlowCache::new(flows)),
             ("peer_core_", FlowCache::with_core_parser(flows)),
         ];
-        let variants: Vec<(bool, bool)> = orders
-            .iter()
-            .flat_map(|&o| [(o, false), (o, true)])
-            .collect();
         for (prefix, mut cache) in peers {
             for &(order, burst) in &variants {
                 stream.set_order(order.then_some(0x9e37_79b9_7f4a_7c15));

@@ -1232,13 +1232,7 @@ impl Seen {
     fn of(frame: &[u8]) -> Option<Seen> {
         use etherparse::{NetSlice, SlicedPacket, TransportSlice};
         let s = SlicedPacket::from_ethernet(frame).ok()?;
-        let mapped = |a: [u8; 4]| {
-            let mut m = [0u8; 16];
-            m[10] = 0xff;
-            m[11] = 0xff;
-            m[12..].copy_from_slice(&a);
-            m
-        };
+        let mapped = |a: [u8; 4]| std::net::Ipv4Addr::from(a).to_ipv6_mapped().octets();
         let (src, dst) = match &s.net {
             Some(NetSlice::Ipv4(ip)) => (
                 mapped(ip.header().source()),
@@ -1272,20 +1266,12 @@ impl Seen {
             std::net::IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
             std::net::IpAddr::V6(a) => a.octets(),
         };
-        let mut walk = mptcp_dissect::wire::tcp_option::TcpOptions::new(tcp.options());
-        let mut options = 0u32;
-        while let Some(Ok(raw)) = walk.next_raw() {
-            if raw.kind == 0 {
-                break;
-            }
-            options += 1;
-        }
         Some(Seen::new(
             (octets(f.src()), tcp.src_port()),
             (octets(f.dst()), tcp.dst_port()),
             u32::try_from(tcp.payload().len()).unwrap_or(u32::MAX),
             tcp.seq_number(),
-            options,
+            core_options(tcp.options()),
         ))
     }
 
@@ -1313,6 +1299,23 @@ impl Seen {
             options,
         }
     }
+}
+
+/// Options in a TCP option area by the core's framing
+/// (`TcpOptions::next_raw`): up to the first malformed one, the end-of-list
+/// marker not counted (etherparse's iterator stops there without yielding
+/// it). [`FlowCache::with_core_parser`]'s count, and the tests' reference
+/// for etherparse's.
+pub fn core_options(area: &[u8]) -> u32 {
+    let mut walk = mptcp_dissect::wire::tcp_option::TcpOptions::new(area);
+    let mut n = 0u32;
+    while let Some(Ok(raw)) = walk.next_raw() {
+        if raw.kind == 0 {
+            break;
+        }
+        n += 1;
+    }
+    n
 }
 
 /// Well-formed options in a TCP option area, by etherparse's iterator,

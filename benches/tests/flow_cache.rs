@@ -9,27 +9,17 @@ use std::collections::HashMap;
 
 use mptcp_dissect::flow::key::FlowKey;
 use mptcp_dissect::wire::frame::{parse_frame, Transport};
-use mptcp_dissect::wire::tcp_option::TcpOptions;
-use mptcp_dissect_benches::{linux_stories, Capture, FlowCache};
+use mptcp_dissect_benches::{core_options, linux_stories, Capture, FlowCache};
 
 /// What the core makes of a TCP frame: its flow key, payload length,
-/// options (framed by the core's walk, up to the first malformed one, the
-/// end-of-list marker not counted: etherparse's iterator stops there
-/// without yielding it) and sequence number.
+/// options (`core_options`: the core's framing) and sequence number.
 fn core_view(cap: &Capture, f: &[u8]) -> Option<(FlowKey, u32, u32, u32)> {
     let frame = parse_frame(f, cap.link()).ok()?;
     let Transport::Tcp(tcp) = frame.transport else {
         return None;
     };
     let (key, _) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
-    let mut walk = TcpOptions::new(tcp.options());
-    let mut options = 0;
-    while let Some(Ok(raw)) = walk.next_raw() {
-        if raw.kind == 0 {
-            break;
-        }
-        options += 1;
-    }
+    let options = core_options(tcp.options());
     Some((key, tcp.payload().len() as u32, options, tcp.seq_number()))
 }
 
