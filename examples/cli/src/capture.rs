@@ -21,8 +21,10 @@
 //! of them), so the kernel's copy of the file, the walk and that work run
 //! on another core while the packets of the previous chunk are dissected;
 //! a smaller one is read on the calling thread. Each chunk is
-//! read after [`RESERVE`] free bytes: a record cut by the end of a chunk is
-//! copied there (its bytes only), right before the bytes that complete it.
+//! read after [`RESERVE`] free bytes, to a page-aligned address ([`ALIGN`]:
+//! the kernel copies to an unaligned one 2–3× slower): a record cut by the
+//! end of a chunk is copied there (its bytes only), right before the bytes
+//! that complete it.
 //! The walk only accepts well-formed records (of less than 1 MiB each); at
 //! anything else — a truncated or corrupt block, an unknown interface, an
 //! oversized record, a read error — it stops (the packets before are
