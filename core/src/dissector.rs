@@ -1131,6 +1131,11 @@ struct Pkt {
 
 impl<'a> DissectorView<'a> {
     /// A dissector over three initialised (or attached) tables and a state.
+    ///
+    /// Inlined, so that a caller that attaches a view per packet (the CLI,
+    /// whose tables grow between packets) pays for the fields it changes
+    /// only.
+    #[inline]
     pub fn new(
         state: &'a mut DissectorState,
         mut subflows: FlowTableView<'a, FlowKey, Subflow>,
@@ -1158,6 +1163,7 @@ impl<'a> DissectorView<'a> {
     /// slice are not analysed (no DSS verdicts, no handshake evidence);
     /// without this call nothing is.
     #[must_use]
+    #[inline]
     pub fn with_analysis(
         mut self,
         subflows: &'a mut [SubflowAnalysis],

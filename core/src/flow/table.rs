@@ -1042,9 +1042,21 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         slots: &'a mut [Slot<K, V>],
         index: &'a mut [u32],
     ) -> Result<Self, TableError> {
-        let capacity = partial_capacity(slots.len(), index.len())?;
-        if state.capacity != capacity || slots.len() < state.slots_used() {
-            return Err(TableError::StateMismatch);
+        // The usual case, checked against the state alone: its capacity was
+        // validated when it was initialised (0 until then), so these
+        // lengths are the ones `partial_capacity` accepts for it. A caller
+        // that re-attaches for every packet pays three comparisons.
+        let cap = state.capacity as usize;
+        let fits = cap != 0
+            && index.len() == cap.wrapping_mul(2)
+            && slots.len() <= cap
+            && slots.len() >= state.slots_used();
+        if !fits {
+            // The precise error.
+            let capacity = partial_capacity(slots.len(), index.len())?;
+            if state.capacity != capacity || slots.len() < state.slots_used() {
+                return Err(TableError::StateMismatch);
+            }
         }
         Ok(FlowTableView {
             st: state,

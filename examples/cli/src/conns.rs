@@ -131,6 +131,17 @@ impl Analysis {
         }
     }
 
+    /// Adds the mapping verdicts that are not events under
+    /// [`Memory::quiet_dss_events`] (`valid`, `not_negotiated`) from a
+    /// connection's analysis, once, when it leaves the table or the trace
+    /// ends.
+    pub fn add_quiet(&mut self, a: Option<&ConnAnalysis>) {
+        if let Some(a) = a {
+            self.valid += u64::from(a.counters.valid);
+            self.not_negotiated += u64::from(a.counters.not_negotiated);
+        }
+    }
+
     /// The verdict (`mp_fail`: the connection saw MP_FAIL).
     pub fn verdict(&self, mp_fail: bool) -> MiddleboxVerdict {
         MiddleboxVerdict::from_evidence(self.mirror, self.strip, mp_fail || self.infinite)
@@ -227,6 +238,15 @@ impl Memory {
             sub_an: vec![SubflowAnalysis::new(); first],
             conn_an: vec![ConnAnalysis::new(); first],
         }
+    }
+
+    /// Only the DSS mapping verdicts other than `valid` and
+    /// `not_negotiated` become events from now on
+    /// ([`DissectorConfig::dss_all_events`] off): a caller that takes those
+    /// two counts from each connection's [`ConnAnalysis::counters`] (when
+    /// it leaves the table, or at the end) saves an event a mapping.
+    pub fn quiet_dss_events(&mut self) {
+        self.st.config.dss_all_events = false;
     }
 
     /// Initialises the tables, keyed with `seed`.

@@ -367,9 +367,12 @@ impl Fold {
     /// A connection or subflow left the tables.
     fn gone(&mut self, g: Gone) {
         match g {
-            Gone::Connection { id, conn, .. } => {
+            Gone::Connection {
+                id, conn, analysis, ..
+            } => {
                 let r = self.recs.entry(id.serial).or_default();
                 r.conn = Some(conn);
+                r.an.add_quiet(analysis.as_ref());
                 r.gone = true;
                 if r.live == 0 {
                     finish(
@@ -566,6 +569,9 @@ pub fn collect(
     // tables are allocated and initialised.
     let mut first = files.first().map(|p| capture::open_with(p, tcp_check));
     let mut mem = Memory::new(capacity);
+    // Valid and not-negotiated mappings are counted from each connection's
+    // analysis (`Analysis::add_quiet`), not one event each.
+    mem.quiet_dss_events();
     mem.init(*b"mpdissect-report");
     let mut fold = Fold {
         agg: Agg {
@@ -649,7 +655,9 @@ pub fn collect(
         }
     }
     for (id, c) in d.connections() {
-        recs.entry(id.serial).or_default().conn = Some(*c);
+        let r = recs.entry(id.serial).or_default();
+        r.conn = Some(*c);
+        r.an.add_quiet(d.conn_analysis(id.slot));
     }
     agg.stats = d.stats();
     for (mirror, strip) in handshakes.into_values() {
