@@ -415,6 +415,18 @@ fn view_over_caller_memory() {
         FlowTableView::attach(&mut state, &mut slots[..4], &mut index[..8]).err(),
         Some(TableError::StateMismatch)
     );
+    assert_eq!(
+        FlowTableView::attach(&mut state, &mut slots[..6], &mut index[..12]).err(),
+        Some(TableError::CapacityNotPowerOfTwo { capacity: 6 })
+    );
+    assert_eq!(
+        FlowTableView::attach(&mut state, &mut slots, &mut index[..15]).err(),
+        Some(TableError::IndexLen {
+            expected: 16,
+            actual: 15
+        })
+    );
+    assert!(FlowTableView::attach(&mut state, &mut slots, &mut index).is_ok());
 }
 
 #[test]

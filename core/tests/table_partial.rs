@@ -188,4 +188,29 @@ fn partial_length_checks() {
         Some(TableError::StateMismatch)
     );
     assert!(FlowTableView::attach_partial(&mut st, &mut slots[..8], &mut index).is_ok());
+    // An index of another length than the state's: the precise errors of
+    // the full checks (the three-comparison check only accepts).
+    let mut long = vec![0u32; 32];
+    assert_eq!(
+        FlowTableView::attach_partial(&mut st, &mut slots[..2], &mut long).err(),
+        Some(TableError::StateMismatch)
+    );
+    assert_eq!(
+        FlowTableView::attach_partial(&mut st, &mut slots[..2], &mut odd).err(),
+        Some(TableError::CapacityNotPowerOfTwo { capacity: 6 })
+    );
+    // More slots than the capacity.
+    assert_eq!(
+        FlowTableView::attach_partial(&mut st, &mut slots[..9], &mut index).err(),
+        Some(TableError::SlotsBeyondCapacity {
+            capacity: 8,
+            slots: 9
+        })
+    );
+    // An uninitialised state.
+    let mut fresh = TableState::new();
+    assert_eq!(
+        FlowTableView::attach_partial(&mut fresh, &mut slots[..2], &mut index).err(),
+        Some(TableError::StateMismatch)
+    );
 }

@@ -1001,7 +1001,13 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         slots: &'a mut [Slot<K, V>],
         index: &'a mut [u32],
     ) -> Result<Self, TableError> {
-        check_lengths(slots.len(), index.len())?;
+        // The usual case (the C ABI attaches on every call): the lengths an
+        // initialised state was validated with; anything else takes the
+        // full checks and their precise error.
+        let cap = state.capacity as usize;
+        if cap == 0 || slots.len() != cap || index.len() != cap.wrapping_mul(2) {
+            check_lengths(slots.len(), index.len())?;
+        }
         Self::attach_partial(state, slots, index)
     }
 
