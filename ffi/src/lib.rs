@@ -1939,13 +1939,12 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
     })
 }
 
-/// The C result of one dissection: `v` is the view right after it (for its
-/// events and the connections they name), `n_removed` the removals kept so
-/// far in this call.
-/// Writes the C result of `d` to `r`, in place: every byte is set as in
-/// `mpd_result::ZERO` then filled (events past `n_events` stay zero), with
-/// no copy of the ~620-byte struct through a temporary, which cost about
-/// 300 instructions a call when it was returned by value.
+/// Writes the C result of one dissection `d` to `r`: `v` is the view right
+/// after it (for its events and the connections they name), `n_removed` the
+/// removals kept so far in this call. In place: every byte is set as in
+/// `mpd_result::ZERO`, then the fields (events past `n_events` stay zero),
+/// with no copy of the ~620-byte struct through a temporary (returned by
+/// value, it cost about 300 instructions a call).
 fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_removed: u32) {
     *r = mpd_result::ZERO;
     r.kind = match (&d.frame, &d.segment) {
