@@ -836,6 +836,22 @@ pub struct Dissection<'f> {
     pub role: Option<Role>,
 }
 
+impl<'f> Dissection<'f> {
+    /// The result for `frame` before the engine has seen it: nothing but
+    /// the frame filled in.
+    #[inline(always)]
+    fn of(frame: Result<Frame<'f>, FrameError>) -> Self {
+        Dissection {
+            frame,
+            segment: None,
+            conn: None,
+            subflow: None,
+            dir: None,
+            role: None,
+        }
+    }
+}
+
 /// What the engine fills in for a TCP segment: the [`Dissection`] fields
 /// other than the frame (kept apart so that the frame is moved only once).
 #[derive(Default)]
@@ -1323,41 +1339,36 @@ impl<'a> DissectorView<'a> {
         check: impl FnOnce(&Frame<'f>) -> ChecksumBy,
         mut on_gone: impl FnMut(Gone),
     ) -> Dissection<'f> {
-        let frame = parse_frame(data, link);
-        let by = match &frame {
+        // Parsed straight into the result, where the frame stays: moved in
+        // afterwards, it was a 136-byte copy a packet whose wide loads
+        // waited on the parser's narrow stores.
+        let mut out = Dissection::of(parse_frame(data, link));
+        let by = match &out.frame {
             Ok(f) => check(f),
             Err(_) => ChecksumBy::Dissector,
         };
-        self.dissect_frame(frame, now, &mut on_gone, None, by)
+        self.dissect_into(&mut out, now, &mut on_gone, None, by);
+        out
     }
 
-    /// The body of [`DissectorView::dissect_with`] after `parse_frame`;
-    /// `pre` is the flow key, direction and subflow-table hash of a TCP
-    /// frame when the burst pipeline computed them already; `verify` says
-    /// where the TCP checksum verdict comes from.
+    /// The body of [`DissectorView::dissect_with`] after `parse_frame`,
+    /// for `out` fresh from [`Dissection::of`] (its frame parsed, nothing
+    /// else filled in); `pre` is the flow key, direction and subflow-table
+    /// hash of a TCP frame when the burst pipeline computed them already;
+    /// `verify` says where the TCP checksum verdict comes from.
     #[inline]
-    fn dissect_frame<'f>(
+    fn dissect_into<'f>(
         &mut self,
-        frame: Result<Frame<'f>, FrameError>,
+        out: &mut Dissection<'f>,
         now: u64,
         mut on_gone: impl FnMut(Gone),
         pre: Option<Flow>,
         verify: ChecksumBy,
-    ) -> Dissection<'f> {
+    ) {
         let stats = &mut self.st.stats;
         stats.packets = stats.packets.wrapping_add(1);
         self.st.events.clear();
         let mut sum = Summary::default();
-        // The frame is moved once, first, into the result (where the
-        // compiler can have it built in place) and used there by reference.
-        let mut out = Dissection {
-            frame,
-            segment: None,
-            conn: None,
-            subflow: None,
-            dir: None,
-            role: None,
-        };
         match &out.frame {
             Err(e) => {
                 if e.is_not_ip() {
@@ -1410,7 +1421,6 @@ impl<'a> DissectorView<'a> {
         out.subflow = sum.subflow;
         out.dir = sum.dir;
         out.role = sum.role;
-        out
     }
 
     /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
@@ -1575,12 +1585,14 @@ impl<'a> DissectorView<'a> {
                                 Ok(f) => check(k, f),
                                 Err(_) => ChecksumBy::Dissector,
                             };
-                            self.dissect_frame(frame, now, &mut on_gone, flow, by)
+                            let mut d = Dissection::of(frame);
+                            self.dissect_into(&mut d, now, &mut on_gone, flow, by);
+                            d
                         }
                         // Never: stage 1 filled the entry 3 × BURST_AHEAD
                         // steps ago and the ring is longer. (Were it
                         // missing, the frame would be dissected as by
-                        // `dissect_with`; a second `dissect_frame` site
+                        // `dissect_with`; a second `dissect_into` site
                         // here, honouring `check`, cost the whole burst
                         // path ~40 instructions a frame of lost inlining.)
                         None => self.dissect_with(data, link, now, &mut on_gone),
