@@ -27,7 +27,8 @@
 //! than SipHash — a keyed PRF — against an attacker who can *observe* many
 //! hashes (for instance through timing) and solve for the seed; the tables
 //! never expose hashes. Measured in `benches/benches/table.rs` and
-//! `dissect.rs` (see the README's performance section).
+//! `dissect.rs` (the third session's measurements, against SipHash-1-3, are
+//! in `docs/performance-history.md`).
 //!
 //! [`FlowKey`]: super::key::FlowKey
 

@@ -41,7 +41,8 @@
 //! * **Keyed hash**: a seeded folded-multiply hash ([`super::hash`]) with the
 //!   caller's 128-bit seed, so that remote peers cannot aim collisions at the
 //!   table. The hash function is the one private fn `hash_key`; swap it there
-//!   after benchmarking (it replaced SipHash-1-3: see the README).
+//!   after benchmarking (it replaced SipHash-1-3: see
+//!   `docs/performance-history.md`).
 //! * **LRU**: one intrusive doubly-linked list per [`EvictClass`] (`prev` /
 //!   `next` in each slot), oldest at the head. Eviction takes the head of
 //!   the lowest non-empty class: O(1) and exact. Expiry walks the heads,
