@@ -853,7 +853,8 @@ impl<'f> Dissection<'f> {
 }
 
 /// What the engine fills in for a TCP segment: the [`Dissection`] fields
-/// other than the frame (kept apart so that the frame is moved only once).
+/// other than the frame (kept apart: the result's frame is borrowed while
+/// they are filled in, and copied in at the end).
 #[derive(Default)]
 struct Summary {
     segment: Option<Segment>,
