@@ -213,6 +213,9 @@ pub fn c_abi(data: &[u8]) {
         }
     };
     let mut pending: Vec<(u32, mpd_frame, mpd_result, u8)> = Vec::new();
+    // Removals the bursts dropped (past MPD_MAX_REMOVED in one burst)
+    // since the last reset.
+    let overflow = core::cell::Cell::new(0u64);
     let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result, u8)>| {
         for run in pending.chunk_by(|a, b| a.0 == b.0) {
             let frames: Vec<mpd_frame> = run.iter().map(|x| x.1).collect();
@@ -236,15 +239,35 @@ pub fn c_abi(data: &[u8]) {
                 )
             };
             assert_eq!(s, MPD_OK, "burst refused frames mpd_dissect took");
-            let mut from = 0;
+            // A burst keeps at most MPD_MAX_REMOVED removals in all (the
+            // rest are counted in `removed_dropped`), so its cumulative
+            // `n_removed` is the single calls' running total, capped.
+            let mut total = 0u32;
             for (mut got, want) in out.into_iter().zip(run.iter().map(|x| x.2)) {
-                let n = got.n_removed - from;
-                from = got.n_removed;
-                got.n_removed = n;
+                total += want.n_removed;
+                let kept = total.min(MPD_MAX_REMOVED as u32);
+                assert_eq!(got.n_removed, kept, "burst's running count of removals");
+                got.n_removed = want.n_removed;
                 assert_eq!(got, want, "burst result differs from mpd_dissect");
             }
+            overflow.set(overflow.get() + u64::from(total.saturating_sub(MPD_MAX_REMOVED as u32)));
         }
         pending.clear();
+        // Both handles have now seen the same frames: the same counters,
+        // but for the removals the bursts could not keep.
+        let (mut st, mut st2) = (mpd_stats::default(), mpd_stats::default());
+        // SAFETY: live handles, writable outs.
+        unsafe {
+            assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
+            assert_eq!(mpd_stats_get(h2, &mut st2), MPD_OK);
+        }
+        assert_eq!(
+            st2.removed_dropped,
+            st.removed_dropped + overflow.get(),
+            "burst handle's dropped removals"
+        );
+        st2.removed_dropped = st.removed_dropped;
+        assert_eq!(st2, st, "counters differ after the bursts");
     };
 
     let mut now = 0u64;
@@ -420,6 +443,7 @@ pub fn c_abi(data: &[u8]) {
                 assert_eq!(unsafe { mpd_reset(h, seed.as_ptr()) }, MPD_OK);
                 assert_eq!(unsafe { mpd_reset(h2, seed.as_ptr()) }, MPD_OK);
                 assert_eq!(unsafe { mpd_reset(h3, seed.as_ptr()) }, MPD_OK);
+                overflow.set(0);
                 last_conn = 0;
                 last_subflow = 0;
             }
