@@ -898,7 +898,8 @@ mpd_status mpd_dissect_rx(struct mpd_dissector *h,
 //
 // Removals of the whole burst are readable with [`mpd_removed_get`] until
 // the next call, in order (at most `MPD_MAX_REMOVED`; more are counted as
-// dropped); `results[i].n_removed` is how many of them happened up to and
+// dropped, in `removed_dropped`: [`mpd_dissect_burst_part`] loses none);
+// `results[i].n_removed` is how many of them happened up to and
 // including frame `i`, so frame `i`'s are indices
 // `results[i-1].n_removed .. results[i].n_removed`.
 //
@@ -938,6 +939,38 @@ mpd_status mpd_dissect_burst_rx(struct mpd_dissector *h,
                                 uint32_t linktype,
                                 const uint8_t *rx_csum,
                                 struct mpd_result *results);
+
+// [`mpd_dissect_burst_rx`] that never drops a removal: it dissects the
+// frames in order and stops after a frame when fewer entries are left for
+// the burst's removals (`MPD_MAX_REMOVED` in all) than one more frame can
+// make (6: the expiry work before a frame, two entries in each of the
+// subflow and connection tables, and one eviction in each). `*done` is set
+// to the number of frames dissected — all `n`, or fewer, but at least one
+// when `n > 0` — and `results[0 .. *done]` are written, with their
+// removals readable with [`mpd_removed_get`] as for a burst. Call it again
+// with the remaining frames (`frames + *done`, `n - *done`) after reading
+// the removals. The results are those of `*done` [`mpd_dissect_rx`] calls.
+//
+// A flow exporter, or anything that must see every entry the tables drop,
+// uses this form: [`mpd_dissect_burst`] keeps at most `MPD_MAX_REMOVED`
+// removals for a whole burst, and a burst into a full table with many new
+// flows, or over many idle entries, can make more (counted as
+// `removed_dropped`).
+//
+// Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
+// `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
+// written only with `MPD_OK`).
+//
+// # Safety
+// As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must
+// be writable.
+mpd_status mpd_dissect_burst_part(struct mpd_dissector *h,
+                                  const struct mpd_frame *frames,
+                                  size_t n,
+                                  uint32_t linktype,
+                                  const uint8_t *rx_csum,
+                                  struct mpd_result *results,
+                                  size_t *done);
 
 // The `index`-th entry (0-based, `< out->n_removed` of the last
 // [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call

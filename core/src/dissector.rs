@@ -183,6 +183,20 @@ pub struct DissectorConfig {
 }
 
 impl DissectorConfig {
+    /// The most entries one dissected frame can remove from the tables, that
+    /// is the most [`Gone`] callbacks one frame can make: the expiry work
+    /// before it ([`DissectorConfig::expire_work`] entries examined in each
+    /// of the subflow and connection tables, each removed at most once),
+    /// one subflow evicted for its new subflow and one connection evicted
+    /// for its new connection (`2 × expire_work + 2`; saturating). A caller
+    /// that stores removals in fixed memory (the C ABI's
+    /// `mpd_dissect_burst_part`) stops a burst before a frame that could
+    /// overflow it ([`DissectorView::dissect_burst_checked_while`]).
+    #[must_use]
+    pub const fn max_removals_per_frame(&self) -> usize {
+        self.expire_work.saturating_mul(2).saturating_add(2)
+    }
+
     /// The LRU grace period of the subflow and connection tables
     /// ([`FlowTableView::set_lru_grace`]): the largest power of two at most
     /// 1/16 of the shortest timeout (0, exact LRU, below 32 units). With the
@@ -1496,14 +1510,17 @@ impl<'a> DissectorView<'a> {
         frames: &[(&'f [u8], LinkType, u64)],
         prefetch: impl FnMut(*const u8),
         on_gone: impl FnMut(Gone),
-        each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
+        mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
     ) {
         self.burst(
             frames,
             |_, _| ChecksumBy::Dissector,
             prefetch,
             on_gone,
-            each,
+            |i, d, v| {
+                each(i, d, v);
+                true
+            },
         );
     }
 
@@ -1522,13 +1539,37 @@ impl<'a> DissectorView<'a> {
         check: impl FnMut(usize, &Frame<'f>) -> ChecksumBy,
         prefetch: impl FnMut(*const u8),
         on_gone: impl FnMut(Gone),
-        each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
+        mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
     ) {
-        self.burst(frames, check, prefetch, on_gone, each);
+        self.burst(frames, check, prefetch, on_gone, |i, d, v| {
+            each(i, d, v);
+            true
+        });
     }
 
-    /// The burst pipeline of [`DissectorView::dissect_burst`] and
-    /// [`DissectorView::dissect_burst_checked`].
+    /// [`DissectorView::dissect_burst_checked`] that can stop early: after
+    /// frame `i`, `each` says whether to go on. Returns how many frames were
+    /// dissected: `frames.len()`, or `i + 1` for the first `i` whose `each`
+    /// returned `false` (the frames after it were at most parsed and their
+    /// memory prefetched: nothing about them was recorded, so a later call
+    /// can dissect them). For a caller that keeps each burst's removals in
+    /// fixed memory: it stops while it still has room for
+    /// [`DissectorConfig::max_removals_per_frame`] more.
+    pub fn dissect_burst_checked_while<'f>(
+        &mut self,
+        frames: &[(&'f [u8], LinkType, u64)],
+        check: impl FnMut(usize, &Frame<'f>) -> ChecksumBy,
+        prefetch: impl FnMut(*const u8),
+        on_gone: impl FnMut(Gone),
+        each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>) -> bool,
+    ) -> usize {
+        self.burst(frames, check, prefetch, on_gone, each)
+    }
+
+    /// The burst pipeline of [`DissectorView::dissect_burst`],
+    /// [`DissectorView::dissect_burst_checked`] and
+    /// [`DissectorView::dissect_burst_checked_while`]; returns the frames
+    /// dissected.
     #[inline]
     fn burst<'f>(
         &mut self,
@@ -1536,8 +1577,8 @@ impl<'a> DissectorView<'a> {
         mut check: impl FnMut(usize, &Frame<'f>) -> ChecksumBy,
         mut prefetch: impl FnMut(*const u8),
         mut on_gone: impl FnMut(Gone),
-        mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>),
-    ) {
+        mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>) -> bool,
+    ) -> usize {
         // Per frame in flight: the frame parsed by stage 1 and its flow
         // (`None`: not TCP), its subflow slot after stage 2 (`None`: not
         // TCP, or no entry yet). Each frame is parsed once, here.
@@ -1598,10 +1639,13 @@ impl<'a> DissectorView<'a> {
                         // path ~40 instructions a frame of lost inlining.)
                         None => self.dissect_with(data, link, now, &mut on_gone),
                     };
-                    each(k, &d, self);
+                    if !each(k, &d, self) {
+                        return k.saturating_add(1);
+                    }
                 }
             }
         }
+        n
     }
 
     /// The events of the last [`DissectorView::dissect`] /

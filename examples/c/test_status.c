@@ -149,6 +149,21 @@ int main(void)
         TRUE(rs[0].kind == MPD_KIND_MPTCP && rs[0].subflow_id == r.subflow_id);
         TRUE(rs[0].src_port == 40000 && rs[0].dst_port == 80 && rs[0].n_events == r.n_events);
     }
+    /* mpd_dissect_burst_part: `done` checked first and written only with
+     * MPD_OK; the same SYN on another fresh handle gives the same result */
+    {
+        alignas(64) static unsigned char raw3[1 << 20];
+        mpd_dissector *d3 = NULL;
+        size_t done = 7;
+        EXPECT(mpd_dissector_init(raw3, sizeof raw3, 64, seed, &d3), MPD_OK);
+        EXPECT(mpd_dissect_burst_part(d3, fr, 1, 1, NULL, rs, NULL), MPD_ERR_NULL);
+        EXPECT(mpd_dissect_burst_part(d3, fr, 2, 1, NULL, rs, &done), MPD_ERR_NULL);
+        TRUE(done == 7);
+        EXPECT(mpd_dissect_burst_part(d3, fr, 1, 1, NULL, rs, &done), MPD_OK);
+        TRUE(done == 1 && rs[0].kind == MPD_KIND_MPTCP && rs[0].subflow_id == r.subflow_id);
+        EXPECT(mpd_dissect_burst_part(d3, NULL, 0, 1, NULL, NULL, &done), MPD_OK);
+        TRUE(done == 0);
+    }
 
     /* lookups */
     mpd_subflow_summary s;

@@ -715,8 +715,11 @@ static void handle_chained(struct worker *w, struct rte_mbuf *m)
 }
 
 /* A run of single-segment frames, dissected as one burst with their NIC
- * checksum verdicts (mpd_dissect_burst_rx prefetches the table memory of
- * frames ahead). */
+ * checksum verdicts (the burst prefetches the table memory of frames
+ * ahead), in parts: mpd_dissect_burst_part stops while its removal entries
+ * can still take a frame's, so every removed entry is read back (a whole
+ * mpd_dissect_burst_rx keeps MPD_MAX_REMOVED and drops the rest, which
+ * leaked directory tokens and pins under churn). */
 static void handle_burst(struct worker *w, struct rte_mbuf **ms, unsigned n)
 {
     mpd_frame fr[BURST];
@@ -728,19 +731,26 @@ static void handle_burst(struct worker *w, struct rte_mbuf **ms, unsigned n)
                             frame_time(ms[i])};
         csum[i] = rx_csum(ms[i]);
     }
-    uint64_t t0 = rte_rdtsc();
-    mpd_status s = mpd_dissect_burst_rx(w->d, fr, n, linktype, csum, rs);
-    w->dissect_cycles += rte_rdtsc() - t0;
     uint64_t base = w->t.packets;
     w->t.packets += n;
-    if (s != MPD_OK) {
-        fprintf(stderr, "worker %u: mpd_dissect_burst_rx: %s\n", w->idx, mpd_status_str(s));
-        return;
-    }
-    uint32_t rm_from = 0;
-    for (unsigned i = 0; i < n; i++) {
-        after(w, &rs[i], rm_from, base + i);
-        rm_from = rs[i].n_removed;
+    for (size_t at = 0; at < n;) {
+        size_t done = 0;
+        uint64_t t0 = rte_rdtsc();
+        mpd_status s =
+            mpd_dissect_burst_part(w->d, fr + at, n - at, linktype, csum + at, rs + at, &done);
+        w->dissect_cycles += rte_rdtsc() - t0;
+        if (s != MPD_OK) {
+            fprintf(stderr, "worker %u: mpd_dissect_burst_part: %s\n", w->idx,
+                    mpd_status_str(s));
+            return;
+        }
+        /* This part's removals, read before the next part replaces them. */
+        uint32_t rm_from = 0;
+        for (size_t i = at; i < at + done; i++) {
+            after(w, &rs[i], rm_from, base + i);
+            rm_from = rs[i].n_removed;
+        }
+        at += done;
     }
 }
 

@@ -216,6 +216,7 @@ pub fn c_abi(data: &[u8]) {
     // Removals the bursts dropped (past MPD_MAX_REMOVED in one burst)
     // since the last reset.
     let overflow = core::cell::Cell::new(0u64);
+    let part = core::cell::Cell::new(false);
     let flush = |pending: &mut Vec<(u32, mpd_frame, mpd_result, u8)>| {
         for run in pending.chunk_by(|a, b| a.0 == b.0) {
             let frames: Vec<mpd_frame> = run.iter().map(|x| x.1).collect();
@@ -226,6 +227,45 @@ pub fn c_abi(data: &[u8]) {
                 core::ptr::null()
             };
             let mut out = vec![mpd_result::ZERO; frames.len()];
+            // Every other flush, in parts (`mpd_dissect_burst_part`): no
+            // removal dropped, each part's results those of single calls.
+            part.set(!part.get());
+            if part.get() {
+                let mut at = 0;
+                while at < frames.len() {
+                    let (fs, outs) = (&frames[at..], &mut out[at..]);
+                    let mut done = 0;
+                    // SAFETY: as for the whole burst below, from frame `at`
+                    // on; `done` is writable.
+                    let s = unsafe {
+                        mpd_dissect_burst_part(
+                            h2,
+                            fs.as_ptr(),
+                            fs.len(),
+                            run[0].0,
+                            if rx.is_null() {
+                                rx
+                            } else {
+                                rx.wrapping_add(at)
+                            },
+                            outs.as_mut_ptr(),
+                            &mut done,
+                        )
+                    };
+                    assert_eq!(s, MPD_OK, "burst part refused frames mpd_dissect took");
+                    assert!(done >= 1 && done <= fs.len(), "no progress: {done}");
+                    let mut from = 0;
+                    for (got, want) in outs[..done].iter_mut().zip(run[at..].iter().map(|x| x.2)) {
+                        assert!(got.n_removed as usize <= MPD_MAX_REMOVED);
+                        let n = got.n_removed - from;
+                        from = got.n_removed;
+                        got.n_removed = n;
+                        assert_eq!(*got, want, "burst part result differs from mpd_dissect");
+                    }
+                    at += done;
+                }
+                continue;
+            }
             // SAFETY: live handle; `frames` point into `data` (alive), `out`
             // holds one result per frame, `rx` (if not null) one verdict.
             let s = unsafe {

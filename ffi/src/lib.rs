@@ -2120,7 +2120,8 @@ const BURST_CHUNK: usize = 64;
 ///
 /// Removals of the whole burst are readable with [`mpd_removed_get`] until
 /// the next call, in order (at most `MPD_MAX_REMOVED`; more are counted as
-/// dropped); `results[i].n_removed` is how many of them happened up to and
+/// dropped, in `removed_dropped`: [`mpd_dissect_burst_part`] loses none);
+/// `results[i].n_removed` is how many of them happened up to and
 /// including frame `i`, so frame `i`'s are indices
 /// `results[i-1].n_removed .. results[i].n_removed`.
 ///
@@ -2170,6 +2171,87 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
     rx_csum: *const u8,
     results: *mut mpd_result,
 ) -> mpd_status {
+    let mut done = 0;
+    // SAFETY: the caller's promises are `burst_c`'s.
+    unsafe { burst_c(h, frames, n, linktype, rx_csum, results, false, &mut done) }
+}
+
+/// [`mpd_dissect_burst_rx`] that never drops a removal: it dissects the
+/// frames in order and stops after a frame when fewer entries are left for
+/// the burst's removals (`MPD_MAX_REMOVED` in all) than one more frame can
+/// make (6: the expiry work before a frame, two entries in each of the
+/// subflow and connection tables, and one eviction in each). `*done` is set
+/// to the number of frames dissected — all `n`, or fewer, but at least one
+/// when `n > 0` — and `results[0 .. *done]` are written, with their
+/// removals readable with [`mpd_removed_get`] as for a burst. Call it again
+/// with the remaining frames (`frames + *done`, `n - *done`) after reading
+/// the removals. The results are those of `*done` [`mpd_dissect_rx`] calls.
+///
+/// A flow exporter, or anything that must see every entry the tables drop,
+/// uses this form: [`mpd_dissect_burst`] keeps at most `MPD_MAX_REMOVED`
+/// removals for a whole burst, and a burst into a full table with many new
+/// flows, or over many idle entries, can make more (counted as
+/// `removed_dropped`).
+///
+/// Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
+/// `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
+/// written only with `MPD_OK`).
+///
+/// # Safety
+/// As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must
+/// be writable.
+#[no_mangle]
+pub unsafe extern "C" fn mpd_dissect_burst_part(
+    h: *mut mpd_dissector,
+    frames: *const mpd_frame,
+    n: usize,
+    linktype: u32,
+    rx_csum: *const u8,
+    results: *mut mpd_result,
+    done: *mut usize,
+) -> mpd_status {
+    if let Err(e) = check_out(done) {
+        return e;
+    }
+    let mut dissected = 0;
+    // SAFETY: the caller's promises are `burst_c`'s.
+    let s = unsafe {
+        burst_c(
+            h,
+            frames,
+            n,
+            linktype,
+            rx_csum,
+            results,
+            true,
+            &mut dissected,
+        )
+    };
+    if s == MPD_OK {
+        // SAFETY: non-null and aligned (checked above), writable per the
+        // caller.
+        unsafe { done.write(dissected) };
+    }
+    s
+}
+
+/// The body of [`mpd_dissect_burst_rx`] (`part` false: every frame) and
+/// [`mpd_dissect_burst_part`] (`part` true: stops while the removal entries
+/// still have room for one more frame's); `done` gets the frames dissected.
+///
+/// # Safety
+/// As for [`mpd_dissect_burst_rx`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn burst_c(
+    h: *mut mpd_dissector,
+    frames: *const mpd_frame,
+    n: usize,
+    linktype: u32,
+    rx_csum: *const u8,
+    results: *mut mpd_result,
+    part: bool,
+    done: &mut usize,
+) -> mpd_status {
     guard(h, || {
         // SAFETY: the caller's promise on `h`.
         let l = match unsafe { check_handle(h) } {
@@ -2217,10 +2299,14 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
         // SAFETY: `check_handle` verified the magic and capacity of a block
         // initialised by `mpd_dissector_init`.
         let p = unsafe { parts(h.cast::<u8>(), &l) };
+        // Room a frame needs in the removal entries (`part` only).
+        let need = p.hdr.state.config.max_removals_per_frame();
         let r = with_view(p, |v, removed, n_removed, dropped| {
             *n_removed = 0;
             *removed = [None; MPD_MAX_REMOVED];
             let kept = core::cell::Cell::new(0u32);
+            let stopped = core::cell::Cell::new(false);
+            let mut total = 0;
             for (c, (chunk, out)) in frames
                 .chunks(BURST_CHUNK)
                 .zip(results.chunks_mut(BURST_CHUNK))
@@ -2234,8 +2320,10 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
                     // readable per the caller's promise.
                     *b = (unsafe { frame_bytes(f.data, f.len) }, link, f.now);
                 }
-                v.dissect_burst_checked(
-                    batch.get(..chunk.len()).unwrap_or(&[]),
+                let batch = batch.get(..chunk.len()).unwrap_or(&[]);
+                let room = || MPD_MAX_REMOVED - (kept.get() as usize).min(MPD_MAX_REMOVED) >= need;
+                let dissected = v.dissect_burst_checked_while(
+                    batch,
                     |i, f| rx_checksum(rx.get(base + i).copied(), f),
                     prefetch::prefetch,
                     |g| match removed.get_mut(kept.get() as usize) {
@@ -2249,13 +2337,25 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
                         if let Some(r) = out.get_mut(i) {
                             result_c(r, d, view, kept.get());
                         }
+                        let go = !part || room();
+                        stopped.set(!go);
+                        go
                     },
                 );
+                total += dissected;
+                // Also when the chunk's last frame left too little room.
+                if stopped.get() {
+                    break;
+                }
             }
             *n_removed = kept.get();
+            total
         });
         match r {
-            Ok(()) => MPD_OK,
+            Ok(t) => {
+                *done = t;
+                MPD_OK
+            }
             Err(e) => e,
         }
     })

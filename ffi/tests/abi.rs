@@ -1255,3 +1255,236 @@ fn rx_checksum_state_is_checked() {
         assert_eq!(st.packets, 1);
     }
 }
+
+/// An Ethernet + IPv4 + TCP SYN offering MP_CAPABLE (v1) from
+/// 10.0.0.1:`port` to 10.0.0.2:80: each one starts a new subflow.
+fn mp_capable_syn(port: u16) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    // IPv4: 20 bytes of header, 24 of TCP (20 + the 4-byte MP_CAPABLE).
+    f.extend_from_slice(&[0x45, 0, 0, 44, 0, 1, 0x40, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+    f.extend_from_slice(&port.to_be_bytes());
+    f.extend_from_slice(&80u16.to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]); // seq, ack
+    f.extend_from_slice(&[6 << 4, 0x02, 0xff, 0xff, 0, 0, 0, 0]); // SYN
+    f.extend_from_slice(&[30, 4, 0x01, 0x01]); // MP_CAPABLE v1, H flag
+    f
+}
+
+/// The removed entries `from .. to` of the last call on `h`.
+fn removed_range(h: *mut mpd_dissector, from: u32, to: u32) -> Vec<mpd_removed> {
+    (from..to)
+        .map(|i| {
+            let mut rm = mpd_removed::default();
+            // SAFETY: live handle, writable out.
+            assert_eq!(unsafe { mpd_removed_get(h, i, &mut rm) }, MPD_OK);
+            rm
+        })
+        .collect()
+}
+
+/// A burst into a full table with a new flow in every frame makes a
+/// removal per frame: `mpd_dissect_burst` keeps the first
+/// `MPD_MAX_REMOVED` and counts the rest in `removed_dropped`, while
+/// `mpd_dissect_burst_part` stops early enough to lose none. Called until
+/// the burst is done, it gives exactly what `mpd_dissect` frame by frame
+/// gives: results, removed entries, counters.
+#[test]
+fn burst_part_never_drops_a_removal() {
+    let frames: Vec<(u64, Vec<u8>)> = (0..100u16)
+        .map(|i| (u64::from(i) * 1000, mp_capable_syn(40000 + i)))
+        .collect();
+    // Frame by frame on a one-entry table: one removal a frame but the first.
+    let single = new_dissector(1);
+    let mut want = Vec::new();
+    let mut want_removed = Vec::new();
+    for (now, f) in &frames {
+        let mut r = zero_result();
+        // SAFETY: valid handle, frame and out pointers.
+        let s = unsafe { mpd_dissect(single.h, f.as_ptr(), f.len(), 1, *now, &mut r) };
+        assert_eq!(s, MPD_OK);
+        want_removed.push(removed_range(single.h, 0, r.n_removed));
+        want.push(r);
+    }
+    let total: u32 = want.iter().map(|r| r.n_removed).sum();
+    assert_eq!(total, 99, "one subflow evicted a frame");
+    let mut st_single = mpd_stats::default();
+    // SAFETY: live handle, writable out.
+    assert_eq!(unsafe { mpd_stats_get(single.h, &mut st_single) }, MPD_OK);
+    assert_eq!(st_single.removed_dropped, 0);
+
+    let fs = c_frames(&frames);
+    // The whole burst at once: 16 kept, 83 dropped (and counted).
+    let whole = new_dissector(1);
+    let mut out = vec![zero_result(); fs.len()];
+    // SAFETY: valid handle; `fs` and `out` hold `len` entries.
+    let s = unsafe { mpd_dissect_burst(whole.h, fs.as_ptr(), fs.len(), 1, out.as_mut_ptr()) };
+    assert_eq!(s, MPD_OK);
+    assert_eq!(
+        out.last().map(|r| r.n_removed),
+        Some(MPD_MAX_REMOVED as u32)
+    );
+    let mut st = mpd_stats::default();
+    // SAFETY: live handle, writable out.
+    assert_eq!(unsafe { mpd_stats_get(whole.h, &mut st) }, MPD_OK);
+    assert_eq!(
+        st.removed_dropped,
+        u64::from(total) - MPD_MAX_REMOVED as u64
+    );
+
+    // In parts: every removal kept, in order, with its frame.
+    let part = new_dissector(1);
+    let (mut got, mut got_removed) = (Vec::new(), Vec::new());
+    let (mut at, mut calls) = (0, 0);
+    while at < fs.len() {
+        let rest = fs.get(at..).unwrap_or(&[]);
+        let mut out = vec![zero_result(); rest.len()];
+        let mut done = usize::MAX;
+        let before = allocs();
+        // SAFETY: valid handle; `rest` and `out` hold `len` entries; null
+        // verdicts; `done` writable.
+        let s = unsafe {
+            mpd_dissect_burst_part(
+                part.h,
+                rest.as_ptr(),
+                rest.len(),
+                1,
+                null(),
+                out.as_mut_ptr(),
+                &mut done,
+            )
+        };
+        assert_eq!(allocs(), before, "the burst allocated");
+        assert_eq!(s, MPD_OK);
+        assert!(done >= 1 && done <= rest.len(), "progress: {done}");
+        calls += 1;
+        let mut from = 0;
+        for mut r in out.into_iter().take(done) {
+            got_removed.push(removed_range(part.h, from, r.n_removed));
+            let n = r.n_removed - from;
+            from = r.n_removed;
+            r.n_removed = n;
+            got.push(r);
+        }
+        assert!(from as usize <= MPD_MAX_REMOVED);
+        at += done;
+    }
+    assert_eq!(got, want, "results in parts");
+    assert_eq!(got_removed, want_removed, "removed entries in parts");
+    // A call stops once fewer than 6 of the 16 entries are free, after 11
+    // removals: 12 frames in the first call (its first frame evicts
+    // nothing), 11 in each of the others.
+    assert_eq!(calls, 9, "100 frames in calls of 12, then 11");
+    // SAFETY: live handle, writable out.
+    assert_eq!(unsafe { mpd_stats_get(part.h, &mut st) }, MPD_OK);
+    assert_eq!(st, st_single, "the same counters, nothing dropped");
+
+    // The stop also holds across the 64-frame chunks a burst is cut into:
+    // 53 copies of one SYN (no removal), then new flows, the 11th of which
+    // (frame 64, the last of the first chunk) leaves 5 entries free.
+    let frames: Vec<(u64, Vec<u8>)> = (0..80u16)
+        .map(|i| (u64::from(i), mp_capable_syn(50000 + i.saturating_sub(52))))
+        .collect();
+    let fs = c_frames(&frames);
+    let m = new_dissector(1);
+    let mut out = vec![zero_result(); fs.len()];
+    let mut done = 0;
+    // SAFETY: valid handle; `fs` and `out` hold `len` entries; `done`
+    // writable.
+    let s = unsafe {
+        mpd_dissect_burst_part(
+            m.h,
+            fs.as_ptr(),
+            fs.len(),
+            1,
+            null(),
+            out.as_mut_ptr(),
+            &mut done,
+        )
+    };
+    assert_eq!(s, MPD_OK);
+    assert_eq!(done, 64, "stopped at the end of the first chunk");
+    assert_eq!(out.get(63).map(|r| r.n_removed), Some(11));
+}
+
+#[test]
+fn burst_part_checks_its_arguments_first() {
+    let m = new_dissector(8);
+    let syn = mp_capable_syn(1234);
+    let good = mpd_frame {
+        data: syn.as_ptr(),
+        len: syn.len(),
+        now: 0,
+    };
+    let mut out = [zero_result(); 2];
+    let mut done = [7usize; 2];
+    let misaligned = done
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<usize>();
+    // SAFETY: every pointer is valid or deliberately null / misaligned;
+    // nothing is dissected or written on error.
+    unsafe {
+        assert_eq!(
+            mpd_dissect_burst_part(m.h, &good, 1, 1, null(), out.as_mut_ptr(), null_mut()),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst_part(m.h, &good, 1, 1, null(), out.as_mut_ptr(), misaligned),
+            MPD_ERR_MISALIGNED
+        );
+        assert_eq!(
+            mpd_dissect_burst_part(
+                null_mut(),
+                &good,
+                1,
+                1,
+                null(),
+                out.as_mut_ptr(),
+                &mut done[0]
+            ),
+            MPD_ERR_NULL
+        );
+        assert_eq!(
+            mpd_dissect_burst_part(m.h, &good, 1, 9999, null(), out.as_mut_ptr(), &mut done[0]),
+            MPD_ERR_BAD_LINKTYPE
+        );
+        assert_eq!(
+            mpd_dissect_burst_part(
+                m.h,
+                &good,
+                1,
+                1,
+                [9u8].as_ptr(),
+                out.as_mut_ptr(),
+                &mut done[0]
+            ),
+            MPD_ERR_BAD_RX_CSUM
+        );
+        assert_eq!(done, [7, 7], "done written only with MPD_OK");
+        let mut st = mpd_stats::default();
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 0, "nothing dissected on error");
+        assert_eq!(
+            mpd_dissect_burst_part(m.h, null(), 0, 1, null(), null_mut(), &mut done[0]),
+            MPD_OK
+        );
+        assert_eq!(done[0], 0);
+        assert_eq!(
+            mpd_dissect_burst_part(
+                m.h,
+                [good, good].as_ptr(),
+                2,
+                1,
+                null(),
+                out.as_mut_ptr(),
+                &mut done[1]
+            ),
+            MPD_OK
+        );
+        assert_eq!(done[1], 2);
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 2);
+    }
+}
