@@ -1,10 +1,11 @@
-//! `dissect_burst` is `dissect_with` frame after frame: the same
+//! `dissect_burst` (and `dissect_burst_checked_while`, cut short anywhere
+//! and resumed) is `dissect_with` frame after frame: the same
 //! dissections, events, removed entries and counters, on every fixture
 //! capture and on a replayed stream that overfills a small table (so that
 //! eviction and expiry happen inside bursts), with the CPU prefetch and with
 //! a no-op; the prefetch hints name table memory once flows exist.
 
-use mptcp_dissect::dissector::{Dissector, DissectorConfig, Event, Gone};
+use mptcp_dissect::dissector::{ChecksumBy, Dissector, DissectorConfig, Event, Gone};
 use mptcp_dissect::wire::frame::LinkType;
 use mptcp_dissect_benches::{all_captures, linux_stories, Story, Stream};
 
@@ -74,6 +75,53 @@ fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, 
     (out, format!("{:?}", d.stats()), hints)
 }
 
+/// Bursts cut short: `dissect_burst_checked_while` is told to stop after
+/// every frame whose index in the stream is 3 mod 7, and the rest of the
+/// burst goes to the next call. It must return the frames it dissected and
+/// leave the others for that call, which then gives what one call gives.
+fn burst_while(frames: &[(Vec<u8>, LinkType, u64)], size: usize) -> (Out, String) {
+    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
+    let mut out = Out {
+        dissections: Vec::new(),
+        events: Vec::new(),
+        gone: Vec::new(),
+    };
+    let mut index = 0usize;
+    for chunk in frames.chunks(size) {
+        let batch: Vec<(&[u8], LinkType, u64)> = chunk
+            .iter()
+            .map(|(f, l, n)| (f.as_slice(), *l, *n))
+            .collect();
+        let mut at = 0;
+        while at < batch.len() {
+            let rest = &batch[at..];
+            let mut gone = Vec::new();
+            let mut v = d.view();
+            let mut seen = 0usize;
+            let stop = (0..rest.len()).find(|i| (index + i) % 7 == 3);
+            let done = v.dissect_burst_checked_while(
+                rest,
+                |_, _| ChecksumBy::Dissector,
+                |_| {},
+                |g| gone.push(format!("{g:?}")),
+                |i, r, v| {
+                    assert_eq!(i, seen, "frames in order");
+                    seen += 1;
+                    out.dissections.push(format!("{r:?}"));
+                    out.events.push(v.events().iter().copied().collect());
+                    (index + i) % 7 != 3
+                },
+            );
+            assert_eq!(done, seen, "returns the frames dissected");
+            assert_eq!(done, stop.map_or(rest.len(), |i| i + 1), "stops where told");
+            out.gone.extend(gone);
+            at += done;
+            index += done;
+        }
+    }
+    (out, format!("{:?}", d.stats()))
+}
+
 fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> usize {
     let (want, want_stats) = sequential(frames);
     let mut hints = 0;
@@ -86,6 +134,12 @@ fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> usize {
             assert_eq!(stats, want_stats, "{name}: burst {size} counters");
             hints = hints.max(h);
         }
+        let (got, stats) = burst_while(frames, size);
+        assert_eq!(got, want, "{name}: bursts of {size} cut short");
+        assert_eq!(
+            stats, want_stats,
+            "{name}: bursts of {size} cut short, counters"
+        );
     }
     hints
 }
