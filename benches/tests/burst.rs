@@ -18,13 +18,28 @@ struct Out {
     gone: Vec<String>,
 }
 
-fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
-    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
-    let mut out = Out {
+/// A fresh dissector (the same seed and configuration for every path) and
+/// an empty record of what it gives.
+fn fresh() -> (Box<D>, Out) {
+    let d = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
+    let out = Out {
         dissections: Vec::new(),
         events: Vec::new(),
         gone: Vec::new(),
     };
+    (d, out)
+}
+
+/// A chunk of owned frames as a burst's `(bytes, link, now)` entries.
+fn borrowed(chunk: &[(Vec<u8>, LinkType, u64)]) -> Vec<(&[u8], LinkType, u64)> {
+    chunk
+        .iter()
+        .map(|(f, l, n)| (f.as_slice(), *l, *n))
+        .collect()
+}
+
+fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
+    let (mut d, mut out) = fresh();
     for (f, link, now) in frames {
         let mut gone = Vec::new();
         let r = d.dissect_with(f, *link, *now, |g: Gone| gone.push(format!("{g:?}")));
@@ -36,18 +51,10 @@ fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
 }
 
 fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, String, usize) {
-    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
-    let mut out = Out {
-        dissections: Vec::new(),
-        events: Vec::new(),
-        gone: Vec::new(),
-    };
+    let (mut d, mut out) = fresh();
     let mut hints = 0usize;
     for chunk in frames.chunks(size) {
-        let batch: Vec<(&[u8], LinkType, u64)> = chunk
-            .iter()
-            .map(|(f, l, n)| (f.as_slice(), *l, *n))
-            .collect();
+        let batch = borrowed(chunk);
         let mut gone = Vec::new();
         let mut v = d.view();
         let mut seen = 0usize;
@@ -80,18 +87,10 @@ fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, 
 /// burst goes to the next call. It must return the frames it dissected and
 /// leave the others for that call, which then gives what one call gives.
 fn burst_while(frames: &[(Vec<u8>, LinkType, u64)], size: usize) -> (Out, String) {
-    let mut d: Box<D> = Box::new(Dissector::new([4; 16], DissectorConfig::default()));
-    let mut out = Out {
-        dissections: Vec::new(),
-        events: Vec::new(),
-        gone: Vec::new(),
-    };
+    let (mut d, mut out) = fresh();
     let mut index = 0usize;
     for chunk in frames.chunks(size) {
-        let batch: Vec<(&[u8], LinkType, u64)> = chunk
-            .iter()
-            .map(|(f, l, n)| (f.as_slice(), *l, *n))
-            .collect();
+        let batch = borrowed(chunk);
         let mut at = 0;
         while at < batch.len() {
             let rest = &batch[at..];
