@@ -2321,7 +2321,7 @@ unsafe fn burst_c(
                     *b = (unsafe { frame_bytes(f.data, f.len) }, link, f.now);
                 }
                 let batch = batch.get(..chunk.len()).unwrap_or(&[]);
-                let room = || MPD_MAX_REMOVED - (kept.get() as usize).min(MPD_MAX_REMOVED) >= need;
+                let room = || MPD_MAX_REMOVED.saturating_sub(kept.get() as usize) >= need;
                 let dissected = v.dissect_burst_checked_while(
                     batch,
                     |i, f| rx_checksum(rx.get(base + i).copied(), f),
