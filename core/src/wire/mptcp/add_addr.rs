@@ -91,6 +91,13 @@ const fn layout(nibble: u8, len: u8) -> Result<Layout, MptcpErrorReason> {
     })
 }
 
+/// The lengths of [`layout`]'s rule for low nibble `nibble`: the view
+/// walk's length table ([`super::lengths`]).
+#[inline(always)]
+pub(crate) const fn accepts_len(nibble: u8, len: u8) -> bool {
+    layout(nibble, len).is_ok()
+}
+
 /// The ADD_ADDR validation rule, shared by [`AddAddr::parse`] and
 /// [`AddAddrView::new_checked`] (and the view walk): [`layout`].
 #[inline(always)]

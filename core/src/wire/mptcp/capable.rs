@@ -50,14 +50,22 @@ pub(crate) fn check(h: &Header<'_>) -> Result<Version, MptcpError> {
         1 => Version::V1,
         v => return Err(h.err(MptcpErrorReason::UnsupportedVersion(v))),
     };
-    let ok = match version {
-        Version::V0 => matches!(h.len, 12 | 20),
-        Version::V1 => matches!(h.len, 4 | 12 | 20 | 22 | 24),
-    };
-    if !ok {
+    if !accepts_len(h.nibble, h.len) {
         return Err(h.bad_len());
     }
     Ok(version)
+}
+
+/// The lengths of [`check`]'s rule for version nibble `nibble` (none for a
+/// version other than 0 or 1); also the view walk's length table
+/// ([`super::lengths`]).
+#[inline(always)]
+pub(crate) const fn accepts_len(nibble: u8, len: u8) -> bool {
+    match nibble {
+        0 => matches!(len, 12 | 20),
+        1 => matches!(len, 4 | 12 | 20 | 22 | 24),
+        _ => false,
+    }
 }
 
 impl MpCapable {

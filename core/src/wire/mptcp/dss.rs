@@ -80,19 +80,27 @@ const EXPECTED_LEN: [u8; 16] = [4, 8, 4, 12, 14, 18, 14, 22, 4, 8, 4, 12, 18, 22
 
 /// [`EXPECTED_LEN`] for a flags byte.
 #[inline(always)]
-fn expected_len(flags: u8) -> u8 {
-    EXPECTED_LEN
-        .get(usize::from(flags & 0x0f))
-        .copied()
-        .unwrap_or(0)
+const fn expected_len(flags: u8) -> u8 {
+    match EXPECTED_LEN.split_at_checked((flags & 0x0f) as usize) {
+        Some((_, [e, ..])) => *e,
+        _ => 0,
+    }
 }
 
 /// Whether a DSS option of length `len` with flags byte `flags` ends with a
 /// checksum: a mapping (`M`) and two bytes more than [`EXPECTED_LEN`] says.
 #[inline(always)]
-fn has_checksum(flags: u8, len: u8) -> bool {
+const fn has_checksum(flags: u8, len: u8) -> bool {
     let expected = expected_len(flags);
     (flags & Dss::FLAG_MAP != 0) & (len == expected.wrapping_add(2))
+}
+
+/// The lengths of [`check`]'s rule for flags byte `flags`: [`EXPECTED_LEN`],
+/// or two more with a mapping. Also the view walk's length table
+/// ([`super::lengths`]).
+#[inline(always)]
+pub(crate) const fn accepts_len(flags: u8, len: u8) -> bool {
+    (len == expected_len(flags)) | has_checksum(flags, len)
 }
 
 /// The DSS validation rule, shared by [`Dss::parse`] and
@@ -105,12 +113,10 @@ pub(crate) fn check(h: &Header<'_>) -> Result<(u8, bool), MptcpError> {
     let Some(&flags) = h.body.first() else {
         return Err(h.bad_len());
     };
-    let expected = expected_len(flags);
-    let has_csum = has_checksum(flags, h.len);
-    if (h.len != expected) & !has_csum {
+    if !accepts_len(flags, h.len) {
         return Err(h.bad_len());
     }
-    Ok((flags, has_csum))
+    Ok((flags, has_checksum(flags, h.len)))
 }
 
 impl Dss {

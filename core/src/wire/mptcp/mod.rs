@@ -25,6 +25,7 @@ pub mod experimental;
 pub mod fail;
 pub mod fastclose;
 pub mod join;
+mod lengths;
 pub mod prio;
 pub mod remove_addr;
 pub mod tcprst;
@@ -589,6 +590,20 @@ pub(crate) fn validate_framed(opt: &[u8]) -> Result<u8, MptcpError> {
         let avail = u8::try_from(opt.len()).unwrap_or(u8::MAX);
         return Err(MptcpError::new(0, avail, MptcpErrorReason::TooShort));
     };
+    // The length table first (no branch on the subtype); the sub-option's
+    // own rule names the error.
+    if lengths::accepted(b2, body.first().copied().unwrap_or(0), len) {
+        Ok(b2 >> 4)
+    } else {
+        rule_error(len, b2, body)
+    }
+}
+
+/// [`validate_header`] out of line: the error of a framed option (length
+/// byte `len`, byte 2 `b2`, then `body`) the length table rejected.
+#[cold]
+#[inline(never)]
+fn rule_error(len: u8, b2: u8, body: &[u8]) -> Result<u8, MptcpError> {
     validate_header(Header {
         subtype: b2 >> 4,
         len,

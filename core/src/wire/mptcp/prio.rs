@@ -15,11 +15,18 @@ use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
 /// address id (returns whether there is one).
 #[inline(always)]
 pub(crate) fn check(h: &Header<'_>) -> Result<bool, MptcpError> {
-    match h.len {
-        3 => Ok(false),
-        4 => Ok(true),
-        _ => Err(h.bad_len()),
+    if accepts_len(h.len) {
+        Ok(h.len == 4)
+    } else {
+        Err(h.bad_len())
     }
+}
+
+/// The lengths of [`check`]'s rule: 3, or 4 with an address id. Also the
+/// view walk's length table ([`super::lengths`]).
+#[inline(always)]
+pub(crate) const fn accepts_len(len: u8) -> bool {
+    matches!(len, 3 | 4)
 }
 
 /// An MP_PRIO option.

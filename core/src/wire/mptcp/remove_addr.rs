@@ -19,11 +19,19 @@ pub const MAX_IDS: usize = 8;
 /// ids.
 #[inline(always)]
 pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
-    if (1..=MAX_IDS).contains(&h.body.len()) {
+    if accepts_len(h.len) {
         Ok(())
     } else {
         Err(h.bad_len())
     }
+}
+
+/// The lengths of [`check`]'s rule: 3 bytes of header and 1 to [`MAX_IDS`]
+/// ids. Also the view walk's length table ([`super::lengths`]).
+#[inline(always)]
+pub(crate) const fn accepts_len(len: u8) -> bool {
+    let ids = len.wrapping_sub(3) as usize;
+    (ids >= 1) & (ids <= MAX_IDS)
 }
 
 /// A REMOVE_ADDR option.
