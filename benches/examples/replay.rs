@@ -11,7 +11,9 @@
 //!
 //! Arguments: log2 of the subflow-table size (default 10), frames to
 //! dissect after the warm-up (default 200 000), `burst` to use
-//! `dissect_burst` with a no-op prefetch, `gen` to only generate the frames
+//! `dissect_burst` with a no-op prefetch (`burst-prefetch`: with the CPU's
+//! prefetch, as the criterion bench; for `perf`, not callgrind, which does
+//! not model it), `gen` to only generate the frames
 //! after the warm-up (the cost to subtract from a whole-process time).
 
 use std::hint::black_box;
@@ -25,7 +27,8 @@ fn main() {
     let frames: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(200_000);
     let mode = args.next().unwrap_or_default();
     let gen_only = mode == "gen";
-    let burst = mode == "burst";
+    let burst = mode.starts_with("burst");
+    let cpu_prefetch = mode == "burst-prefetch";
     let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
     let flows = 1usize << log2;
     let mut mem = DissectorMem::new(flows, flows / 2);
@@ -59,14 +62,11 @@ fn main() {
                     (b.as_slice(), l, now)
                 })
                 .collect();
-            d.dissect_burst(
-                &batch,
-                |_| {},
-                |_| {},
-                |_, r, e| {
-                    black_box((r, e.events().len()));
-                },
-            );
+            if cpu_prefetch {
+                burst_through(&mut d, &batch, mptcp_dissect_ffi::prefetch::prefetch);
+            } else {
+                burst_through(&mut d, &batch, |_| {});
+            }
         } else {
             for (buf, &link) in bufs.iter().zip(&links) {
                 now += 100;
@@ -81,5 +81,22 @@ fn main() {
         d.subflows().count(),
         d.stats().subflows,
         d.stats().subflows_evicted
+    );
+}
+
+/// One burst through `dissect_burst` with `prefetch` (a closure or
+/// function item, inlined as in the criterion bench, not a pointer).
+fn burst_through(
+    d: &mut mptcp_dissect::dissector::DissectorView<'_>,
+    batch: &[(&[u8], LinkType, u64)],
+    prefetch: impl FnMut(*const u8),
+) {
+    d.dissect_burst(
+        batch,
+        prefetch,
+        |_| {},
+        |_, r, e| {
+            black_box((r, e.events().len()));
+        },
     );
 }
