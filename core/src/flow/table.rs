@@ -1658,6 +1658,57 @@ mod tests {
     use super::*;
     use crate::flow::FlowKey;
 
+    /// The bookkeeping every lookup and LRU refresh reads or writes lies
+    /// in the first or the last cache line of a connection's 256-byte slot,
+    /// the two lines the burst pipeline prefetches (see the connection's
+    /// `per_segment_fields_in_prefetched_lines`).
+    #[test]
+    fn connection_slot_bookkeeping_in_prefetched_lines() {
+        use core::mem::offset_of;
+        type S = Slot<u32, crate::flow::Connection>;
+        for (name, o, size) in [
+            ("last_seen", offset_of!(S, last_seen), 8),
+            ("hash", offset_of!(S, hash), 4),
+            ("prev", offset_of!(S, prev), 4),
+            ("next", offset_of!(S, next), 4),
+            ("generation", offset_of!(S, generation), 4),
+            ("class", offset_of!(S, class), 1),
+            ("epoch", offset_of!(S, epoch), 1),
+        ] {
+            assert!(
+                o + size <= 64 || o >= 192,
+                "{name} at bytes {o}..{} of the slot: not in a prefetched line",
+                o + size
+            );
+        }
+        // The key, right after `last_seen`, in the first line.
+        let mut t = FlowTable::<u32, crate::flow::Connection, 2>::new([0; 16]);
+        let k = FlowKey::new(
+            core::net::IpAddr::V4(core::net::Ipv4Addr::LOCALHOST),
+            1,
+            core::net::IpAddr::V4(core::net::Ipv4Addr::LOCALHOST),
+            2,
+        )
+        .0;
+        let c = crate::flow::Connection::new(
+            crate::wire::mptcp::Version::V1,
+            1,
+            k,
+            crate::flow::Direction::Forward,
+            0,
+            0,
+            0,
+        );
+        let id = t
+            .insert(7, c, EvictClass::Embryonic, 0, EvictPolicy::Never)
+            .expect("room")
+            .id;
+        let slot = t.slot_ptr(id) as usize;
+        let (key, _) = t.entry(id).expect("live");
+        let o = core::ptr::from_ref(key) as usize - slot;
+        assert!(o + 4 <= 64 || o >= 192, "key at {o}");
+    }
+
     #[test]
     fn slot_sizes() {
         assert_eq!(core::mem::size_of::<Slot<FlowKey, [u8; 64]>>(), 128);
