@@ -441,6 +441,17 @@ mod tests {
     use crate::flow::{Slot, SlotId};
     use core::net::Ipv4Addr;
 
+    /// A subflow key for the tests' connections.
+    fn key() -> FlowKey {
+        FlowKey::new(
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            1,
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            2,
+        )
+        .0
+    }
+
     #[test]
     fn size_pins() {
         assert_eq!(core::mem::size_of::<Connection>(), 216);
@@ -450,7 +461,7 @@ mod tests {
     }
 
     /// The connection fields every MPTCP segment reads or writes (the DSN
-    /// state, the end and class inputs, the id) lie in the first and the
+    /// state, the end and class inputs, the id), and the slot's key, lie in the first and the
     /// last cache line of the connection's 256-byte slot: the burst
     /// pipeline's stage 3 prefetches only those two lines (a trace of every
     /// load and store into the connection slots, valgrind's lackey on the
@@ -460,13 +471,7 @@ mod tests {
     #[test]
     fn per_segment_fields_in_prefetched_lines() {
         use crate::flow::{EvictClass, EvictPolicy, FlowTable};
-        let k = FlowKey::new(
-            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
-            1,
-            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
-            2,
-        )
-        .0;
+        let k = key();
         let mut t = FlowTable::<u32, Connection, 4>::new([0; 16]);
         let c = Connection::new(Version::V1, 1, k, Direction::Forward, 0, 0, 0);
         let id = t
@@ -474,13 +479,15 @@ mod tests {
             .expect("room")
             .id;
         let slot = t.slot_ptr(id) as usize;
-        let c = t.get(id).expect("live");
+        let (table_key, c) = t.entry(id).expect("live");
         let at = |p: *const u8, size: usize| {
             let o = p as usize - slot;
             assert!(o + size <= 256, "inside the slot");
             (o, size)
         };
         let fields = [
+            // The table's key, read by every lookup.
+            ("key", at(core::ptr::from_ref(table_key).cast(), 4)),
             ("data", at((&raw const c.data).cast(), size_of_val(&c.data))),
             ("serial", at((&raw const c.serial).cast(), 4)),
             (
@@ -514,13 +521,7 @@ mod tests {
 
     #[test]
     fn addr_set_bounded() {
-        let k = FlowKey::new(
-            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
-            1,
-            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
-            2,
-        )
-        .0;
+        let k = key();
         let mut c = Connection::new(Version::V1, 1, k, Direction::Forward, 1, 2, 3);
         let ip = |d| IpAddr::V4(Ipv4Addr::new(10, 0, 1, d));
         assert!(c.add_addr(1, ip(1), None, HmacVerdict::Valid));
