@@ -137,7 +137,7 @@ use crate::flow::{
     HmacVerdict, InsertError, PerClass, Removed, Role, RttStats, SlotId, Subflow, SubflowEnd,
     SubflowKind, SubflowState, TsSegment,
 };
-use crate::wire::frame::{parse_frame, Frame, FrameError, LinkType, Transport};
+use crate::wire::frame::{parse_frame, Frame, FrameError, FrameErrorReason, LinkType, Transport};
 use crate::wire::mptcp::{
     subtype, AddAddr, AddAddrForm, DssView, MpCapable, MpFail, MpJoin, MpPrio, MpTcpRst,
     MptcpOption, RemoveAddr, TcpRstReason, Version,
@@ -854,7 +854,7 @@ impl<'f> Dissection<'f> {
     /// The result for `frame` before the engine has seen it: nothing but
     /// the frame filled in.
     #[inline(always)]
-    fn of(frame: Result<Frame<'f>, FrameError>) -> Self {
+    const fn of(frame: Result<Frame<'f>, FrameError>) -> Self {
         Dissection {
             frame,
             segment: None,
@@ -1133,8 +1133,32 @@ pub struct DissectorView<'a> {
 /// and the key's subflow-table hash.
 type Flow = (FlowKey, Direction, u64);
 
-/// A frame parsed ahead by the burst pipeline, with its flow if TCP.
-type Parsed<'f> = (Result<Frame<'f>, FrameError>, Option<Flow>);
+/// One frame in flight in the burst pipeline, built where it stays: the
+/// result is parsed into `out` by stage 1 and completed there by the
+/// dissection, so nothing of it is copied between the stages (moving
+/// 200-byte entries through the ring cost store-forwarding stalls: wide
+/// loads of what the parser had just written with narrow stores).
+#[derive(Clone, Copy)]
+struct InFlight<'f> {
+    /// The result: the frame parsed by stage 1, the rest by the dissection.
+    out: Dissection<'f>,
+    /// Its flow, from stage 1 (`None`: not TCP).
+    flow: Option<Flow>,
+    /// Its subflow slot, from stage 2 (`None`: not TCP, or no entry yet).
+    slot: Option<u32>,
+}
+
+impl InFlight<'_> {
+    /// A ring entry before its frame is parsed into it.
+    const VACANT: Self = InFlight {
+        out: Dissection::of(Err(FrameError {
+            offset: 0,
+            reason: FrameErrorReason::LinkTruncated,
+        })),
+        flow: None,
+        slot: None,
+    };
+}
 
 /// Where a frame's TCP checksum verdict comes from, per frame of
 /// [`DissectorView::dissect_burst_checked`].
@@ -1377,7 +1401,7 @@ impl<'a> DissectorView<'a> {
         out: &mut Dissection<'f>,
         now: u64,
         mut on_gone: impl FnMut(Gone),
-        pre: Option<Flow>,
+        pre: Option<&Flow>,
         verify: ChecksumBy,
     ) {
         let stats = &mut self.st.stats;
@@ -1441,13 +1465,18 @@ impl<'a> DissectorView<'a> {
     /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
     /// (key, direction, subflow-table hash), kept for the dissection, and
     /// the address of its home index entry (nothing read).
-    fn hint_index(&self, frame: &Frame<'_>) -> Option<(Flow, *const u8)> {
+    /// It is written to `flow` (in the pipeline's ring, where the
+    /// dissection reads it) rather than returned.
+    #[inline]
+    fn hint_index(&self, frame: &Frame<'_>, flow: &mut Option<Flow>) -> *const u8 {
         let Transport::Tcp(tcp) = frame.transport else {
-            return None;
+            *flow = None;
+            return core::ptr::null();
         };
         let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
         let h = self.subflows.hash_of(&key);
-        Some(((key, dir, h), self.subflows.index_addr(h)))
+        *flow = Some((key, dir, h));
+        self.subflows.index_addr(h)
     }
 
     /// Stage 2: reads the index entries from the home one on (prefetched by
@@ -1586,12 +1615,10 @@ impl<'a> DissectorView<'a> {
         mut on_gone: impl FnMut(Gone),
         mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>) -> bool,
     ) -> usize {
-        // Per frame in flight: the frame parsed by stage 1 and its flow
-        // (`None`: not TCP), its subflow slot after stage 2 (`None`: not
-        // TCP, or no entry yet). Each frame is parsed once, here.
+        // The frames in flight, each in the ring entry where stage 1
+        // parses it and the dissection completes it (see `InFlight`).
         const RING: usize = 4 * BURST_AHEAD;
-        let mut parsed: [Option<Parsed<'f>>; RING] = [None; RING];
-        let mut slots = [None::<u32>; RING];
+        let mut ring = [InFlight::VACANT; RING];
         let n = frames.len();
         let total = n.saturating_add(3 * BURST_AHEAD);
         for step in 0..total {
@@ -1601,52 +1628,47 @@ impl<'a> DissectorView<'a> {
                 prefetch(data.as_ptr());
                 prefetch(data.as_ptr().wrapping_add(64));
             }
-            if let Some(&(data, link, _)) = frames.get(step) {
-                let frame = parse_frame(data, link);
-                let flow = frame.as_ref().ok().and_then(|f| self.hint_index(f));
-                if let Some((_, p)) = flow.filter(|(_, p)| !p.is_null()) {
+            // Stage 1: parse, flow key and hash, home index entry.
+            if let (Some(&(data, link, _)), Some(e)) = (frames.get(step), ring.get_mut(step % RING))
+            {
+                e.out = Dissection::of(parse_frame(data, link));
+                e.slot = None;
+                let p = match &e.out.frame {
+                    Ok(f) => self.hint_index(f, &mut e.flow),
+                    Err(_) => {
+                        e.flow = None;
+                        core::ptr::null()
+                    }
+                };
+                if !p.is_null() {
                     prefetch(p);
-                }
-                if let Some(slot) = parsed.get_mut(step % RING) {
-                    *slot = Some((frame, flow.map(|(f, _)| f)));
                 }
             }
             let ahead = |d: usize| step.checked_sub(d).filter(|&k| k < n);
-            if let Some(k) = ahead(BURST_AHEAD) {
-                let i = match parsed.get(k % RING) {
-                    Some(Some((_, Some((_, _, h))))) => self.hint_slot(*h, &mut prefetch),
-                    _ => None,
-                };
-                if let Some(slot) = slots.get_mut(k % RING) {
-                    *slot = i;
+            // Stage 2: the subflow slot.
+            if let Some(e) = ahead(BURST_AHEAD).and_then(|k| ring.get_mut(k % RING)) {
+                if let Some((_, _, h)) = e.flow {
+                    e.slot = self.hint_slot(h, &mut prefetch);
                 }
             }
+            // Stage 3: LRU neighbours and the connection slot.
             if let Some(k) = ahead(2 * BURST_AHEAD) {
-                if let (Some(&Some(i)), Some(&(_, _, now))) = (slots.get(k % RING), frames.get(k)) {
+                if let (Some(&InFlight { slot: Some(i), .. }), Some(&(_, _, now))) =
+                    (ring.get(k % RING), frames.get(k))
+                {
                     self.hint_conn(i, now, &mut prefetch);
                 }
             }
+            // Stage 4: the dissection, into the entry stage 1 filled
+            // 3 × BURST_AHEAD steps ago (the ring is longer).
             if let Some(k) = step.checked_sub(3 * BURST_AHEAD) {
-                if let Some(&(data, link, now)) = frames.get(k) {
-                    let d = match parsed.get_mut(k % RING).and_then(Option::take) {
-                        Some((frame, flow)) => {
-                            let by = match &frame {
-                                Ok(f) => check(k, f),
-                                Err(_) => ChecksumBy::Dissector,
-                            };
-                            let mut d = Dissection::of(frame);
-                            self.dissect_into(&mut d, now, &mut on_gone, flow, by);
-                            d
-                        }
-                        // Never: stage 1 filled the entry 3 × BURST_AHEAD
-                        // steps ago and the ring is longer. (Were it
-                        // missing, the frame would be dissected as by
-                        // `dissect_with`; a second `dissect_into` site
-                        // here, honouring `check`, cost the whole burst
-                        // path ~40 instructions a frame of lost inlining.)
-                        None => self.dissect_with(data, link, now, &mut on_gone),
+                if let (Some(&(_, _, now)), Some(e)) = (frames.get(k), ring.get_mut(k % RING)) {
+                    let by = match &e.out.frame {
+                        Ok(f) => check(k, f),
+                        Err(_) => ChecksumBy::Dissector,
                     };
-                    if !each(k, &d, self) {
+                    self.dissect_into(&mut e.out, now, &mut on_gone, e.flow.as_ref(), by);
+                    if !each(k, &e.out, self) {
                         return k.saturating_add(1);
                     }
                 }
@@ -1709,7 +1731,7 @@ impl<'a> DissectorView<'a> {
         out: &mut Summary,
         ev: &mut Events,
         on_gone: &mut impl FnMut(Gone),
-        pre: Option<Flow>,
+        pre: Option<&Flow>,
         check: Option<TcpCheck>,
     ) {
         let mut opts = Opts::default();
@@ -1749,10 +1771,14 @@ impl<'a> DissectorView<'a> {
             stats.mptcp = stats.mptcp.wrapping_add(1);
         }
         stats.option_errors = stats.option_errors.wrapping_add(u64::from(opts.errors));
-        let (key, dir, hash) = pre.unwrap_or_else(|| {
-            let (key, dir) = FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
-            (key, dir, self.subflows.hash_of(&key))
-        });
+        let (key, dir, hash) = match pre {
+            Some(&flow) => flow,
+            None => {
+                let (key, dir) =
+                    FlowKey::new(frame.src(), tcp.src_port(), frame.dst(), tcp.dst_port());
+                (key, dir, self.subflows.hash_of(&key))
+            }
+        };
         out.dir = Some(dir);
         let syn = flags.contains(TcpFlags::SYN);
         let ackf = flags.contains(TcpFlags::ACK);

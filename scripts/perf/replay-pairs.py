@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Interleaved whole-process pairs of two `replay` builds: the per-packet
+cost of `dissect` without the stream generator.
+
+usage: replay-pairs.py BIN_A BIN_B LOG2 FRAMES MODE [PAIRS]
+
+BIN_* are builds of the `replay` example
+(`cargo build --release -p mptcp-dissect-benches --example replay`; copy
+the binary to keep a build), LOG2 the table size, FRAMES the frames
+dissected after the warm-up, MODE `frame`, `burst` or `burst-prefetch`.
+Each pair runs A and B once each in alternating order; a `gen` run of A
+(warm-up and frame generation, no dissection after the warm-up) is
+subtracted from both. Prints the median of the pairs' A/B ratios, its
+quartiles, in how many pairs A was faster, and the median ns a frame of
+each: the ratio within a pair is what a shared, noisy machine keeps.
+"""
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run(binary, log2, frames, mode):
+    t = time.perf_counter()
+    subprocess.run([binary, log2, frames, mode], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def main():
+    if len(sys.argv) < 6:
+        sys.exit(__doc__)
+    a_bin, b_bin, log2, frames, mode = sys.argv[1:6]
+    pairs = int(sys.argv[6]) if len(sys.argv) > 6 else 20
+    ratios, a_ns, b_ns, a_faster = [], [], [], 0
+    for i in range(pairs):
+        base = run(a_bin, log2, frames, "gen")
+        if i % 2 == 0:
+            ta = run(a_bin, log2, frames, mode) - base
+            tb = run(b_bin, log2, frames, mode) - base
+        else:
+            tb = run(b_bin, log2, frames, mode) - base
+            ta = run(a_bin, log2, frames, mode) - base
+        ratios.append(ta / tb)
+        a_ns.append(ta / int(frames) * 1e9)
+        b_ns.append(tb / int(frames) * 1e9)
+        a_faster += ta < tb
+        print(f"pair {i + 1}: A {a_ns[-1]:.1f} ns, B {b_ns[-1]:.1f} ns, A/B {ratios[-1]:.3f}", file=sys.stderr)
+    q = statistics.quantiles(ratios, n=4)
+    print(f"A/B median {statistics.median(ratios):.3f} (quartiles {q[0]:.3f}-{q[2]:.3f}), "
+          f"A faster in {a_faster} of {pairs}; "
+          f"A {statistics.median(a_ns):.1f} ns, B {statistics.median(b_ns):.1f} ns a frame (medians)")
+
+
+if __name__ == "__main__":
+    main()
