@@ -16,12 +16,17 @@
 //! * the packet counter counts every packet;
 //! * TCP checksum verdicts computed outside the dissector and handed to
 //!   `dissect_checked` give the same dissections and counters as the
-//!   dissector's own verification.
+//!   dissector's own verification;
+//! * the same packets in bursts through `dissect_burst` (of 20, 3, 13 and 1
+//!   frames in turn: longer and shorter than the burst pipeline's depth)
+//!   give exactly the dissections, events and counters of one
+//!   `dissect_with` call each.
 
 use core::net::{IpAddr, Ipv4Addr};
 
 use crate::crypto;
-use crate::dissector::{Dissection, Dissector, DissectorConfig, TcpCheck};
+use crate::dissector::{Dissection, Dissector, DissectorConfig, DissectorView, Events, TcpCheck};
+use crate::flow::SlotId;
 use crate::synth::{write_ip, Segment};
 use crate::wire::frame::{parse_frame, LinkType};
 use crate::wire::mptcp::{
@@ -102,6 +107,80 @@ enum Checks {
 }
 
 fn run(d: &mut D, data: &[u8], checks: Checks, mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 {
+    program(data, |frame, link, now| {
+        // Removals of this frame, within the documented bound (every
+        // dissector here has the default expiry work).
+        let mut gone = 0usize;
+        let r = match checks {
+            Checks::Computed => d.dissect_with(frame, link, now, |_| gone += 1),
+            Checks::Given => {
+                let check = parse_frame(frame, link)
+                    .ok()
+                    .and_then(|f| TcpCheck::of_frame(&f));
+                d.dissect_checked(frame, link, now, check, |_| gone += 1)
+            }
+        };
+        assert!(
+            gone <= DissectorConfig::default().max_removals_per_frame(),
+            "{gone} removals in one frame"
+        );
+        out(d, &r);
+    })
+}
+
+/// Burst lengths [`run_bursts`] takes in turn.
+const BURSTS: [usize; 4] = [20, 3, 13, 1];
+const MAX_BURST: usize = 20;
+
+/// Runs one program against `d` in bursts through `dissect_burst` (no-op
+/// prefetch), writing each packet's dissection summary through `out` with
+/// the view as it is right after that packet.
+fn run_bursts(
+    d: &mut D,
+    data: &[u8],
+    mut out: impl FnMut(&DissectorView<'_>, &Dissection<'_>),
+) -> u64 {
+    let mut bufs = [[0u8; 1600]; MAX_BURST];
+    let mut meta = [(0usize, LinkType::RawIp, 0u64); MAX_BURST];
+    let (mut queued, mut bursts) = (0usize, 0usize);
+    let mut flush =
+        |d: &mut D, bufs: &[[u8; 1600]; MAX_BURST], meta: &[(usize, LinkType, u64)], n: usize| {
+            let frames: [(&[u8], LinkType, u64); MAX_BURST] = core::array::from_fn(|i| {
+                let (len, link, now) = meta.get(i).copied().unwrap_or((0, LinkType::RawIp, 0));
+                (
+                    bufs.get(i).and_then(|b| b.get(..len)).unwrap_or(&[]),
+                    link,
+                    now,
+                )
+            });
+            d.view().dissect_burst(
+                frames.get(..n).unwrap_or(&[]),
+                |_| {},
+                |_| {},
+                |_, r, v| out(v, r),
+            );
+        };
+    let packets = program(data, |frame, link, now| {
+        if let (Some(b), Some(m)) = (bufs.get_mut(queued), meta.get_mut(queued)) {
+            let n = frame.len().min(b.len());
+            b[..n].copy_from_slice(&frame[..n]);
+            *m = (n, link, now);
+            queued += 1;
+        }
+        if queued == BURSTS[bursts % BURSTS.len()] {
+            flush(d, &bufs, &meta, queued);
+            queued = 0;
+            bursts += 1;
+        }
+    });
+    flush(d, &bufs, &meta, queued);
+    packets
+}
+
+/// Turns one program into packets: `emit(frame, link type, now)` for each.
+/// Returns how many. What it emits depends on the program only, never on
+/// a dissector, so every run of a program sees the same packets.
+fn program(data: &[u8], mut emit: impl FnMut(&[u8], LinkType, u64)) -> u64 {
     let mut p = Prog { data };
     let mut now: u64 = 1_000_000_000;
     // Last nonces seen per flow: (initiator, listener).
@@ -284,25 +363,8 @@ fn run(d: &mut D, data: &[u8], checks: Checks, mut out: impl FnMut(&D, &Dissecti
         } else {
             LinkType::RawIp
         };
-        let frame = &buf[..n];
-        // Removals of this frame, within the documented bound (every
-        // dissector here has the default expiry work).
-        let mut gone = 0usize;
-        let r = match checks {
-            Checks::Computed => d.dissect_with(frame, link, now, |_| gone += 1),
-            Checks::Given => {
-                let check = parse_frame(frame, link)
-                    .ok()
-                    .and_then(|f| TcpCheck::of_frame(&f));
-                d.dissect_checked(frame, link, now, check, |_| gone += 1)
-            }
-        };
-        assert!(
-            gone <= DissectorConfig::default().max_removals_per_frame(),
-            "{gone} removals in one frame"
-        );
+        emit(&buf[..n], link, now);
         packets += 1;
-        out(d, &r);
     }
     packets
 }
@@ -341,7 +403,47 @@ struct Seen {
     digest: u64,
 }
 
-fn seen(d: &D, r: &Dissection<'_>) -> Seen {
+/// What the oracle reads of a dissector after a packet: the same through
+/// the owned [`Dissector`] and through a [`DissectorView`].
+trait Inspect {
+    fn events(&self) -> &Events;
+    fn serial(&self, conn: SlotId) -> Option<u32>;
+    fn has_subflow(&self, subflow: SlotId) -> bool;
+    /// Live connections and subflows.
+    fn counts(&self) -> (usize, usize);
+}
+
+impl Inspect for D {
+    fn events(&self) -> &Events {
+        Dissector::events(self)
+    }
+    fn serial(&self, conn: SlotId) -> Option<u32> {
+        self.connection(conn).map(|c| c.serial)
+    }
+    fn has_subflow(&self, subflow: SlotId) -> bool {
+        self.subflow(subflow).is_some()
+    }
+    fn counts(&self) -> (usize, usize) {
+        (self.connections().count(), self.subflows().count())
+    }
+}
+
+impl Inspect for DissectorView<'_> {
+    fn events(&self) -> &Events {
+        DissectorView::events(self)
+    }
+    fn serial(&self, conn: SlotId) -> Option<u32> {
+        self.connection(conn).map(|c| c.serial)
+    }
+    fn has_subflow(&self, subflow: SlotId) -> bool {
+        self.subflow(subflow).is_some()
+    }
+    fn counts(&self) -> (usize, usize) {
+        (self.connections().count(), self.subflows().count())
+    }
+}
+
+fn seen(d: &impl Inspect, r: &Dissection<'_>) -> Seen {
     let events = d.events();
     // Events are compared through their Debug text, hashed (FNV-1a), so no
     // allocation is needed.
@@ -367,18 +469,17 @@ fn seen(d: &D, r: &Dissection<'_>) -> Seen {
     }
 }
 
-fn check(d: &D, r: &Dissection<'_>) {
+fn check(d: &impl Inspect, r: &Dissection<'_>) {
     if let Some(c) = r.conn {
-        let conn = d
-            .connection(c.slot)
-            .expect("a returned connection id is live");
-        assert_eq!(conn.serial, c.serial, "connection serial");
+        let serial = d.serial(c.slot).expect("a returned connection id is live");
+        assert_eq!(serial, c.serial, "connection serial");
     }
     if let Some(s) = r.subflow {
-        assert!(d.subflow(s.0).is_some(), "a returned subflow id is live");
+        assert!(d.has_subflow(s.0), "a returned subflow id is live");
     }
-    assert!(d.connections().count() <= CONNS);
-    assert!(d.subflows().count() <= SUBFLOWS);
+    let (conns, subflows) = d.counts();
+    assert!(conns <= CONNS);
+    assert!(subflows <= SUBFLOWS);
 }
 
 /// Oracle for the stateful engine: see the module documentation.
@@ -409,6 +510,22 @@ pub fn stateful(data: &[u8]) {
         j += 1;
     });
     assert_eq!(i, j);
+    // The same packets in bursts: the same dissections, events, counters.
+    let mut e = D::new([0xa5; 16], DissectorConfig::default());
+    let mut n = 0usize;
+    run_bursts(&mut e, data, |v, r| {
+        check(v, r);
+        if let Some(Some(expected)) = log.get(n) {
+            assert_eq!(
+                &seen(v, r),
+                expected,
+                "packet {n}: a burst changed the outcome"
+            );
+        }
+        n += 1;
+    });
+    assert_eq!(i, n);
+    assert_eq!(e.stats(), a.stats(), "counters after bursts");
     // TCP checksums verified by the dissector, and the same verdicts made
     // outside and handed in: the same dissections and counters.
     let verify = DissectorConfig {
