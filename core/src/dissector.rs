@@ -1462,11 +1462,11 @@ impl<'a> DissectorView<'a> {
         out.role = sum.role;
     }
 
-    /// Stage 1 of the burst pipeline, for a parsed TCP frame: its flow
-    /// (key, direction, subflow-table hash), kept for the dissection, and
-    /// the address of its home index entry (nothing read).
-    /// It is written to `flow` (in the pipeline's ring, where the
-    /// dissection reads it) rather than returned.
+    /// Stage 1 of the burst pipeline, for a parsed frame: writes its flow
+    /// (key, direction, subflow-table hash; `None` if not TCP) to `flow`,
+    /// in the pipeline's ring where the dissection reads it, and returns
+    /// the address of its home index entry (null if not TCP; nothing is
+    /// read there).
     #[inline]
     fn hint_index(&self, frame: &Frame<'_>, flow: &mut Option<Flow>) -> *const u8 {
         let Transport::Tcp(tcp) = frame.transport else {
