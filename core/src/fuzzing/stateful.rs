@@ -25,8 +25,7 @@
 use core::net::{IpAddr, Ipv4Addr};
 
 use crate::crypto;
-use crate::dissector::{Dissection, Dissector, DissectorConfig, DissectorView, Events, TcpCheck};
-use crate::flow::SlotId;
+use crate::dissector::{Dissection, Dissector, DissectorConfig, DissectorView, TcpCheck};
 use crate::synth::{write_ip, Segment};
 use crate::wire::frame::{parse_frame, LinkType};
 use crate::wire::mptcp::{
@@ -106,7 +105,12 @@ enum Checks {
     Given,
 }
 
-fn run(d: &mut D, data: &[u8], checks: Checks, mut out: impl FnMut(&D, &Dissection<'_>)) -> u64 {
+fn run(
+    d: &mut D,
+    data: &[u8],
+    checks: Checks,
+    mut out: impl FnMut(&DissectorView<'_>, &Dissection<'_>),
+) -> u64 {
     program(data, |frame, link, now| {
         // Removals of this frame, within the documented bound (every
         // dissector here has the default expiry work).
@@ -124,7 +128,7 @@ fn run(d: &mut D, data: &[u8], checks: Checks, mut out: impl FnMut(&D, &Dissecti
             gone <= DissectorConfig::default().max_removals_per_frame(),
             "{gone} removals in one frame"
         );
-        out(d, &r);
+        out(&d.view(), &r);
     })
 }
 
@@ -403,47 +407,7 @@ struct Seen {
     digest: u64,
 }
 
-/// What the oracle reads of a dissector after a packet: the same through
-/// the owned [`Dissector`] and through a [`DissectorView`].
-trait Inspect {
-    fn events(&self) -> &Events;
-    fn serial(&self, conn: SlotId) -> Option<u32>;
-    fn has_subflow(&self, subflow: SlotId) -> bool;
-    /// Live connections and subflows.
-    fn counts(&self) -> (usize, usize);
-}
-
-impl Inspect for D {
-    fn events(&self) -> &Events {
-        Dissector::events(self)
-    }
-    fn serial(&self, conn: SlotId) -> Option<u32> {
-        self.connection(conn).map(|c| c.serial)
-    }
-    fn has_subflow(&self, subflow: SlotId) -> bool {
-        self.subflow(subflow).is_some()
-    }
-    fn counts(&self) -> (usize, usize) {
-        (self.connections().count(), self.subflows().count())
-    }
-}
-
-impl Inspect for DissectorView<'_> {
-    fn events(&self) -> &Events {
-        DissectorView::events(self)
-    }
-    fn serial(&self, conn: SlotId) -> Option<u32> {
-        self.connection(conn).map(|c| c.serial)
-    }
-    fn has_subflow(&self, subflow: SlotId) -> bool {
-        self.subflow(subflow).is_some()
-    }
-    fn counts(&self) -> (usize, usize) {
-        (self.connections().count(), self.subflows().count())
-    }
-}
-
-fn seen(d: &impl Inspect, r: &Dissection<'_>) -> Seen {
+fn seen(d: &DissectorView<'_>, r: &Dissection<'_>) -> Seen {
     let events = d.events();
     // Events are compared through their Debug text, hashed (FNV-1a), so no
     // allocation is needed.
@@ -469,17 +433,18 @@ fn seen(d: &impl Inspect, r: &Dissection<'_>) -> Seen {
     }
 }
 
-fn check(d: &impl Inspect, r: &Dissection<'_>) {
+fn check(d: &DissectorView<'_>, r: &Dissection<'_>) {
     if let Some(c) = r.conn {
-        let serial = d.serial(c.slot).expect("a returned connection id is live");
-        assert_eq!(serial, c.serial, "connection serial");
+        let conn = d
+            .connection(c.slot)
+            .expect("a returned connection id is live");
+        assert_eq!(conn.serial, c.serial, "connection serial");
     }
     if let Some(s) = r.subflow {
-        assert!(d.has_subflow(s.0), "a returned subflow id is live");
+        assert!(d.subflow(s.0).is_some(), "a returned subflow id is live");
     }
-    let (conns, subflows) = d.counts();
-    assert!(conns <= CONNS);
-    assert!(subflows <= SUBFLOWS);
+    assert!(d.connections().count() <= CONNS);
+    assert!(d.subflows().count() <= SUBFLOWS);
 }
 
 /// Oracle for the stateful engine: see the module documentation.
