@@ -447,6 +447,23 @@ fn check(d: &DissectorView<'_>, r: &Dissection<'_>) {
     assert!(d.subflows().count() <= SUBFLOWS);
 }
 
+/// A run's consumer that checks each packet's dissection and compares what
+/// a caller sees with `log` (a reference run's), counting packets in `n`;
+/// a difference fails with `what`.
+fn against<'l>(
+    log: &'l [Option<Seen>],
+    n: &'l mut usize,
+    what: &'static str,
+) -> impl FnMut(&DissectorView<'_>, &Dissection<'_>) + 'l {
+    move |d, r| {
+        check(d, r);
+        if let Some(Some(expected)) = log.get(*n) {
+            assert_eq!(&seen(d, r), expected, "packet {}: {what}", *n);
+        }
+        *n += 1;
+    }
+}
+
 /// Oracle for the stateful engine: see the module documentation.
 pub fn stateful(data: &[u8]) {
     let mut a = D::new([0xa5; 16], DissectorConfig::default());
@@ -463,32 +480,21 @@ pub fn stateful(data: &[u8]) {
     });
     assert_eq!(a.stats().packets, packets, "packet counter");
     let mut j = 0usize;
-    run(&mut b, data, Checks::Computed, |d, r| {
-        check(d, r);
-        if let Some(Some(expected)) = log.get(j) {
-            assert_eq!(
-                &seen(d, r),
-                expected,
-                "packet {j}: another hash seed changed the outcome"
-            );
-        }
-        j += 1;
-    });
+    run(
+        &mut b,
+        data,
+        Checks::Computed,
+        against(&log, &mut j, "another hash seed changed the outcome"),
+    );
     assert_eq!(i, j);
     // The same packets in bursts: the same dissections, events, counters.
     let mut e = D::new([0xa5; 16], DissectorConfig::default());
     let mut n = 0usize;
-    run_bursts(&mut e, data, |v, r| {
-        check(v, r);
-        if let Some(Some(expected)) = log.get(n) {
-            assert_eq!(
-                &seen(v, r),
-                expected,
-                "packet {n}: a burst changed the outcome"
-            );
-        }
-        n += 1;
-    });
+    run_bursts(
+        &mut e,
+        data,
+        against(&log, &mut n, "a burst changed the outcome"),
+    );
     assert_eq!(i, n);
     assert_eq!(e.stats(), a.stats(), "counters after bursts");
     // TCP checksums verified by the dissector, and the same verdicts made
@@ -507,17 +513,16 @@ pub fn stateful(data: &[u8]) {
     });
     let mut g = D::new([0xa5; 16], DissectorConfig::default());
     let mut m = 0usize;
-    run(&mut g, data, Checks::Given, |d, r| {
-        check(d, r);
-        if let Some(Some(expected)) = log.get(m) {
-            assert_eq!(
-                &seen(d, r),
-                expected,
-                "packet {m}: a checksum verdict handed in differs from the computed one"
-            );
-        }
-        m += 1;
-    });
+    run(
+        &mut g,
+        data,
+        Checks::Given,
+        against(
+            &log,
+            &mut m,
+            "a checksum verdict handed in differs from the computed one",
+        ),
+    );
     assert_eq!(k, m);
     assert_eq!(
         c.stats(),
