@@ -44,6 +44,7 @@ fn main() {
     let mut now = 0u64;
     let warm = warm_up(&mut d, &mut stream, &mut now, flows);
     let mut done = 0u64;
+    let start = std::time::Instant::now();
     while done < frames {
         for (buf, link) in bufs.iter_mut().zip(links.iter_mut()) {
             *link = stream.next_into(buf);
@@ -75,8 +76,10 @@ fn main() {
         }
         done += 256;
     }
+    let secs = start.elapsed().as_secs_f64();
     eprintln!(
-        "warm-up {warm} + {done} frames, {:?}; {} subflows live of {flows}; {} created, {} evicted",
+        "warm-up {warm} + {done} frames in {secs:.3} s after the warm-up ({:.1} ns a frame), {:?}; {} subflows live of {flows}; {} created, {} evicted",
+        secs * 1e9 / done.max(1) as f64,
         d.stats().packets,
         d.subflows().count(),
         d.stats().subflows,

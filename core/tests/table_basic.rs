@@ -508,3 +508,82 @@ fn slot_hint_names_the_keys_own_slot() {
     // Probe sequences longer than `SLOT_HINT_PROBES` are the only misses.
     assert!(named * 100 >= N * 98, "{named} of {N}");
 }
+
+/// The burst pipeline's eviction hints: `next_victim` is the entry the
+/// next insertion evicts, and `removal_hints` names, level by level, the
+/// memory that eviction touches: level 0 the victim's slot lines, level 1
+/// its LRU successor's slot and its home index entry, level 2 the slots of
+/// the index entries after its own in its cluster (the backward shift
+/// reads their hashes) and nothing else.
+#[test]
+fn eviction_hints_name_what_the_eviction_touches() {
+    const N: usize = 1024;
+    let slot_size = core::mem::size_of::<Slot<u32, u32>>();
+    let mut t: Box<FlowTable<u32, u32, N>> = Box::new(FlowTable::new(SEED));
+    for k in 0..N as u32 {
+        assert_eq!(t.next_victim(), None, "room left");
+        assert!(t
+            .insert(k, k, Established, u64::from(k), EvictPolicy::Never)
+            .is_ok());
+    }
+    let within = |t: &FlowTable<u32, u32, N>, p: *const u8, k: u32| {
+        let s = t.slot_ptr(t.find(&k).expect("live")) as usize;
+        (s..s + slot_size).contains(&(p as usize))
+    };
+    let mut clusters_checked = 0;
+    for k in N as u32..3 * N as u32 {
+        let victim_key = t.lru_iter(Established).next().map(|id| t.key(id).copied());
+        let victim_key = victim_key.flatten().expect("full");
+        let v = t.next_victim().expect("full");
+        assert_eq!(t.find(&victim_key).map(|id| id.index()), Some(v));
+        // Level 0: every line of the slot, nothing read.
+        let mut l0 = Vec::new();
+        assert_eq!(t.removal_hints(v, 0, |p| l0.push(p)), None);
+        assert_eq!(l0.len(), slot_size.div_ceil(64));
+        assert!(l0.iter().all(|&p| within(&t, p, victim_key)));
+        // Level 1: the successor's links and the home index entry.
+        let mut l1 = Vec::new();
+        let entry = t.removal_hints(v, 1, |p| l1.push(p)).map(|(k, v)| (*k, *v));
+        assert_eq!(entry, Some((victim_key, victim_key)));
+        let next = t
+            .lru_iter(Established)
+            .nth(1)
+            .and_then(|id| t.key(id).copied());
+        let next = next.expect("a successor");
+        assert!(l1.iter().any(|&p| within(&t, p, next)), "successor's links");
+        assert!(l1.contains(&t.index_addr(t.hash_of(&victim_key))));
+        // Level 2: exactly the slots after the victim's entry in its
+        // cluster (positions from the table's own probe), when the
+        // cluster from the home position fits the hint's bound.
+        let pos_of: std::collections::HashMap<usize, u32> = (0..3 * N as u32)
+            .filter_map(|k| t.index_position(&k).map(|p| (p, k)))
+            .collect();
+        let mask = 2 * N - 1;
+        let home = t.index_addr(t.hash_of(&victim_key)) as usize;
+        let home_pos = (home - t.index_addr(0) as usize) / 4; // `index_addr(0)`: position 0
+        let own = t.index_position(&victim_key).expect("live");
+        let mut after = Vec::new();
+        let mut p = (own + 1) & mask;
+        while let Some(&k) = pos_of.get(&p) {
+            after.push(k);
+            p = (p + 1) & mask;
+        }
+        let mut l2 = Vec::new();
+        t.removal_hints(v, 2, |p| l2.push(p));
+        let cluster_len = p.wrapping_sub(home_pos) & mask;
+        if cluster_len <= 16 {
+            assert_eq!(l2.len(), after.len(), "one hint per following entry");
+            for (&p, &k) in l2.iter().zip(&after) {
+                assert!(within(&t, p, k), "the slot of the entry that follows");
+            }
+            clusters_checked += usize::from(!after.is_empty());
+        }
+        let ins = t.insert(k, k, Established, u64::from(k), EvictPolicy::ANY);
+        let evicted = ins.expect("evicts").evicted.map(|r| r.key);
+        assert_eq!(evicted, Some(victim_key));
+    }
+    assert!(
+        clusters_checked > N / 4,
+        "{clusters_checked} clusters checked"
+    );
+}

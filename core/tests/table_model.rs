@@ -136,6 +136,13 @@ fn run(ops: Vec<Op>) {
             Op::Insert(k, class, limit) => {
                 next_value += 1;
                 let policy = limit.map_or(EvictPolicy::Never, EvictPolicy::UpTo);
+                // The burst pipeline's eviction hint names the model's
+                // victim (whatever the policy), and nothing with room left.
+                let hint = (m.map.len() == N)
+                    .then(|| m.victim().map(|(_, e)| e.id.index()))
+                    .flatten();
+                assert_eq!(owned.next_victim(), hint);
+                assert_eq!(view.next_victim(), hint);
                 let a = owned.insert(k, next_value, class, m.now, policy);
                 let b = view.insert(k, next_value, class, m.now, policy);
                 assert_eq!(a, b);

@@ -8,22 +8,27 @@ BIN_* are builds of the `replay` example
 (`cargo build --release -p mptcp-dissect-benches --example replay`; copy
 the binary to keep a build), LOG2 the table size, FRAMES the frames
 dissected after the warm-up, MODE `frame`, `burst` or `burst-prefetch`.
-Each pair runs A and B once each in alternating order; a `gen` run of A
-(warm-up and frame generation, no dissection after the warm-up) is
-subtracted from both. Prints the median of the pairs' A/B ratios, its
+Each pair runs A and B once each in alternating order; each run's time is
+the one it prints for the frames after its warm-up (the warm-up of 2^20
+flows alone takes ~13 s and varies by seconds), and a `gen` run of A
+(the same frames generated, none dissected) is subtracted from both. Prints the median of the pairs' A/B ratios, its
 quartiles, in how many pairs A was faster, and the median ns a frame of
 each: the ratio within a pair is what a shared, noisy machine keeps.
 """
+import re
 import statistics
 import subprocess
 import sys
-import time
 
 
 def run(binary, log2, frames, mode):
-    t = time.perf_counter()
-    subprocess.run([binary, log2, frames, mode], stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
+    """Seconds the run spent on the frames after its warm-up (as it prints)."""
+    p = subprocess.run([binary, log2, frames, mode], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, check=True)
+    m = re.search(r" in ([0-9.]+) s after the warm-up", p.stderr)
+    if not m:
+        sys.exit(f"{binary}: no time in its output: {p.stderr!r}")
+    return float(m.group(1))
 
 
 def main():

@@ -639,6 +639,17 @@ impl<'r, K: Hash + Eq, V> Ro<'r, K, V> {
 }
 
 impl<'r, K, V> Ro<'r, K, V> {
+    /// The slot [`FlowTableView::insert`] would evict now, if full.
+    fn next_victim(&self) -> Option<u32> {
+        if self.st.len < self.st.capacity {
+            return None;
+        }
+        EvictClass::ALL
+            .iter()
+            .map(|&c| self.st.lru.get(c).head)
+            .find(|&h| h != NIL)
+    }
+
     /// The index position where a lookup of `hash` starts.
     fn home(&self, hash: u64) -> usize {
         (hash as usize) & self.st.pos_mask()
@@ -818,6 +829,84 @@ macro_rules! read_methods {
             let addr =
                 |p: Option<*const u32>| p.map_or(core::ptr::null(), <*const u32>::cast::<u8>);
             ([addr(prev_next), addr(next_prev)], value)
+        }
+
+        /// The slot index of the entry the next insertion of a new key would
+        /// evict, if the table is full now: the least recently used entry of
+        /// the lowest class present (what [`FlowTableView::insert`] takes,
+        /// whatever its policy allows). `None` when there is room. Reads
+        /// the table state only: a prefetch hint, with
+        /// [`Self::removal_hints`].
+        pub fn next_victim(&self) -> Option<u32> {
+            self.ro().next_victim()
+        }
+
+        /// Prefetch hints for removing slot `slot`'s entry (an eviction or
+        /// [`FlowTableView::remove`]), in three levels that each read only
+        /// what the level before asked for, so a caller that steps
+        /// `level` 0, 1, 2 over successive packets finds each read in cache:
+        ///
+        /// 0. every line of the slot (nothing is read);
+        /// 1. reads the slot: its LRU neighbours' link fields and its
+        ///    home index entry;
+        /// 2. reads the index from the home entry on (up to the first empty
+        ///    position, at most `2 ×` [`SLOT_HINT_PROBES`]): the hash fields
+        ///    of the slots of the entries after its own, which the backward
+        ///    shift reads.
+        ///
+        /// Returns the slot's key and value (levels 1 and 2, if live), for
+        /// hints about what its removal touches elsewhere. Never
+        /// dereferences what it hands `prefetch`.
+        pub fn removal_hints(
+            &self,
+            slot: u32,
+            level: u8,
+            mut prefetch: impl FnMut(*const u8),
+        ) -> Option<(&K, &V)> {
+            let ro = self.ro();
+            let s = ro.slots.get(slot as usize)?;
+            match level {
+                0 => {
+                    let p: *const u8 = core::ptr::from_ref(s).cast();
+                    let lines = core::mem::size_of::<Slot<K, V>>().div_ceil(64);
+                    for l in 0..lines {
+                        prefetch(p.wrapping_add(l.wrapping_mul(64)));
+                    }
+                    None
+                }
+                1 => {
+                    for n in [s.prev, s.next] {
+                        if let Some(x) = ro.slots.get(n as usize) {
+                            prefetch(core::ptr::from_ref(&x.prev).cast());
+                        }
+                    }
+                    if let Some(e) = ro.index.get(ro.home(u64::from(s.hash))) {
+                        prefetch(core::ptr::from_ref(e).cast());
+                    }
+                    s.entry.as_ref().map(|(k, v)| (k, v))
+                }
+                _ => {
+                    let mask = ro.st.pos_mask();
+                    let id_mask = ro.st.id_mask();
+                    let mut pos = ro.home(u64::from(s.hash));
+                    let mut after = false;
+                    for _ in 0..2 * SLOT_HINT_PROBES {
+                        let e = ro.index.get(pos).copied().unwrap_or(EMPTY);
+                        if e == EMPTY {
+                            break;
+                        }
+                        let i = e & id_mask;
+                        if after {
+                            if let Some(x) = ro.slots.get(i as usize) {
+                                prefetch(core::ptr::from_ref(&x.hash).cast());
+                            }
+                        }
+                        after |= i == slot;
+                        pos = pos.wrapping_add(1) & mask;
+                    }
+                    s.entry.as_ref().map(|(k, v)| (k, v))
+                }
+            }
         }
 
         /// Address of slot `id`'s first byte (live or not): a prefetch hint.
