@@ -4,7 +4,9 @@
 //! capture and on a replayed stream that overfills a small table (so that
 //! eviction and expiry happen inside bursts), with the CPU prefetch and with
 //! a no-op, with the eviction prefetch on; the prefetch hints name table
-//! memory once flows exist.
+//! memory once flows exist. Both ways a burst can run are checked: the
+//! prefetching pipeline and, below `DissectorConfig::burst_pipeline_from`,
+//! frame after frame.
 
 use mptcp_dissect::dissector::{ChecksumBy, Dissector, DissectorConfig, Event, Gone};
 use mptcp_dissect::wire::frame::LinkType;
@@ -19,14 +21,31 @@ struct Out {
     gone: Vec<String>,
 }
 
-/// A fresh dissector (the same seed and configuration for every path) and
-/// an empty record of what it gives.
-fn fresh() -> (Box<D>, Out) {
-    // The eviction prefetch on, as for a table too large for the caches
-    // (the default leaves it off below 2^18 subflows): its hints only read.
-    let config = DissectorConfig {
-        evict_hints_from: 0,
-        ..DissectorConfig::default()
+/// How a burst runs.
+#[derive(Debug, Clone, Copy)]
+enum Way {
+    /// The prefetching pipeline, with the eviction prefetch.
+    Pipeline,
+    /// Frame after frame (a table below `burst_pipeline_from`).
+    InTurn,
+}
+
+/// A fresh dissector (the same seed for every path; its bursts run `way`)
+/// and an empty record of what it gives.
+fn fresh(way: Way) -> (Box<D>, Out) {
+    // Pipeline: on at any size, with the eviction prefetch, as for a table
+    // too large for the caches (the defaults leave both off for a table
+    // this small): the hints only read.
+    let config = match way {
+        Way::Pipeline => DissectorConfig {
+            evict_hints_from: 0,
+            burst_pipeline_from: 0,
+            ..DissectorConfig::default()
+        },
+        Way::InTurn => DissectorConfig {
+            burst_pipeline_from: usize::MAX,
+            ..DissectorConfig::default()
+        },
     };
     let d = Box::new(Dissector::new([4; 16], config));
     let out = Out {
@@ -46,7 +65,7 @@ fn borrowed(chunk: &[(Vec<u8>, LinkType, u64)]) -> Vec<(&[u8], LinkType, u64)> {
 }
 
 fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
-    let (mut d, mut out) = fresh();
+    let (mut d, mut out) = fresh(Way::InTurn);
     for (f, link, now) in frames {
         let mut gone = Vec::new();
         let r = d.dissect_with(f, *link, *now, |g: Gone| gone.push(format!("{g:?}")));
@@ -57,8 +76,13 @@ fn sequential(frames: &[(Vec<u8>, LinkType, u64)]) -> (Out, String) {
     (out, format!("{:?}", d.stats()))
 }
 
-fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, String, usize) {
-    let (mut d, mut out) = fresh();
+fn burst(
+    frames: &[(Vec<u8>, LinkType, u64)],
+    way: Way,
+    size: usize,
+    real: bool,
+) -> (Out, String, usize) {
+    let (mut d, mut out) = fresh(way);
     let mut hints = 0usize;
     for chunk in frames.chunks(size) {
         let batch = borrowed(chunk);
@@ -93,8 +117,8 @@ fn burst(frames: &[(Vec<u8>, LinkType, u64)], size: usize, real: bool) -> (Out, 
 /// every frame whose index in the stream is 3 mod 7, and the rest of the
 /// burst goes to the next call. It must return the frames it dissected and
 /// leave the others for that call, which then gives what one call gives.
-fn burst_while(frames: &[(Vec<u8>, LinkType, u64)], size: usize) -> (Out, String) {
-    let (mut d, mut out) = fresh();
+fn burst_while(frames: &[(Vec<u8>, LinkType, u64)], way: Way, size: usize) -> (Out, String) {
+    let (mut d, mut out) = fresh(way);
     let mut index = 0usize;
     for chunk in frames.chunks(size) {
         let batch = borrowed(chunk);
@@ -131,21 +155,24 @@ fn burst_while(frames: &[(Vec<u8>, LinkType, u64)], size: usize) -> (Out, String
 fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> usize {
     let (want, want_stats) = sequential(frames);
     let mut hints = 0;
-    for size in [1, 3, 32, 256] {
-        for real in [false, true] {
-            let (got, stats, h) = burst(frames, size, real);
-            assert_eq!(got.dissections, want.dissections, "{name}: burst {size}");
-            assert_eq!(got.events, want.events, "{name}: burst {size} events");
-            assert_eq!(got.gone, want.gone, "{name}: burst {size} removed");
-            assert_eq!(stats, want_stats, "{name}: burst {size} counters");
-            hints = hints.max(h);
+    for way in [Way::Pipeline, Way::InTurn] {
+        for size in [1, 3, 32, 256] {
+            for real in [false, true] {
+                let (got, stats, h) = burst(frames, way, size, real);
+                let at = format!("{name}: {way:?} burst {size}");
+                assert_eq!(got.dissections, want.dissections, "{at}");
+                assert_eq!(got.events, want.events, "{at} events");
+                assert_eq!(got.gone, want.gone, "{at} removed");
+                assert_eq!(stats, want_stats, "{at} counters");
+                if let Way::Pipeline = way {
+                    hints = hints.max(h);
+                }
+            }
+            let (got, stats) = burst_while(frames, way, size);
+            let at = format!("{name}: {way:?} bursts of {size} cut short");
+            assert_eq!(got, want, "{at}");
+            assert_eq!(stats, want_stats, "{at}, counters");
         }
-        let (got, stats) = burst_while(frames, size);
-        assert_eq!(got, want, "{name}: bursts of {size} cut short");
-        assert_eq!(
-            stats, want_stats,
-            "{name}: bursts of {size} cut short, counters"
-        );
     }
     hints
 }

@@ -57,6 +57,7 @@ const CONFIG: DissectorConfig = DissectorConfig {
     // Tables this small are in cache: no eviction prefetch (and no
     // burst calls here).
     evict_hints_from: usize::MAX,
+    burst_pipeline_from: usize::MAX,
 };
 
 // The dissector's memory, statically allocated (caller-provided memory, as
