@@ -15,6 +15,9 @@
 //! prefetch, as the criterion bench; for `perf`, not callgrind, which does
 //! not model it), `gen` to only generate the frames
 //! after the warm-up (the cost to subtract from a whole-process time).
+//! `REPLAY_PIPELINE_FROM=N` sets `DissectorConfig::burst_pipeline_from`
+//! (e.g. `0` to run the burst pipeline on a small table), and
+//! `REPLAY_RANDOM` shuffles the sessions' order.
 
 use std::hint::black_box;
 
@@ -31,7 +34,14 @@ fn main() {
     let cpu_prefetch = mode == "burst-prefetch";
     let stories: Vec<Story> = linux_stories().iter().map(Story::new).collect();
     let flows = 1usize << log2;
-    let mut mem = DissectorMem::new(flows, flows / 2);
+    let mut config = mptcp_dissect::dissector::DissectorConfig::default();
+    if let Some(n) = std::env::var("REPLAY_PIPELINE_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        config.burst_pipeline_from = n;
+    }
+    let mut mem = DissectorMem::with_config(flows, flows / 2, config, false);
     let mut d = mem.view();
     let sessions = (flows / 4).max(stories.len());
     let mut stream = if std::env::var_os("REPLAY_RANDOM").is_some() {
