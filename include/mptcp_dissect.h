@@ -314,6 +314,18 @@
 // MP_FAIL match: the answer to the other endpoint's MP_FAIL.
 #define MPD_MP_FAIL_ECHO 3
 
+// [`mpd_options::burst_pipeline_from`] and
+// [`mpd_options::evict_hints_from`]: the library's default.
+#define MPD_FROM_DEFAULT 0
+
+// [`mpd_options::burst_pipeline_from`] and
+// [`mpd_options::evict_hints_from`]: at any capacity.
+#define MPD_FROM_ALWAYS 254
+
+// [`mpd_options::burst_pipeline_from`] and
+// [`mpd_options::evict_hints_from`]: at no capacity.
+#define MPD_FROM_NEVER 255
+
 // Opaque handle: points into the caller's memory block. (Not `repr(C)` on
 // purpose: cbindgen then declares it as an incomplete struct.)
 typedef struct mpd_dissector mpd_dissector;
@@ -334,8 +346,22 @@ typedef struct mpd_options {
   // 1: report every DSS mapping verdict as `MPD_EVENT_MAPPING` (default
   // 0: only invalid and unverifiable ones; the others are only counted).
   uint8_t dss_all_events;
+  // From which capacity the burst calls ([`mpd_dissect_burst`] and the
+  // like) run their prefetching pipeline (flow hash, index entry, slot,
+  // LRU neighbours and connection a few frames ahead): below it they
+  // dissect frame after frame, prefetching only the headers ahead,
+  // because tables that small stay in the CPU's caches. `n` from 1 to
+  // 30: a capacity of 2^n or more; [`MPD_FROM_DEFAULT`] (0): 2^14;
+  // [`MPD_FROM_ALWAYS`], [`MPD_FROM_NEVER`]. Results do not depend on
+  // it, only speed.
+  uint8_t burst_pipeline_from;
+  // From which capacity the burst pipeline also prefetches the memory
+  // the next evictions will touch (for tables past the last-level
+  // cache), encoded as `burst_pipeline_from`; [`MPD_FROM_DEFAULT`] (0):
+  // 2^18. Results do not depend on it, only speed.
+  uint8_t evict_hints_from;
   // Must be zero.
-  uint8_t _reserved[6];
+  uint8_t _reserved[4];
 } mpd_options;
 
 // An IP endpoint. IPv4 addresses use `addr[0..4]` (rest zero).
@@ -827,8 +853,8 @@ mpd_status mpd_dissector_init(void *mem,
 // [`mpd_reset`].
 //
 // Returns what `mpd_dissector_init` returns, and `MPD_ERR_MISALIGNED` for
-// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1 or a
-// non-zero reserved byte.
+// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1, a
+// threshold outside its encoding or a non-zero reserved byte.
 //
 // # Safety
 // As for [`mpd_dissector_init`]; `opts`, if non-null and aligned, must be

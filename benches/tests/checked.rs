@@ -6,7 +6,9 @@
 //! table. A NIC's verdict without the payload's sum, or with the sum
 //! derived from the header, gives the same too. So does
 //! `dissect_burst_checked` in bursts of several sizes, with the verdict
-//! given, left to the dissector, or given for every other frame.
+//! given, left to the dissector, or given for every other frame, both
+//! frame after frame (the default for a table this small) and through the
+//! prefetching pipeline.
 
 use mptcp_dissect::dissector::{ChecksumBy, Dissector, DissectorConfig, Gone, TcpCheck};
 use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType};
@@ -20,12 +22,21 @@ type Check = fn(&Frame<'_>) -> Option<TcpCheck>;
 /// Where the verdict of frame `i` of a burst run comes from.
 type By<'a> = &'a dyn Fn(usize, &Frame<'_>) -> ChecksumBy;
 
-fn dissector(verify: bool) -> Box<D> {
+/// A dissector; `pipeline`: its bursts run the prefetching pipeline (with
+/// the eviction hints), else frame after frame.
+fn dissector(verify: bool, pipeline: bool) -> Box<D> {
+    let (pipe, evict) = if pipeline {
+        (0, 0)
+    } else {
+        (usize::MAX, usize::MAX)
+    };
     Box::new(Dissector::new(
         [4; 16],
         DissectorConfig {
             verify_tcp_checksum: verify,
             dss_all_events: true,
+            burst_pipeline_from: pipe,
+            evict_hints_from: evict,
             ..DissectorConfig::default()
         },
     ))
@@ -50,7 +61,7 @@ fn run(
     verify: bool,
     check: Option<Check>,
 ) -> (Vec<String>, u64) {
-    let mut d = dissector(verify);
+    let mut d = dissector(verify, false);
     let mut out = Vec::new();
     for (f, link, now) in frames {
         let mut gone = Vec::new();
@@ -68,17 +79,19 @@ fn run(
     (out, d.stats().tcp_checksum_bad)
 }
 
-/// [`run`] through `dissect_burst_checked` in bursts of `size`, the
+/// [`run`] through `dissect_burst_checked` in bursts of `size` (through the
+/// prefetching pipeline if `pipeline`), the
 /// verdict of frame `i` of the run chosen by `by(i, frame)`. Also checks
 /// that `by` is asked once per frame that parses, in order, with that
 /// frame.
 fn run_burst(
     frames: &[(Vec<u8>, LinkType, u64)],
     verify: bool,
+    pipeline: bool,
     size: usize,
     by: By<'_>,
 ) -> Vec<String> {
-    let mut d = dissector(verify);
+    let mut d = dissector(verify, pipeline);
     let mut out = Vec::new();
     for (c, chunk) in frames.chunks(size).enumerate() {
         let base = c * size;
@@ -160,16 +173,23 @@ fn check(name: &str, frames: &[(Vec<u8>, LinkType, u64)]) -> u64 {
             ("burst dissector", true, &own),
             ("burst mixed", true, &mixed),
         ];
-        for (how, flag, by) in ways {
-            let got = run_burst(frames, flag, size, by);
-            assert_eq!(got.len(), want.len(), "{name}: {how}, size {size}");
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(g, w, "{name}: {how}, size {size}, line {i}");
+        for pipeline in [false, true] {
+            for (how, flag, by) in ways {
+                let got = run_burst(frames, flag, pipeline, size, by);
+                let at = format!("{name}: {how}, pipeline {pipeline}, size {size}");
+                assert_eq!(got.len(), want.len(), "{at}");
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g, w, "{at}, line {i}");
+                }
             }
+            // Left to a dissector that does not verify: the unverified run.
+            let off = run_burst(frames, false, pipeline, size, &own);
+            assert_eq!(
+                off,
+                run(frames, false, None).0,
+                "{name}: pipeline {pipeline}, size {size}"
+            );
         }
-        // Left to a dissector that does not verify: the unverified run.
-        let off = run_burst(frames, false, size, &own);
-        assert_eq!(off, run(frames, false, None).0, "{name}: size {size}");
     }
     // Not checked is another run (so the comparison above can fail).
     let (unchecked, none) = run(frames, true, Some(|_| None));

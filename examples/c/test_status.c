@@ -98,6 +98,10 @@ int main(void)
     EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
     bad = (mpd_options){._reserved = {1}};
     EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
+    bad = (mpd_options){.burst_pipeline_from = 31};
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
+    bad = (mpd_options){.evict_hints_from = MPD_FROM_ALWAYS - 1};
+    EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, &bad, &d), MPD_ERR_BAD_OPTIONS);
     EXPECT(mpd_dissector_init_ex(raw, size, 64, seed, NULL, NULL), MPD_ERR_NULL);
     TRUE(d == NULL);
     const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};

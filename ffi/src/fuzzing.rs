@@ -16,7 +16,8 @@
 //! from the removal buffer (its last analysis state). The options of
 //! [`mpd_dissector_init_ex`] come from the program (invalid ones must be
 //! refused). Two mirror handles take the same frames: one in bursts
-//! through [`mpd_dissect_burst_rx`] (with the TCP checksum verdicts a NIC
+//! through [`mpd_dissect_burst_rx`] (frame after frame or through the
+//! prefetching pipeline, as the options say; with the TCP checksum verdicts a NIC
 //! would give when the first handle verifies checksums, else with none,
 //! which is [`mpd_dissect_burst`]), one through [`mpd_dissect_rx`] with
 //! those verdicts; their results must be the same. This module owns that oracle, and must not be linked into
@@ -141,12 +142,26 @@ pub fn c_abi(data: &[u8]) {
         assert!(h.is_null());
     }
     let flags = p.u8();
+    // Bits 5-6: how bursts run (the default, which for these small tables
+    // is frame after frame; the prefetching pipeline; never the pipeline;
+    // a value outside the encoding); bit 7: the eviction prefetch always.
+    let pipeline =
+        [MPD_FROM_DEFAULT, MPD_FROM_ALWAYS, MPD_FROM_NEVER, 31][usize::from(flags >> 5) & 3];
     let opts = mpd_options {
         verify_tcp_checksum: flags & 3,
         dss_all_events: (flags >> 2) & 3,
-        _reserved: [0, 0, 0, 0, 0, (flags >> 4) & 1],
+        burst_pipeline_from: pipeline,
+        evict_hints_from: if flags & 128 != 0 {
+            MPD_FROM_ALWAYS
+        } else {
+            MPD_FROM_DEFAULT
+        },
+        _reserved: [0, 0, 0, (flags >> 4) & 1],
     };
-    let valid = opts.verify_tcp_checksum <= 1 && opts.dss_all_events <= 1 && flags & 16 == 0;
+    let valid = opts.verify_tcp_checksum <= 1
+        && opts.dss_all_events <= 1
+        && flags & 16 == 0
+        && pipeline != 31;
     // SAFETY: `base` is valid for `size` bytes; seed, options and out are live.
     let s = unsafe { mpd_dissector_init_ex(base, size, capacity, seed.as_ptr(), &opts, &mut h) };
     if valid {
@@ -196,7 +211,7 @@ pub fn c_abi(data: &[u8]) {
     let opts3 = mpd_options {
         verify_tcp_checksum: 0,
         dss_all_events: if valid { opts.dss_all_events } else { 0 },
-        _reserved: [0; 6],
+        ..mpd_options::default()
     };
     // SAFETY: `base3` is valid for `size` bytes; seed, options and out are live.
     let s = unsafe { mpd_dissector_init_ex(base3, size, capacity, seed.as_ptr(), &opts3, &mut h3) };

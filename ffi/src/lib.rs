@@ -82,7 +82,8 @@ use mptcp_dissect::analysis::{
 };
 use mptcp_dissect::dissector::{
     ChecksumBy, ConnId, Dissection, DissectorConfig, DissectorState, DissectorStats, DissectorView,
-    Event, FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, TcpCheck, MAX_EVENTS,
+    Event, FallbackReason, Gone, JoinRejectReason, RemovalCause, TableKind, TcpCheck,
+    BURST_PIPELINE_FROM, EVICT_HINTS_FROM, MAX_EVENTS,
 };
 use mptcp_dissect::flow::{
     layout, ConnEnd, Connection, Direction, EvictClass, FlowKey, FlowTableView, HmacVerdict, Role,
@@ -964,8 +965,45 @@ pub struct mpd_options {
     /// 1: report every DSS mapping verdict as `MPD_EVENT_MAPPING` (default
     /// 0: only invalid and unverifiable ones; the others are only counted).
     pub dss_all_events: u8,
+    /// From which capacity the burst calls ([`mpd_dissect_burst`] and the
+    /// like) run their prefetching pipeline (flow hash, index entry, slot,
+    /// LRU neighbours and connection a few frames ahead): below it they
+    /// dissect frame after frame, prefetching only the headers ahead,
+    /// because tables that small stay in the CPU's caches. `n` from 1 to
+    /// 30: a capacity of 2^n or more; [`MPD_FROM_DEFAULT`] (0): 2^14;
+    /// [`MPD_FROM_ALWAYS`], [`MPD_FROM_NEVER`]. Results do not depend on
+    /// it, only speed.
+    pub burst_pipeline_from: u8,
+    /// From which capacity the burst pipeline also prefetches the memory
+    /// the next evictions will touch (for tables past the last-level
+    /// cache), encoded as `burst_pipeline_from`; [`MPD_FROM_DEFAULT`] (0):
+    /// 2^18. Results do not depend on it, only speed.
+    pub evict_hints_from: u8,
     /// Must be zero.
-    pub _reserved: [u8; 6],
+    pub _reserved: [u8; 4],
+}
+
+/// [`mpd_options::burst_pipeline_from`] and
+/// [`mpd_options::evict_hints_from`]: the library's default.
+pub const MPD_FROM_DEFAULT: u8 = 0;
+/// [`mpd_options::burst_pipeline_from`] and
+/// [`mpd_options::evict_hints_from`]: at any capacity.
+pub const MPD_FROM_ALWAYS: u8 = 0xfe;
+/// [`mpd_options::burst_pipeline_from`] and
+/// [`mpd_options::evict_hints_from`]: at no capacity.
+pub const MPD_FROM_NEVER: u8 = 0xff;
+
+/// The capacity an [`mpd_options`] threshold (`burst_pipeline_from`,
+/// `evict_hints_from`) stands for, `default` for [`MPD_FROM_DEFAULT`];
+/// `None` for a value outside the encoding.
+fn from_capacity(v: u8, default: usize) -> Option<usize> {
+    match v {
+        MPD_FROM_DEFAULT => Some(default),
+        MPD_FROM_ALWAYS => Some(0),
+        MPD_FROM_NEVER => Some(usize::MAX),
+        1..=30 => Some(1usize << v),
+        _ => None,
+    }
 }
 
 /// Stateless facts about one frame, for steering it to a worker before
@@ -1828,8 +1866,8 @@ pub unsafe extern "C" fn mpd_dissector_init(
 /// [`mpd_reset`].
 ///
 /// Returns what `mpd_dissector_init` returns, and `MPD_ERR_MISALIGNED` for
-/// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1 or a
-/// non-zero reserved byte.
+/// a misaligned `opts`, `MPD_ERR_BAD_OPTIONS` for a flag not 0 or 1, a
+/// threshold outside its encoding or a non-zero reserved byte.
 ///
 /// # Safety
 /// As for [`mpd_dissector_init`]; `opts`, if non-null and aligned, must be
@@ -1858,12 +1896,20 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
             // SAFETY: non-null, aligned, readable per the caller.
             unsafe { opts.read() }
         };
-        if o.verify_tcp_checksum > 1 || o.dss_all_events > 1 || o._reserved != [0; 6] {
+        let (Some(burst_pipeline_from), Some(evict_hints_from)) = (
+            from_capacity(o.burst_pipeline_from, BURST_PIPELINE_FROM),
+            from_capacity(o.evict_hints_from, EVICT_HINTS_FROM),
+        ) else {
+            return MPD_ERR_BAD_OPTIONS;
+        };
+        if o.verify_tcp_checksum > 1 || o.dss_all_events > 1 || o._reserved != [0; 4] {
             return MPD_ERR_BAD_OPTIONS;
         }
         let config = DissectorConfig {
             verify_tcp_checksum: o.verify_tcp_checksum == 1,
             dss_all_events: o.dss_all_events == 1,
+            burst_pipeline_from,
+            evict_hints_from,
             ..DissectorConfig::default()
         };
         let l = match block_layout(capacity) {
@@ -2750,3 +2796,25 @@ pub unsafe extern "C" fn mpd_test_panic(h: *mut mpd_dissector) -> mpd_status {
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The threshold encoding of `mpd_options`, value by value.
+    #[test]
+    fn option_thresholds_decode_as_documented() {
+        assert_eq!(from_capacity(MPD_FROM_DEFAULT, 77), Some(77));
+        assert_eq!(from_capacity(MPD_FROM_ALWAYS, 77), Some(0));
+        assert_eq!(from_capacity(MPD_FROM_NEVER, 77), Some(usize::MAX));
+        assert_eq!(from_capacity(1, 77), Some(2));
+        assert_eq!(from_capacity(14, 77), Some(16_384));
+        assert_eq!(from_capacity(30, 77), Some(1 << 30));
+        for bad in (31..MPD_FROM_ALWAYS).chain([0xfd]) {
+            assert_eq!(from_capacity(bad, 77), None, "{bad}");
+        }
+        // The defaults the C ABI documents.
+        assert_eq!(BURST_PIPELINE_FROM, 1 << 14);
+        assert_eq!(EVICT_HINTS_FROM, 1 << 18);
+    }
+}

@@ -700,7 +700,15 @@ fn init_ex_checks_options() {
             ..Default::default()
         },
         mpd_options {
-            _reserved: [0, 0, 0, 1, 0, 0],
+            _reserved: [0, 0, 0, 1],
+            ..Default::default()
+        },
+        mpd_options {
+            burst_pipeline_from: 31,
+            ..Default::default()
+        },
+        mpd_options {
+            evict_hints_from: 0xfd,
             ..Default::default()
         },
     ];
@@ -878,7 +886,22 @@ fn burst_equals_frame_by_frame() {
         "crafted/malformed.pcap",
     ] {
         let (link, frames) = read_pcap(&format!("{root}{f}"));
-        for cap in [1u32, 64] {
+        for (cap, pipeline) in [
+            (1u32, MPD_FROM_DEFAULT),
+            (64, MPD_FROM_DEFAULT),
+            (64, MPD_FROM_NEVER),
+            (1, MPD_FROM_ALWAYS),
+            (64, MPD_FROM_ALWAYS),
+            (64, 6),
+        ] {
+            // Bursts frame after frame (the default for tables this small,
+            // and `NEVER`), or through the prefetching pipeline with the
+            // eviction prefetch (`ALWAYS`; 6: from 2^6 subflows).
+            let opts = mpd_options {
+                burst_pipeline_from: pipeline,
+                evict_hints_from: pipeline,
+                ..Default::default()
+            };
             // Frame by frame: each result and the removals of its call.
             let m = new_dissector(cap);
             let mut want = Vec::new();
@@ -902,7 +925,7 @@ fn burst_equals_frame_by_frame() {
                 want_removed.push(rms);
             }
             for size in [1usize, 5, 64, 200] {
-                let m = new_dissector(cap);
+                let m = new_dissector_ex(cap, &opts);
                 let mut got = Vec::new();
                 let mut got_removed: Vec<Vec<mpd_removed>> = Vec::new();
                 for chunk in frames.chunks(size) {
@@ -932,11 +955,9 @@ fn burst_equals_frame_by_frame() {
                         got_removed.push(rms);
                     }
                 }
-                assert_eq!(got, want, "{f}: capacity {cap}, bursts of {size}");
-                assert_eq!(
-                    got_removed, want_removed,
-                    "{f}: removed, capacity {cap}, bursts of {size}"
-                );
+                let at = format!("{f}: capacity {cap}, pipeline {pipeline}, bursts of {size}");
+                assert_eq!(got, want, "{at}");
+                assert_eq!(got_removed, want_removed, "{at}: removed");
             }
         }
     }

@@ -18,9 +18,9 @@
 //!   `dissect_checked` give the same dissections and counters as the
 //!   dissector's own verification;
 //! * the same packets in bursts through `dissect_burst` (of 20, 3, 13 and 1
-//!   frames in turn: longer and shorter than the burst pipeline's depth)
-//!   give exactly the dissections, events and counters of one
-//!   `dissect_with` call each.
+//!   frames in turn: longer and shorter than the burst pipeline's depth),
+//!   frame after frame and through the prefetching pipeline, give exactly
+//!   the dissections, events and counters of one `dissect_with` call each.
 
 use core::net::{IpAddr, Ipv4Addr};
 
@@ -487,16 +487,24 @@ pub fn stateful(data: &[u8]) {
         against(&log, &mut j, "another hash seed changed the outcome"),
     );
     assert_eq!(i, j);
-    // The same packets in bursts: the same dissections, events, counters.
-    let mut e = D::new([0xa5; 16], DissectorConfig::default());
-    let mut n = 0usize;
-    run_bursts(
-        &mut e,
-        data,
-        against(&log, &mut n, "a burst changed the outcome"),
-    );
-    assert_eq!(i, n);
-    assert_eq!(e.stats(), a.stats(), "counters after bursts");
+    // The same packets in bursts: the same dissections, events, counters;
+    // frame after frame (the default for a table this small) and through
+    // the prefetching pipeline with the eviction hints.
+    let pipeline = DissectorConfig {
+        burst_pipeline_from: 0,
+        evict_hints_from: 0,
+        ..DissectorConfig::default()
+    };
+    for (config, what) in [
+        (DissectorConfig::default(), "a burst changed the outcome"),
+        (pipeline, "a pipelined burst changed the outcome"),
+    ] {
+        let mut e = D::new([0xa5; 16], config);
+        let mut n = 0usize;
+        run_bursts(&mut e, data, against(&log, &mut n, what));
+        assert_eq!(i, n);
+        assert_eq!(e.stats(), a.stats(), "counters after bursts");
+    }
     // TCP checksums verified by the dissector, and the same verdicts made
     // outside and handed in: the same dissections and counters.
     let verify = DissectorConfig {
