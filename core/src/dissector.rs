@@ -1200,18 +1200,13 @@ pub const BURST_PIPELINE_FROM: usize = 1 << 14;
 /// How far the burst pipeline has prefetched the next evictions (see
 /// [`DissectorView::hint_evictions`]): per table, the victim slot being
 /// prefetched and the next level of its removal hints
-/// ([`FlowTableView::removal_hints`]; 3: done); for the connection
-/// victim's client token, its hash and token-table slot once found.
+/// ([`FlowTableView::removal_hints`]; 3: done), and how far the
+/// connection victim's client-token entry is.
 #[derive(Clone, Copy)]
 struct EvictAhead {
     sub: (u32, u8),
     conn: (u32, u8),
-    /// Level of the token chain (0: not started; 1: find its slot, whose
-    /// index entry the connection's level 1 prefetched; 3..=4: its removal
-    /// hints 1..=2; 5: done or no token).
-    token: u8,
-    token_hash: u64,
-    token_slot: u32,
+    token: TokenAhead,
 }
 
 impl EvictAhead {
@@ -1219,10 +1214,24 @@ impl EvictAhead {
     const NONE: Self = EvictAhead {
         sub: (u32::MAX, 0),
         conn: (u32::MAX, 0),
-        token: 0,
-        token_hash: 0,
-        token_slot: 0,
+        token: TokenAhead::Idle,
     };
+}
+
+/// How far the connection victim's client-token entry (which `gone_conn`
+/// removes from the token table) has been prefetched.
+#[derive(Clone, Copy)]
+enum TokenAhead {
+    /// Not started: the connection's slot has not been read yet.
+    Idle,
+    /// The token's home index entry is prefetched (with the token's
+    /// `hash`); next, find its slot there.
+    Index { hash: u64 },
+    /// Its `slot` is found and its level-0 removal hints prefetched; next,
+    /// the hints of `level` (1 and 2).
+    Removal { slot: u32, level: u8 },
+    /// All prefetched, or the connection has no client token.
+    Done,
 }
 
 /// Where a frame's TCP checksum verdict comes from, per frame of
@@ -1613,45 +1622,48 @@ impl<'a> DissectorView<'a> {
         };
         if ahead.conn.0 != v {
             ahead.conn = (v, 0);
-            ahead.token = 0;
+            ahead.token = TokenAhead::Idle;
         }
         if ahead.conn.1 < 3 {
             let entry = self.conns.removal_hints(v, ahead.conn.1, &mut prefetch);
             if ahead.conn.1 == 1 {
                 // The token chain starts with the slot's read (level 1).
-                match entry.and_then(|(_, c)| c.client_token()) {
+                ahead.token = match entry.and_then(|(_, c)| c.client_token()) {
                     Some(t) => {
-                        ahead.token_hash = self.tokens.hash_of(&t);
-                        let p = self.tokens.index_addr(ahead.token_hash);
+                        let hash = self.tokens.hash_of(&t);
+                        let p = self.tokens.index_addr(hash);
                         if !p.is_null() {
                             prefetch(p);
                         }
-                        ahead.token = 1;
+                        TokenAhead::Index { hash }
                     }
-                    None => ahead.token = 5,
-                }
+                    None => TokenAhead::Done,
+                };
             }
             ahead.conn.1 = ahead.conn.1.wrapping_add(1);
             return;
         }
-        match ahead.token {
-            1 => {
-                ahead.token = match self.tokens.slot_addr(ahead.token_hash) {
-                    Some((_, i)) => {
-                        ahead.token_slot = i;
-                        self.tokens.removal_hints(i, 0, &mut prefetch);
-                        3
+        ahead.token = match ahead.token {
+            TokenAhead::Index { hash } => match self.tokens.slot_addr(hash) {
+                Some((_, slot)) => {
+                    self.tokens.removal_hints(slot, 0, &mut prefetch);
+                    TokenAhead::Removal { slot, level: 1 }
+                }
+                None => TokenAhead::Done,
+            },
+            TokenAhead::Removal { slot, level } => {
+                self.tokens.removal_hints(slot, level, &mut prefetch);
+                if level < 2 {
+                    TokenAhead::Removal {
+                        slot,
+                        level: level.wrapping_add(1),
                     }
-                    None => 5,
-                };
+                } else {
+                    TokenAhead::Done
+                }
             }
-            l @ 3..=4 => {
-                self.tokens
-                    .removal_hints(ahead.token_slot, l.wrapping_sub(2), &mut prefetch);
-                ahead.token = l.wrapping_add(1);
-            }
-            _ => {}
-        }
+            other => other,
+        };
     }
 
     /// Dissects a burst of `(frame, link type, now)` in order, exactly as
@@ -3961,6 +3973,100 @@ mod tests {
 
     /// `prefetch_lines` names each cache line a value touches once, at
     /// every offset of the value within a line.
+    /// The eviction hints of a burst walk, one level a call, the subflow
+    /// victim's and the connection victim's removals and then the
+    /// connection's client-token entry, in that order: exactly the
+    /// addresses the tables' own hints give for those entries. (Level 2,
+    /// the index cluster after an entry, is often empty in tables this
+    /// small; `table_basic` checks that level on its own.)
+    #[test]
+    fn eviction_hints_reach_the_victims_token_entry() {
+        let mut d = dis();
+        // Eight handshakes: both tables full (8 subflows, 4 connections).
+        for i in 0..8u16 {
+            let (ka, kb) = (KA.wrapping_add(u64::from(i)), KB.wrapping_add(u64::from(i)));
+            let port = 1000 + i;
+            let t = u64::from(i) * 10 * MS;
+            go(
+                &mut d,
+                pkt(
+                    A,
+                    port,
+                    B,
+                    80,
+                    100,
+                    0,
+                    SYN,
+                    &[cap(Version::V1, None, None)],
+                    0,
+                ),
+                t,
+            );
+            go(
+                &mut d,
+                pkt(
+                    B,
+                    80,
+                    A,
+                    port,
+                    500,
+                    101,
+                    synack(),
+                    &[cap(Version::V1, Some(kb), None)],
+                    0,
+                ),
+                t + MS,
+            );
+            go(
+                &mut d,
+                pkt(
+                    A,
+                    port,
+                    B,
+                    80,
+                    101,
+                    501,
+                    ACK,
+                    &[cap(Version::V1, Some(ka), Some(kb))],
+                    0,
+                ),
+                t + 2 * MS,
+            );
+        }
+        assert_eq!(d.connections().count(), 4, "the connection table is full");
+        assert_eq!(d.subflows().count(), 8, "the subflow table is full");
+        let v = d.view();
+        let (sv, cv) = (
+            v.subflows.next_victim().unwrap(),
+            v.conns.next_victim().unwrap(),
+        );
+        let mut want = Vec::new();
+        let mut token = None;
+        for level in 0..3 {
+            v.subflows.removal_hints(sv, level, |p| want.push(p));
+            let entry = v.conns.removal_hints(cv, level, |p| want.push(p));
+            if level == 1 {
+                let t = entry
+                    .and_then(|(_, c)| c.client_token())
+                    .expect("client token");
+                let hash = v.tokens.hash_of(&t);
+                want.push(v.tokens.index_addr(hash));
+                token = Some(v.tokens.slot_addr(hash).expect("token entry").1);
+            }
+        }
+        for level in 0..3 {
+            v.tokens
+                .removal_hints(token.unwrap(), level, |p| want.push(p));
+        }
+        let mut got = Vec::new();
+        let mut ahead = EvictAhead::NONE;
+        for _ in 0..12 {
+            v.hint_evictions(&mut ahead, |p| got.push(p));
+        }
+        assert!(matches!(ahead.token, TokenAhead::Done));
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn prefetch_lines_covers_every_line() {
         #[repr(C, align(64))]
