@@ -2162,7 +2162,9 @@ const BURST_CHUNK: usize = 64;
 /// [`mpd_dissect`] calls would, writing `results[i]` for `frames[i]`, while
 /// the CPU prefetches the table memory of the frames a few places ahead
 /// (like DPDK's bulk hash lookup; worth it when the tables are much larger
-/// than the cache, see the README's performance section).
+/// than the cache, see the README's performance section). Below a
+/// capacity of [`mpd_options::burst_pipeline_from`] (default 2^14) only
+/// the headers of the frames ahead are prefetched.
 ///
 /// Removals of the whole burst are readable with [`mpd_removed_get`] until
 /// the next call, in order (at most `MPD_MAX_REMOVED`; more are counted as
