@@ -358,7 +358,7 @@ typedef struct mpd_options {
   // From which capacity the burst pipeline also prefetches the memory
   // the next evictions will touch (for tables past the last-level
   // cache), encoded as `burst_pipeline_from`; [`MPD_FROM_DEFAULT`] (0):
-  // 2^18. Results do not depend on it, only speed.
+  // 2^15. Results do not depend on it, only speed.
   uint8_t evict_hints_from;
   // Must be zero.
   uint8_t _reserved[4];

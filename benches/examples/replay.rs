@@ -16,8 +16,9 @@
 //! not model it), `gen` to only generate the frames
 //! after the warm-up (the cost to subtract from a whole-process time).
 //! `REPLAY_PIPELINE_FROM=N` sets `DissectorConfig::burst_pipeline_from`
-//! (e.g. `0` to run the burst pipeline on a small table), and
-//! `REPLAY_RANDOM` shuffles the sessions' order.
+//! (e.g. `0` to run the burst pipeline on a small table),
+//! `REPLAY_EVICT_HINTS_FROM=N` sets `DissectorConfig::evict_hints_from`,
+//! and `REPLAY_RANDOM` shuffles the sessions' order.
 
 use std::hint::black_box;
 
@@ -40,6 +41,12 @@ fn main() {
         .and_then(|s| s.parse().ok())
     {
         config.burst_pipeline_from = n;
+    }
+    if let Some(n) = std::env::var("REPLAY_EVICT_HINTS_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        config.evict_hints_from = n;
     }
     let mut mem = DissectorMem::with_config(flows, flows / 2, config, false);
     let mut d = mem.view();

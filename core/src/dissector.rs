@@ -184,12 +184,12 @@ pub struct DissectorConfig {
     /// ([`DissectorView::dissect_burst`] and the like) prefetch the memory
     /// the next evictions will touch: the least recently used subflow's and
     /// connection's slots, LRU successors and index clusters, and the
-    /// connection's token-table entry. Default 2^18 (32 MiB of subflow
-    /// slots, past the last-level cache of the machine it was measured on:
-    /// 1.10× at 2^20 subflows; at 2^10 and 2^16, where the victims are
-    /// still cached, the hints cost 3–4 %). Set it to your CPU's cache
-    /// size in subflows (128 bytes each), `0` to always prefetch,
-    /// `usize::MAX` never. Results do not depend on it.
+    /// connection's token-table entry. Default 2^15 (see
+    /// [`EVICT_HINTS_FROM`]: from there on the victims, the coldest
+    /// entries, are no longer in the CPU's own caches). Set it to about
+    /// four times your CPU's per-core L2 size in subflows (128 bytes
+    /// each), `0` to always prefetch, `usize::MAX` never. Results do not
+    /// depend on it.
     pub evict_hints_from: usize,
     /// Subflow-table capacity from which the burst calls run their
     /// prefetching pipeline (flow hash, index entry, slot, LRU neighbours
@@ -1182,14 +1182,15 @@ impl InFlight<'_> {
     };
 }
 
-/// Default [`DissectorConfig::evict_hints_from`]: 2^18 subflows take
-/// 32 MiB of slots (and their connections as much), past the last-level
-/// cache of the machine this was measured on, so that a victim (the least
-/// recently used entry) is a miss to DRAM. In smaller tables the victims
-/// are still cached and the hints only cost time (3–4 % a packet at 2^10
-/// and 2^16 subflows in the sixteenth session's runs; 1.10× faster at
-/// 2^20).
-pub const EVICT_HINTS_FROM: usize = 1 << 18;
+/// Default [`DissectorConfig::evict_hints_from`]. The victim of an
+/// eviction is the least recently used entry, the coldest memory of the
+/// table: once the tables outgrow the core's L2 it comes from L3 or DRAM,
+/// one miss after the other inside the insertion. On the machine this was
+/// measured on (1 MiB of L2 a core, 32 MiB of L3), the same build with the
+/// hints on against off, in bursts: 1.10× at 2^20 subflows, 1.044× at
+/// 2^18, 1.065× at 2^17, 1.020× and 1.028× at 2^16, 1.029× at 2^15,
+/// within noise at 2^14 (1.021×, faster in 7 pairs of 10).
+pub const EVICT_HINTS_FROM: usize = 1 << 15;
 
 /// Default [`DissectorConfig::burst_pipeline_from`]. On the machine it was
 /// measured on (1 MiB of L2 a core, 32 MiB of L3) a burst through the
@@ -1674,7 +1675,7 @@ impl<'a> DissectorView<'a> {
     /// ahead will read — frame headers 4 × [`BURST_AHEAD`] places ahead, home
     /// index entries 3 ×, subflow slots and analysis entries 2 ×, LRU
     /// neighbours and connection slots (their first and last lines) 1 ×,
-    /// and with 2^18 subflows or more the memory the next evictions will
+    /// and with 2^15 subflows or more the memory the next evictions will
     /// touch — so that their cache misses overlap with the work on the
     /// current frame (like DPDK's bulk hash lookup). Below
     /// [`DissectorConfig::burst_pipeline_from`] subflows (default 2^14) the

@@ -977,7 +977,7 @@ pub struct mpd_options {
     /// From which capacity the burst pipeline also prefetches the memory
     /// the next evictions will touch (for tables past the last-level
     /// cache), encoded as `burst_pipeline_from`; [`MPD_FROM_DEFAULT`] (0):
-    /// 2^18. Results do not depend on it, only speed.
+    /// 2^15. Results do not depend on it, only speed.
     pub evict_hints_from: u8,
     /// Must be zero.
     pub _reserved: [u8; 4],
@@ -2817,6 +2817,6 @@ mod tests {
         }
         // The defaults the C ABI documents.
         assert_eq!(BURST_PIPELINE_FROM, 1 << 14);
-        assert_eq!(EVICT_HINTS_FROM, 1 << 18);
+        assert_eq!(EVICT_HINTS_FROM, 1 << 15);
     }
 }
