@@ -1198,6 +1198,20 @@ pub const EVICT_HINTS_FROM: usize = 1 << 15;
 /// at 2^12, broke even at 2^14 and was 2.5× faster at 2^16.
 pub const BURST_PIPELINE_FROM: usize = 1 << 14;
 
+/// Hands `prefetch` the first two cache lines (its headers) of the burst's
+/// frame [`BURST_AHEAD`] places after frame `i`, if there is one.
+#[inline(always)]
+fn prefetch_headers_ahead(
+    frames: &[(&[u8], LinkType, u64)],
+    i: usize,
+    prefetch: &mut impl FnMut(*const u8),
+) {
+    if let Some(&(data, _, _)) = frames.get(i.saturating_add(BURST_AHEAD)) {
+        prefetch(data.as_ptr());
+        prefetch(data.as_ptr().wrapping_add(64));
+    }
+}
+
 /// How far the burst pipeline has prefetched the next evictions (see
 /// [`DissectorView::hint_evictions`]): per table, the victim slot being
 /// prefetched and the next level of its removal hints
@@ -1776,10 +1790,7 @@ impl<'a> DissectorView<'a> {
         for step in 0..total {
             // Stage 0: the headers of the frame stage 1 parses BURST_AHEAD
             // steps later.
-            if let Some(&(data, _, _)) = frames.get(step.saturating_add(BURST_AHEAD)) {
-                prefetch(data.as_ptr());
-                prefetch(data.as_ptr().wrapping_add(64));
-            }
+            prefetch_headers_ahead(frames, step, &mut prefetch);
             // Stage 1: parse, flow key and hash, home index entry.
             if let (Some(&(data, link, _)), Some(e)) = (frames.get(step), ring.get_mut(step % RING))
             {
@@ -1849,10 +1860,7 @@ impl<'a> DissectorView<'a> {
         mut each: impl FnMut(usize, &Dissection<'f>, &DissectorView<'a>) -> bool,
     ) -> usize {
         for (k, &(data, link, now)) in frames.iter().enumerate() {
-            if let Some(&(next, _, _)) = frames.get(k.saturating_add(BURST_AHEAD)) {
-                prefetch(next.as_ptr());
-                prefetch(next.as_ptr().wrapping_add(64));
-            }
+            prefetch_headers_ahead(frames, k, &mut prefetch);
             let mut out = Dissection::of(parse_frame(data, link));
             let by = match &out.frame {
                 Ok(f) => check(k, f),
@@ -3972,8 +3980,6 @@ mod tests {
         assert_eq!(d.subflows().count(), 0);
     }
 
-    /// `prefetch_lines` names each cache line a value touches once, at
-    /// every offset of the value within a line.
     /// The eviction hints of a burst walk, one level a call, the subflow
     /// victim's and the connection victim's removals and then the
     /// connection's client-token entry, in that order: exactly the
@@ -4068,6 +4074,8 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    /// `prefetch_lines` names each cache line a value touches once, at
+    /// every offset of the value within a line.
     #[test]
     fn prefetch_lines_covers_every_line() {
         #[repr(C, align(64))]
