@@ -11,10 +11,14 @@ dissected after the warm-up, MODE `frame`, `burst` or `burst-prefetch`.
 Each pair runs A and B once each in alternating order; each run's time is
 the one it prints for the frames after its warm-up (the warm-up of 2^20
 flows alone takes ~13 s and varies by seconds), and a `gen` run of A
-(the same frames generated, none dissected) is subtracted from both. Prints the median of the pairs' A/B ratios, its
+(the same frames generated, none dissected) is subtracted from both; with
+REPLAY_PAIRS_OWN_GEN=1 in the environment each build's own `gen` run is
+subtracted from it instead (for builds whose generator differs too, such
+as a profile-guided build). Prints the median of the pairs' A/B ratios, its
 quartiles, in how many pairs A was faster, and the median ns a frame of
 each: the ratio within a pair is what a shared, noisy machine keeps.
 """
+import os
 import re
 import statistics
 import subprocess
@@ -37,14 +41,16 @@ def main():
     a_bin, b_bin, log2, frames, mode = sys.argv[1:6]
     pairs = int(sys.argv[6]) if len(sys.argv) > 6 else 20
     ratios, a_ns, b_ns, a_faster = [], [], [], 0
+    own_gen = os.environ.get("REPLAY_PAIRS_OWN_GEN") == "1"
     for i in range(pairs):
-        base = run(a_bin, log2, frames, "gen")
+        base_a = run(a_bin, log2, frames, "gen")
+        base_b = run(b_bin, log2, frames, "gen") if own_gen else base_a
         if i % 2 == 0:
-            ta = run(a_bin, log2, frames, mode) - base
-            tb = run(b_bin, log2, frames, mode) - base
+            ta = run(a_bin, log2, frames, mode) - base_a
+            tb = run(b_bin, log2, frames, mode) - base_b
         else:
-            tb = run(b_bin, log2, frames, mode) - base
-            ta = run(a_bin, log2, frames, mode) - base
+            tb = run(b_bin, log2, frames, mode) - base_b
+            ta = run(a_bin, log2, frames, mode) - base_a
         ratios.append(ta / tb)
         a_ns.append(ta / int(frames) * 1e9)
         b_ns.append(tb / int(frames) * 1e9)
