@@ -1001,11 +1001,17 @@ mod tests {
     /// (index, linktype, length, ts) of each packet, then the result.
     type Seen = (Vec<(u64, u32, usize, f64)>, Result<u64, CaptureError>);
 
-    fn via_stream(bytes: &[u8]) -> Seen {
+    /// [`Seen`] with each packet's bytes too (what the readers must agree
+    /// on; the tests look at [`Seen`]).
+    type SeenBytes = (Vec<(u64, u32, f64, Vec<u8>)>, Result<u64, CaptureError>);
+
+    fn seen(p: &Packet<'_>) -> (u64, u32, f64, Vec<u8>) {
+        (p.index, p.linktype, p.ts, p.data.to_vec())
+    }
+
+    fn via_stream(bytes: &[u8]) -> SeenBytes {
         let mut out = Vec::new();
-        let r = stream(Path::new("mem"), bytes, 0, &mut |p| {
-            out.push((p.index, p.linktype, p.data.len(), p.ts))
-        });
+        let r = stream(Path::new("mem"), bytes, 0, &mut |p| out.push(seen(&p)));
         (out, r)
     }
 
@@ -1081,9 +1087,9 @@ mod tests {
         input: R,
         way: Way,
         sizes: (usize, usize),
-    ) -> Seen {
+    ) -> SeenBytes {
         let mut out = Vec::new();
-        let mut each = |p: Packet<'_>| out.push((p.index, p.linktype, p.data.len(), p.ts));
+        let mut each = |p: Packet<'_>| out.push(seen(&p));
         let r = match walk_with(input, way, sizes, &mut each) {
             Walk::Done(n) => Ok(n),
             Walk::Stopped(n) => stream(Path::new("mem"), bytes, n, &mut each),
@@ -1093,10 +1099,11 @@ mod tests {
 
     /// The streaming reader alone, and the walk with each of [`SIZES`]
     /// each of the [`WAYS`] (and through a [`Trickle`]), which must all
-    /// agree; the packets and the result.
+    /// agree (every packet's number, link type, time and bytes, and the
+    /// result); the packets and the result.
     fn read_all(bytes: &[u8]) -> Seen {
         let (a, ra) = via_stream(bytes);
-        let mut walks: Vec<(String, Seen)> = Vec::new();
+        let mut walks: Vec<(String, SeenBytes)> = Vec::new();
         for sizes in SIZES {
             for way in WAYS {
                 let input = std::io::Cursor::new(bytes.to_vec());
@@ -1121,7 +1128,11 @@ mod tests {
                 "walk {how} ends otherwise than the stream"
             );
         }
-        (a, ra)
+        let short = a
+            .iter()
+            .map(|(i, l, ts, d)| (*i, *l, d.len(), *ts))
+            .collect();
+        (short, ra)
     }
 
     /// How far the walk alone goes over `bytes` with buffers of `sizes`
@@ -1682,5 +1693,253 @@ mod tests {
             for_each_packet(Path::new("/nonexistent/capture.pcap"), |_| {}),
             Err(CaptureError::Io(..))
         ));
+    }
+
+    /// Small real captures: pcap with Ethernet, Linux SLL and raw IP
+    /// link types, and a pcapng of three interfaces of three link types.
+    fn real_captures() -> [&'static [u8]; 5] {
+        [
+            include_bytes!("../../../fixtures/public/ptcpdump_mptcp.pcap"),
+            include_bytes!("../../../fixtures/public/tcpdump_mptcp-fclose.pcap"),
+            include_bytes!("../../../fixtures/public/tcpdump_mptcp-aa-echo.pcap"),
+            include_bytes!("../../../fixtures/public/tcpdump_mptcp-tcprst.pcap"),
+            include_bytes!("../../../fixtures/public/merged-sll2-eth-raw.pcapng"),
+        ]
+    }
+
+    /// A pcapng built here: two sections (little-, then big-endian), four
+    /// interfaces with three time resolutions, five packets.
+    fn built_pcapng() -> Vec<u8> {
+        let mut ng = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        ng.shb();
+        ng.idb(1, None);
+        ng.idb(101, Some(9));
+        ng.epb(1, 2_000_000_123, &[0x45; 21]);
+        ng.epb(0, 3_000_007, &[0xff; 60]);
+        ng.epb(1, 4_000_000_000, &[7; 3]);
+        ng.be = true;
+        ng.shb();
+        ng.idb(276, Some(3));
+        ng.idb(1, Some(0x80 | 10));
+        ng.epb(1, 5 << 10, &[1; 40]);
+        ng.epb(0, 6_007, &[0; 1]);
+        ng.out
+    }
+
+    /// Where each record of a well-formed pcap file ends, read here from
+    /// the record headers (the independent count the cut tests check the
+    /// readers against).
+    fn pcap_record_ends(f: &[u8]) -> Vec<usize> {
+        let be = f[..4] == [0xa1, 0xb2, 0xc3, 0xd4] || f[..4] == [0xa1, 0xb2, 0x3c, 0x4d];
+        let mut ends = Vec::new();
+        let mut at = 24;
+        while at < f.len() {
+            let field: [u8; 4] = f[at + 8..at + 12].try_into().unwrap();
+            let caplen = if be {
+                u32::from_be_bytes(field)
+            } else {
+                u32::from_le_bytes(field)
+            };
+            at += 16 + caplen as usize;
+            ends.push(at);
+        }
+        assert_eq!(at, f.len(), "the test capture is not well formed");
+        ends
+    }
+
+    /// Where each block of a little-endian pcapng file ends, and whether
+    /// it is a packet (enhanced packet block), read here from the block
+    /// headers; stops after `max` blocks.
+    fn pcapng_block_ends(f: &[u8], max: usize) -> Vec<(usize, bool)> {
+        let mut ends = Vec::new();
+        let mut at = 0;
+        while at < f.len() && ends.len() < max {
+            let word = |o: usize| u32::from_le_bytes(f[o..o + 4].try_into().unwrap());
+            at += word(at + 4) as usize;
+            ends.push((at, word(at - word(at - 4) as usize) == 6));
+        }
+        ends
+    }
+
+    #[test]
+    fn every_cut_of_a_capture_reads_the_whole_packets_before_it() {
+        // Cut at every byte. The readers agree, hand out exactly the
+        // records that end at or before the cut, and end in `Ok` at the
+        // end of a record (or of the file header), `Truncated` inside one,
+        // with the count of those records; a cut inside the first header
+        // is an error with no packet.
+        let check = |f: &[u8], header: usize, ends: &[(usize, bool)]| {
+            let (all, r) = read_all(f);
+            let packets = ends.iter().filter(|e| e.1).count();
+            assert_eq!(r.unwrap(), packets as u64);
+            for cut in 0..f.len() {
+                let (got, r) = read_all(&f[..cut]);
+                let whole = ends.iter().filter(|e| e.1 && e.0 <= cut).count();
+                if cut == 0 {
+                    assert!(matches!(r, Err(CaptureError::Empty(_))), "{r:?}");
+                } else if cut < header {
+                    assert!(r.is_err(), "cut {cut}: {r:?}");
+                } else if cut == header || ends.iter().any(|e| e.0 == cut) {
+                    assert_eq!(r.unwrap(), whole as u64, "cut {cut}");
+                } else {
+                    assert!(
+                        matches!(r, Err(CaptureError::Truncated(_, n)) if n == whole as u64),
+                        "cut {cut}: {r:?}"
+                    );
+                }
+                assert_eq!(got[..], all[..whole], "cut {cut}");
+            }
+        };
+        for f in &real_captures()[..4] {
+            let ends: Vec<(usize, bool)> =
+                pcap_record_ends(f).into_iter().map(|e| (e, true)).collect();
+            check(f, 24, &ends);
+        }
+        // The real pcapng up to its third packet: a section header, three
+        // interfaces, three packets.
+        let ng = real_captures()[4];
+        let ends = pcapng_block_ends(ng, 7);
+        let first = ends[0].0;
+        let ng = &ng[..ends[6].0];
+        check(ng, first, &ends);
+        // The built pcapng (two sections of both byte orders): the readers
+        // agree and hand out a prefix of the whole file's packets.
+        let f = built_pcapng();
+        let (all, r) = read_all(&f);
+        assert_eq!(r.unwrap(), 5);
+        for cut in 0..f.len() {
+            let (got, _) = read_all(&f[..cut]);
+            assert_eq!(got[..], all[..got.len()], "cut {cut}");
+        }
+    }
+
+    /// One change to a capture's bytes.
+    #[derive(Debug, Clone)]
+    enum Edit {
+        /// Set the byte at this offset (modulo the length).
+        Byte(usize, u8),
+        /// Write a 32-bit value at this offset (rounded down to a multiple
+        /// of 4 when the flag says so), in either byte order: lengths,
+        /// magics, block types and interface numbers live in such fields.
+        Word(usize, bool, u32, bool),
+        /// Keep only this many bytes (modulo the length + 1).
+        Cut(usize),
+        /// Insert a copy of `len` bytes from one offset at another.
+        Copy(usize, usize, usize),
+        /// Remove `len` bytes at an offset.
+        Remove(usize, usize),
+    }
+
+    impl Edit {
+        fn apply(&self, f: &mut Vec<u8>) {
+            let n = f.len();
+            match *self {
+                Edit::Byte(at, v) if n > 0 => f[at % n] = v,
+                Edit::Word(at, aligned, v, be) if n >= 4 => {
+                    let mut at = at % (n - 3);
+                    if aligned {
+                        at &= !3;
+                    }
+                    let b = if be { v.to_be_bytes() } else { v.to_le_bytes() };
+                    f[at..at + 4].copy_from_slice(&b);
+                }
+                Edit::Cut(keep) => f.truncate(keep % (n + 1)),
+                Edit::Copy(from, to, len) if n > 0 => {
+                    let from = from % n;
+                    let len = len.min(n - from);
+                    let piece = f[from..from + len].to_vec();
+                    let to = to % (n + 1);
+                    f.splice(to..to, piece);
+                }
+                Edit::Remove(at, len) if n > 0 => {
+                    let at = at % n;
+                    f.drain(at..(at + len).min(n));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// 32-bit values that mean something to a capture reader, and any.
+    fn word() -> impl proptest::strategy::Strategy<Value = u32> {
+        use proptest::prelude::*;
+        prop_oneof![
+            prop::sample::select(vec![
+                0,
+                1,
+                3,
+                4,
+                6,
+                12,
+                16,
+                28,
+                0xff,
+                0xffff,
+                (STREAM_BUFFER as u32) - 1,
+                STREAM_BUFFER as u32,
+                STREAM_BUFFER as u32 + 1,
+                0x7fff_ffff,
+                0xffff_ffff,
+                0xa1b2_c3d4,
+                0xa1b2_3c4d,
+                0x0a0d_0d0a,
+                0x1a2b_3c4d,
+            ]),
+            any::<u32>(),
+        ]
+    }
+
+    fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
+        use proptest::prelude::*;
+        prop_oneof![
+            1 => (any::<usize>(), any::<u8>()).prop_map(|(a, v)| Edit::Byte(a, v)),
+            4 => (any::<usize>(), any::<bool>(), word(), any::<bool>())
+                .prop_map(|(a, al, v, be)| Edit::Word(a, al, v, be)),
+            1 => any::<usize>().prop_map(Edit::Cut),
+            1 => (any::<usize>(), any::<usize>(), 0..200usize)
+                .prop_map(|(a, b, l)| Edit::Copy(a, b, l)),
+            1 => (any::<usize>(), 0..200usize).prop_map(|(a, l)| Edit::Remove(a, l)),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any damage to a real or built capture: neither reader panics,
+        /// and every walk (each buffer size, on this thread and through a
+        /// reader thread) hands out the same packets, bytes and error as
+        /// the streaming reader alone.
+        #[test]
+        fn damaged_captures_read_the_same_every_way(
+            base in 0..7usize,
+            edits in proptest::collection::vec(edit(), 1..5),
+        ) {
+            let mut f = match base {
+                0..=3 => real_captures()[base].to_vec(),
+                // The real pcapng up to its third packet (the next one is
+                // 7 KB).
+                4 => real_captures()[4][..pcapng_block_ends(real_captures()[4], 7)[6].0].to_vec(),
+                5 => built_pcapng(),
+                _ => uneven_file(),
+            };
+            for e in &edits {
+                e.apply(&mut f);
+            }
+            // The packets are numbered from 1 in order, and an error
+            // counts the packets handed out before it.
+            let (packets, r) = read_all(&f);
+            for (i, p) in packets.iter().enumerate() {
+                proptest::prop_assert_eq!(p.0, i as u64 + 1);
+            }
+            let n = packets.len() as u64;
+            match r {
+                Ok(k) | Err(CaptureError::Truncated(_, k)) | Err(CaptureError::Corrupt(_, k, _)) | Err(CaptureError::UnknownInterface(_, k, _)) => proptest::prop_assert_eq!(k, n),
+                Err(CaptureError::Empty(_)) | Err(CaptureError::NotACapture(_)) => proptest::prop_assert_eq!(n, 0),
+                Err(CaptureError::Io(..)) => proptest::prop_assert!(false, "an I/O error from memory"),
+            }
+        }
     }
 }
