@@ -3,6 +3,8 @@
 
     python3 fuzz/seed.py            # from the repository root or anywhere
 
+For the capture target, whole capture files (see capture_seeds).
+
 For each frame of fixtures/**/*.pcap (classic pcap, any byte order):
   * frame:        1 link-type byte (index into LinkType::ALL) + the frame;
   * tcp_options:  the TCP options area (bytes 20 .. data offset * 4);
@@ -113,6 +115,69 @@ def options(area):
     return out
 
 
+def pcapng(big_endian):
+    """Block builders (any block, section header, interface, enhanced and
+    simple packet) in one byte order."""
+    e = ">" if big_endian else "<"
+
+    def block(kind, body):
+        n = 12 + len(body)
+        return struct.pack(e + "II", kind, n) + body + struct.pack(e + "I", n)
+
+    def shb():
+        return block(0x0A0D0D0A, struct.pack(e + "IHH", 0x1A2B3C4D, 1, 0) + b"\xff" * 8)
+
+    def idb(linktype, tsresol=None):
+        body = struct.pack(e + "HHI", linktype, 0, 0)
+        if tsresol is not None:
+            body += struct.pack(e + "HH", 9, 1) + bytes([tsresol, 0, 0, 0]) + b"\0" * 4
+        return block(1, body)
+
+    def epb(if_id, ts, data):
+        body = struct.pack(e + "IIIII", if_id, ts >> 32, ts & 0xFFFFFFFF, len(data), len(data))
+        body += data + b"\0" * (-len(data) % 4)
+        return block(6, body)
+
+    def spb(data):
+        return block(3, struct.pack(e + "I", len(data)) + data + b"\0" * (-len(data) % 4))
+
+    return block, shb, idb, epb, spb
+
+
+def capture_seeds():
+    """Whole capture files for the `capture` target: the fixtures of at
+    most 4 KiB, the three-interface pcapng up to its third packet, a
+    two-section pcapng of both byte orders with every block type the
+    readers know and one they do not (as the CLI's `built_pcapng` test
+    capture) and a big-endian nanosecond pcap."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "fixtures", "**", "*.pcap*"), recursive=True)):
+        with open(path, "rb") as f:
+            data = f.read()
+        if len(data) <= 4096:
+            out.append(data)
+    with open(os.path.join(ROOT, "fixtures", "public", "merged-sll2-eth-raw.pcapng"), "rb") as f:
+        ng = f.read()
+    at = 0
+    for _ in range(7):
+        at += struct.unpack("<I", ng[at + 4 : at + 8])[0]
+    out.append(ng[:at])
+    block, shb, idb, epb, spb = pcapng(False)
+    two = shb() + idb(1) + idb(101, 9)
+    two += epb(1, 2_000_000_123, b"\x45" * 21) + block(4, b"\0" * 4)
+    two += epb(0, 3_000_007, b"\xff" * 60) + spb(b"\x09" * 13)
+    two += block(5, b"\0" * 12) + block(0x0BAD, b"\x01\x02\x03\x04")
+    two += epb(1, 4_000_000_000, b"\x07" * 3)
+    block, shb, idb, epb, spb = pcapng(True)
+    two += shb() + idb(276, 3) + idb(1, 0x8A) + epb(1, 5 << 10, b"\x01" * 40) + epb(0, 6007, b"\0")
+    out.append(two)
+    be = struct.pack(">IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 101)
+    for i, d in enumerate([b"\x45" * 20, b"\x60" * 40, b""]):
+        be += struct.pack(">IIII", i + 1, 500, len(d), len(d)) + d
+    out.append(be)
+    return out
+
+
 def main():
     seeds = {"frame": None, "tcp_options": {}, "mptcp_option": {}}
     shapes = {}
@@ -149,8 +214,9 @@ def main():
             if shape not in shapes or len(fz) < len(shapes[shape]):
                 shapes[shape] = fz
     seeds["frame"] = {fz: None for fz in shapes.values()}
+    seeds["capture"] = {c: None for c in capture_seeds()}
     for target, by_shape in seeds.items():
-        items = dict.fromkeys(by_shape.values() if target != "frame" else by_shape)
+        items = dict.fromkeys(by_shape.values() if target not in ("frame", "capture") else by_shape)
         out = os.path.join(CORPUS, target)
         os.makedirs(out, exist_ok=True)
         new = 0
