@@ -640,7 +640,8 @@ typedef struct mpd_subflow_summary {
   uint32_t tcp_checksum_errors;
   // TCP-timestamp RTT samples of the data each side sent, index 0 for
   // client → server and 1 for server → client: the smallest sample, µs
-  // (0 with no samples; zero for an entry read with [`mpd_removed_get`]).
+  // (0 with no samples; an entry read with [`mpd_removed_get`] has the
+  // samples it had when it was removed).
   uint32_t ts_rtt_min_us[2];
   // The mean of those samples, µs (rounded down).
   uint32_t ts_rtt_avg_us[2];
@@ -769,7 +770,9 @@ typedef struct mpd_peek_info {
 // A previous call on this handle panicked; call [`mpd_reset`].
 #define MPD_ERR_POISONED 9
 
-// The frame is longer than the library accepts (`len` > `isize::MAX`).
+// The frame is longer than the library accepts (`len` > `isize::MAX`),
+// or a burst has more frames than fit in memory (`n` ×
+// `sizeof(mpd_result)` > `isize::MAX`).
 #define MPD_ERR_BAD_LENGTH 10
 
 // An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
@@ -871,7 +874,9 @@ mpd_status mpd_dissector_init_ex(void *mem,
 // established) on a link of pcap type `linktype` (`LINKTYPE_ETHERNET` 1,
 // raw IP 101 / 12 / 14, IPv4 228, IPv6 229, Linux SLL 113, SLL2 276, PPP
 // 9), and writes the result to `*out`. Entries removed from the tables by
-// this call are readable with [`mpd_removed_get`] until the next call.
+// this call are readable with [`mpd_removed_get`] until the next call;
+// every dissecting call on a valid handle, failed or not, first forgets
+// the removals of the one before.
 //
 // `frame` may be null only if `len` is 0. Returns `MPD_ERR_NULL`,
 // `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`,
@@ -881,7 +886,9 @@ mpd_status mpd_dissector_init_ex(void *mem,
 // # Safety
 // `h` must be a handle from [`mpd_dissector_init`] whose memory is still
 // valid, not used concurrently by another thread; `frame` must be readable
-// for `len` bytes; `out`, if non-null and aligned, must be writable.
+// for `len` bytes; `out`, if non-null and aligned, must be writable and
+// must not overlap the frame's bytes (the result is written while the
+// frame is read).
 mpd_status mpd_dissect(struct mpd_dissector *h,
                        const uint8_t *frame,
                        size_t len,
@@ -935,7 +942,9 @@ mpd_status mpd_dissect_rx(struct mpd_dissector *h,
 // (null `frames` or `results` with `n > 0`, or a null `data` with
 // `len > 0`), `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_LENGTH`,
 // `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE` or
-// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` does nothing.
+// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` dissects nothing.
+// Either way the removals of the call before are forgotten (on a valid
+// handle), as by [`mpd_dissect`].
 //
 // # Safety
 // As for [`mpd_dissect`]; `frames` must be readable for `n` entries, each
@@ -1011,7 +1020,10 @@ mpd_status mpd_dissect_burst_part(struct mpd_dissector *h,
 mpd_status mpd_removed_get(const struct mpd_dissector *h, uint32_t index, struct mpd_removed *out);
 
 // The connection `conn_id` (from a result, event or subflow summary).
-// `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table.
+// `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table; also
+// `MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` (for `h` or `out`),
+// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED` and `MPD_ERR_PANIC`, as the
+// other calls on a handle.
 //
 // # Safety
 // As for [`mpd_dissect`] (`h`); `out`, if non-null and aligned, must be
@@ -1021,7 +1033,7 @@ mpd_status mpd_conn_get(const struct mpd_dissector *h,
                         struct mpd_conn_summary *out);
 
 // The subflow `subflow_id`. `MPD_ERR_NOT_FOUND` if it is not (or no
-// longer) in the table.
+// longer) in the table; the other statuses as for [`mpd_conn_get`].
 //
 // # Safety
 // As for [`mpd_conn_get`].
@@ -1032,7 +1044,9 @@ mpd_status mpd_subflow_get(const struct mpd_dissector *h,
 // Iterates live connections in slot order: start with `*cursor = 0`; each
 // `MPD_OK` call writes one connection and advances `*cursor`;
 // `MPD_ERR_NOT_FOUND` at the end. Do not call [`mpd_dissect`] in between
-// (the order is then unspecified).
+// (the order is then unspecified). The other statuses as for
+// [`mpd_conn_get`] (`MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` also for
+// `cursor`).
 //
 // # Safety
 // As for [`mpd_conn_get`]; `cursor` must be valid for reads and writes.
@@ -1040,7 +1054,8 @@ mpd_status mpd_conn_next(const struct mpd_dissector *h,
                          uint32_t *cursor,
                          struct mpd_conn_summary *out);
 
-// Iterates live subflows in slot order (see [`mpd_conn_next`]).
+// Iterates live subflows in slot order (see [`mpd_conn_next`], also for
+// the statuses).
 //
 // # Safety
 // As for [`mpd_conn_next`].
@@ -1048,7 +1063,8 @@ mpd_status mpd_subflow_next(const struct mpd_dissector *h,
                             uint32_t *cursor,
                             struct mpd_subflow_summary *out);
 
-// The dissector's counters.
+// The dissector's counters. Statuses as for [`mpd_conn_get`], without
+// `MPD_ERR_NOT_FOUND`.
 //
 // # Safety
 // As for [`mpd_conn_get`].
@@ -1056,7 +1072,8 @@ mpd_status mpd_stats_get(const struct mpd_dissector *h, struct mpd_stats *out);
 
 // Empties every table, zeroes the counters, re-keys the hash with the
 // 16-byte `seed` and clears a poisoned handle. Ids handed out before stay
-// stale (never name a new entry).
+// stale (never name a new entry). Returns `MPD_ERR_NULL` (`h` or `seed`),
+// `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE` or `MPD_ERR_PANIC`.
 //
 // # Safety
 // `h` must be a handle from [`mpd_dissector_init`] whose memory is still
@@ -1066,7 +1083,10 @@ mpd_status mpd_reset(struct mpd_dissector *h, const uint8_t *seed);
 // Stateless: the direction-free flow hash of a TCP frame keyed with the
 // 16-byte `seed`, and the token of an MP_JOIN SYN — what a dispatcher
 // needs to steer a frame to the worker owning its connection (see
-// `examples/dpdk`). Writes zeroes for a frame that is not TCP.
+// `examples/dpdk`). Writes zeroes for a frame that is not TCP (and
+// returns `MPD_OK`). Returns `MPD_ERR_NULL` (`out`, `seed`, or `frame`
+// with `len` > 0), `MPD_ERR_MISALIGNED` (`out`), `MPD_ERR_BAD_LENGTH`,
+// `MPD_ERR_BAD_LINKTYPE` or `MPD_ERR_PANIC`, writing nothing then.
 //
 // # Safety
 // `frame` must be readable for `len` bytes, `seed` for 16; `out`, if

@@ -125,7 +125,9 @@ pub const MPD_ERR_PANIC: mpd_status = 7;
 pub const MPD_ERR_BAD_HANDLE: mpd_status = 8;
 /// A previous call on this handle panicked; call [`mpd_reset`].
 pub const MPD_ERR_POISONED: mpd_status = 9;
-/// The frame is longer than the library accepts (`len` > `isize::MAX`).
+/// The frame is longer than the library accepts (`len` > `isize::MAX`),
+/// or a burst has more frames than fit in memory (`n` ×
+/// `sizeof(mpd_result)` > `isize::MAX`).
 pub const MPD_ERR_BAD_LENGTH: mpd_status = 10;
 /// An [`mpd_options`] flag is not 0 or 1, or a reserved byte is not zero.
 pub const MPD_ERR_BAD_OPTIONS: mpd_status = 11;
@@ -866,7 +868,8 @@ pub struct mpd_subflow_summary {
     pub tcp_checksum_errors: u32,
     /// TCP-timestamp RTT samples of the data each side sent, index 0 for
     /// client → server and 1 for server → client: the smallest sample, µs
-    /// (0 with no samples; zero for an entry read with [`mpd_removed_get`]).
+    /// (0 with no samples; an entry read with [`mpd_removed_get`] has the
+    /// samples it had when it was removed).
     pub ts_rtt_min_us: [u32; 2],
     /// The mean of those samples, µs (rounded down).
     pub ts_rtt_avg_us: [u32; 2],
@@ -1260,6 +1263,18 @@ fn with_view<R>(
     let toks = FlowTableView::attach(tok_st, p.toks, p.tok_idx).map_err(|_| MPD_ERR_BAD_HANDLE)?;
     let mut v = DissectorView::new(state, subs, conns, toks).with_analysis(p.sub_an, p.conn_an);
     Ok(f(&mut v, removed, n_removed, removed_dropped))
+}
+
+/// Forgets the removals of the previous call on `h`: every dissecting
+/// call, failed or not, starts with none, so that [`mpd_removed_get`]
+/// never hands out a removal twice.
+///
+/// # Safety
+/// `h` passed [`check_handle`].
+unsafe fn forget_removed(h: *mut mpd_dissector) {
+    // SAFETY: per the caller, `h` points to a live, initialised header;
+    // `n_removed` is a plain integer field, written in place.
+    unsafe { core::ptr::addr_of_mut!((*h.cast::<Header>()).n_removed).write(0) };
 }
 
 /// Runs `body` with panics caught; a panic poisons the handle `h` (if any).
@@ -2044,7 +2059,9 @@ fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_rem
 /// established) on a link of pcap type `linktype` (`LINKTYPE_ETHERNET` 1,
 /// raw IP 101 / 12 / 14, IPv4 228, IPv6 229, Linux SLL 113, SLL2 276, PPP
 /// 9), and writes the result to `*out`. Entries removed from the tables by
-/// this call are readable with [`mpd_removed_get`] until the next call.
+/// this call are readable with [`mpd_removed_get`] until the next call;
+/// every dissecting call on a valid handle, failed or not, first forgets
+/// the removals of the one before.
 ///
 /// `frame` may be null only if `len` is 0. Returns `MPD_ERR_NULL`,
 /// `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`,
@@ -2054,7 +2071,9 @@ fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_rem
 /// # Safety
 /// `h` must be a handle from [`mpd_dissector_init`] whose memory is still
 /// valid, not used concurrently by another thread; `frame` must be readable
-/// for `len` bytes; `out`, if non-null and aligned, must be writable.
+/// for `len` bytes; `out`, if non-null and aligned, must be writable and
+/// must not overlap the frame's bytes (the result is written while the
+/// frame is read).
 #[no_mangle]
 pub unsafe extern "C" fn mpd_dissect(
     h: *mut mpd_dissector,
@@ -2104,6 +2123,8 @@ pub unsafe extern "C" fn mpd_dissect_rx(
             Ok(l) => l,
             Err(e) => return e,
         };
+        // SAFETY: `h` passed `check_handle`.
+        unsafe { forget_removed(h) };
         if let Err(e) = check_out(out).and_then(|()| check_frame(frame, len)) {
             return e;
         }
@@ -2177,7 +2198,9 @@ const BURST_CHUNK: usize = 64;
 /// (null `frames` or `results` with `n > 0`, or a null `data` with
 /// `len > 0`), `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_LENGTH`,
 /// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE` or
-/// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` does nothing.
+/// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` dissects nothing.
+/// Either way the removals of the call before are forgotten (on a valid
+/// handle), as by [`mpd_dissect`].
 ///
 /// # Safety
 /// As for [`mpd_dissect`]; `frames` must be readable for `n` entries, each
@@ -2306,6 +2329,8 @@ unsafe fn burst_c(
             Ok(l) => l,
             Err(e) => return e,
         };
+        // SAFETY: `h` passed `check_handle`.
+        unsafe { forget_removed(h) };
         if n == 0 {
             return MPD_OK;
         }
@@ -2503,7 +2528,10 @@ unsafe fn read<R>(
 }
 
 /// The connection `conn_id` (from a result, event or subflow summary).
-/// `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table.
+/// `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table; also
+/// `MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` (for `h` or `out`),
+/// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED` and `MPD_ERR_PANIC`, as the
+/// other calls on a handle.
 ///
 /// # Safety
 /// As for [`mpd_dissect`] (`h`); `out`, if non-null and aligned, must be
@@ -2536,7 +2564,7 @@ pub unsafe extern "C" fn mpd_conn_get(
 }
 
 /// The subflow `subflow_id`. `MPD_ERR_NOT_FOUND` if it is not (or no
-/// longer) in the table.
+/// longer) in the table; the other statuses as for [`mpd_conn_get`].
 ///
 /// # Safety
 /// As for [`mpd_conn_get`].
@@ -2570,7 +2598,9 @@ pub unsafe extern "C" fn mpd_subflow_get(
 /// Iterates live connections in slot order: start with `*cursor = 0`; each
 /// `MPD_OK` call writes one connection and advances `*cursor`;
 /// `MPD_ERR_NOT_FOUND` at the end. Do not call [`mpd_dissect`] in between
-/// (the order is then unspecified).
+/// (the order is then unspecified). The other statuses as for
+/// [`mpd_conn_get`] (`MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` also for
+/// `cursor`).
 ///
 /// # Safety
 /// As for [`mpd_conn_get`]; `cursor` must be valid for reads and writes.
@@ -2607,7 +2637,8 @@ pub unsafe extern "C" fn mpd_conn_next(
     })
 }
 
-/// Iterates live subflows in slot order (see [`mpd_conn_next`]).
+/// Iterates live subflows in slot order (see [`mpd_conn_next`], also for
+/// the statuses).
 ///
 /// # Safety
 /// As for [`mpd_conn_next`].
@@ -2644,7 +2675,8 @@ pub unsafe extern "C" fn mpd_subflow_next(
     })
 }
 
-/// The dissector's counters.
+/// The dissector's counters. Statuses as for [`mpd_conn_get`], without
+/// `MPD_ERR_NOT_FOUND`.
 ///
 /// # Safety
 /// As for [`mpd_conn_get`].
@@ -2665,7 +2697,8 @@ pub unsafe extern "C" fn mpd_stats_get(h: *const mpd_dissector, out: *mut mpd_st
 
 /// Empties every table, zeroes the counters, re-keys the hash with the
 /// 16-byte `seed` and clears a poisoned handle. Ids handed out before stay
-/// stale (never name a new entry).
+/// stale (never name a new entry). Returns `MPD_ERR_NULL` (`h` or `seed`),
+/// `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE` or `MPD_ERR_PANIC`.
 ///
 /// # Safety
 /// `h` must be a handle from [`mpd_dissector_init`] whose memory is still
@@ -2717,7 +2750,10 @@ pub unsafe extern "C" fn mpd_reset(h: *mut mpd_dissector, seed: *const u8) -> mp
 /// Stateless: the direction-free flow hash of a TCP frame keyed with the
 /// 16-byte `seed`, and the token of an MP_JOIN SYN — what a dispatcher
 /// needs to steer a frame to the worker owning its connection (see
-/// `examples/dpdk`). Writes zeroes for a frame that is not TCP.
+/// `examples/dpdk`). Writes zeroes for a frame that is not TCP (and
+/// returns `MPD_OK`). Returns `MPD_ERR_NULL` (`out`, `seed`, or `frame`
+/// with `len` > 0), `MPD_ERR_MISALIGNED` (`out`), `MPD_ERR_BAD_LENGTH`,
+/// `MPD_ERR_BAD_LINKTYPE` or `MPD_ERR_PANIC`, writing nothing then.
 ///
 /// # Safety
 /// `frame` must be readable for `len` bytes, `seed` for 16; `out`, if

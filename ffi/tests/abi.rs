@@ -1509,3 +1509,72 @@ fn burst_part_checks_its_arguments_first() {
         assert_eq!(st.packets, 2);
     }
 }
+
+/// Removals are readable until the next dissecting call on the handle,
+/// whatever that call returns: a failed `mpd_dissect` (bad link type, null
+/// frame, null out), an empty burst and a failed burst each leave none, so
+/// a caller reading `mpd_removed_get` until `MPD_ERR_NOT_FOUND` after
+/// every call never exports a removal twice.
+#[test]
+fn a_failed_or_empty_call_forgets_the_last_removals() {
+    let m = new_dissector(1);
+    let a = mp_capable_syn(40000);
+    let b = mp_capable_syn(40001);
+    // Each way of failing (or doing nothing), after a call that removed
+    // the one flow of the one-entry table.
+    type Call = fn(&Mem, &[u8]) -> mpd_status;
+    let calls: [(&str, Call); 5] = [
+        ("bad link type", |m, f| {
+            let mut r = zero_result();
+            // SAFETY: valid handle, frame and out pointers.
+            unsafe { mpd_dissect(m.h, f.as_ptr(), f.len(), 0xdead, 0, &mut r) }
+        }),
+        ("null frame", |m, _| {
+            let mut r = zero_result();
+            // SAFETY: valid handle and out; a null frame of length 1 is
+            // refused before any read.
+            unsafe { mpd_dissect(m.h, std::ptr::null(), 1, 1, 0, &mut r) }
+        }),
+        ("null out", |m, f| {
+            // SAFETY: valid handle and frame; a null out is refused.
+            unsafe { mpd_dissect(m.h, f.as_ptr(), f.len(), 1, 0, std::ptr::null_mut()) }
+        }),
+        ("empty burst", |m, _| {
+            // SAFETY: valid handle; nothing is read or written for n = 0.
+            unsafe { mpd_dissect_burst(m.h, std::ptr::null(), 0, 1, std::ptr::null_mut()) }
+        }),
+        ("burst with a bad link type", |m, f| {
+            let fr = mpd_frame {
+                data: f.as_ptr(),
+                len: f.len(),
+                now: 0,
+            };
+            let mut r = zero_result();
+            // SAFETY: valid handle, one readable frame, one writable result.
+            unsafe { mpd_dissect_burst(m.h, &fr, 1, 0xdead, &mut r) }
+        }),
+    ];
+    for (i, (what, call)) in calls.iter().enumerate() {
+        // Two new flows into a one-entry table: the second evicts the
+        // first (times far apart, so the first has expired).
+        let t = 1_000_000_000_000 * (i as u64 + 1);
+        let mut r = zero_result();
+        for (f, now) in [(&a, t), (&b, t + 400_000_000_000)] {
+            // SAFETY: valid handle, frame and out pointers.
+            let s = unsafe { mpd_dissect(m.h, f.as_ptr(), f.len(), 1, now, &mut r) };
+            assert_eq!(s, MPD_OK);
+        }
+        assert!(r.n_removed > 0, "{what}: the setup removed nothing");
+        let mut rm = mpd_removed::default();
+        // SAFETY: live handle, writable out.
+        assert_eq!(unsafe { mpd_removed_get(m.h, 0, &mut rm) }, MPD_OK);
+        let s = call(&m, &a);
+        assert_ne!(s == MPD_OK, *what != "empty burst", "{what}: status {s}");
+        // SAFETY: as above.
+        let after = unsafe { mpd_removed_get(m.h, 0, &mut rm) };
+        assert_eq!(
+            after, MPD_ERR_NOT_FOUND,
+            "{what}: a removal is still readable"
+        );
+    }
+}
