@@ -93,8 +93,9 @@ fn regressions() {
 }
 
 /// Targets whose oracle lives in another crate, which replays them
-/// (`c_abi`: ffi/tests/fuzz_replay.rs).
-const ELSEWHERE: [&str; 1] = ["c_abi"];
+/// (`c_abi`: ffi/tests/fuzz_replay.rs; `capture`: the CLI's unit test
+/// `the_capture_fuzz_corpus_reads_the_same_every_way`).
+const ELSEWHERE: [&str; 2] = ["c_abi", "capture"];
 
 /// Directories under corpus/ and regressions/ must name a target, so an
 /// input is never silently skipped.

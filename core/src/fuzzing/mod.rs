@@ -327,7 +327,7 @@ pub fn tcp_options(area: &[u8]) {
 // ---------------------------------------------------------------------------
 
 /// Independent restatement of the length/version table of the sub-option
-/// module docs (RFC 8684 / RFC 6824 as Linux applies them) for a
+/// module docs (RFC 8684 / RFC 6824 as those docs apply them) for a
 /// well-framed option: kind 30, length byte == size ≥ 3.
 fn spec_accepts(raw: &[u8]) -> bool {
     let len = raw.len();
@@ -357,7 +357,9 @@ fn spec_accepts(raw: &[u8]) -> bool {
             (nibble, len),
             (4, 8 | 10) | (6, 20 | 22) | (1, 8 | 10 | 20 | 22) | (0, 16 | 18 | 28 | 30)
         ),
-        subtype::REMOVE_ADDR => (4..=11).contains(&len),
+        // 3 + n ids, n >= 1 (RFC 8684 §3.4.2; no upper bound but the
+        // one-byte length).
+        subtype::REMOVE_ADDR => len >= 4,
         subtype::MP_PRIO => matches!(len, 3 | 4),
         subtype::MP_FAIL | subtype::MP_FASTCLOSE => len == 12,
         subtype::MP_TCPRST => len == 4,

@@ -22,9 +22,10 @@ use super::{
 };
 
 /// Bit `min(len, 31)` of an entry is set when that length is accepted. No
-/// known sub-option is 31 bytes or longer (the longest, ADD_ADDR with an
-/// IPv6 address, a port and an HMAC, is 30), and the unknown subtypes
-/// accept every length, so bit 31 stands for "31 or more" exactly.
+/// known sub-option of a fixed length is 31 bytes or longer (the longest,
+/// ADD_ADDR with an IPv6 address, a port and an HMAC, is 30); REMOVE_ADDR
+/// and the unknown subtypes accept every length from some length up, so
+/// bit 31 stands for "31 or more" exactly.
 const LONG: u8 = 31;
 
 /// Whether subtype `st` accepts length `len` with selector `sel` (see the
@@ -133,8 +134,8 @@ mod tests {
         assert_eq!(TABLE[0x20], 1 << 4);
         // ADD_ADDR v1 without echo: IPv4 16/18, IPv6 28/30 (with HMAC).
         assert_eq!(TABLE[0x30], 1 << 16 | 1 << 18 | 1 << 28 | 1 << 30);
-        // REMOVE_ADDR: 4..=11.
-        assert_eq!(TABLE[0x40], 0xff0);
+        // REMOVE_ADDR: 4 and longer (3 + n ids, n >= 1).
+        assert_eq!(TABLE[0x40], !0xf);
         // Unassigned and experimental: all.
         assert_eq!(TABLE[0x90], u32::MAX);
         assert_eq!(TABLE[0xf3], u32::MAX);

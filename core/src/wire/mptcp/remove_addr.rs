@@ -1,22 +1,27 @@
 //! REMOVE_ADDR (subtype 4): withdrawing advertised addresses.
 //!
 //! Owns the REMOVE_ADDR grammar (same in v0 and v1): length `3 + n`, one
-//! address id per byte. The RFCs only require `n >= 1`; like Linux
-//! (`MPTCP_RM_IDS_MAX`), this accepts `n` in `1..=8`, i.e. lengths 4..=11,
-//! and rejects every other length as
+//! address id per byte, `n >= 1` (RFC 8684 §3.4.2, RFC 6824 §3.4.2): every
+//! length from 4 up is accepted (a TCP header has room for 37 ids), and
+//! 0..=3 is rejected as
 //! [`MptcpErrorReason::BadLength`](super::MptcpErrorReason::BadLength).
+//! Linux sends at most 8 ids and ignores a REMOVE_ADDR with more
+//! (`MPTCP_RM_IDS_MAX`); a passive dissector reports what the RFCs allow
+//! (until the nineteenth session this file copied the Linux limit, and
+//! called a legal option with 9 ids malformed).
 //!
 //! It must not copy the ids (it borrows them) nor drop the reserved low
 //! nibble of byte 2, which is kept for byte-identical round trips.
 
 use super::{be_at, subtype, EmitError, Header, MptcpError, Writer};
 
-/// Most address ids one REMOVE_ADDR may carry (Linux `MPTCP_RM_IDS_MAX`).
-pub const MAX_IDS: usize = 8;
+/// Most address ids one REMOVE_ADDR can carry: its one-byte length less
+/// the 3-byte header (in a TCP header, whose options take at most 40
+/// bytes, 37).
+pub const MAX_IDS: usize = 252;
 
 /// The REMOVE_ADDR validation rule, shared by [`RemoveAddr::parse`] and
-/// [`RemoveAddrView::new_checked`] (and the view walk): 1 to [`MAX_IDS`]
-/// ids.
+/// [`RemoveAddrView::new_checked`] (and the view walk): at least one id.
 #[inline(always)]
 pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
     if accepts_len(h.len) {
@@ -26,19 +31,18 @@ pub(crate) fn check(h: &Header<'_>) -> Result<(), MptcpError> {
     }
 }
 
-/// The lengths of [`check`]'s rule: 3 bytes of header and 1 to [`MAX_IDS`]
-/// ids. Also the view walk's length table ([`super::lengths`]).
+/// The lengths of [`check`]'s rule: 3 bytes of header and at least one
+/// id. Also the view walk's length table ([`super::lengths`]).
 #[inline(always)]
 pub(crate) const fn accepts_len(len: u8) -> bool {
-    let ids = len.wrapping_sub(3) as usize;
-    (ids >= 1) & (ids <= MAX_IDS)
+    len >= 4
 }
 
 /// A REMOVE_ADDR option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RemoveAddr<'a> {
-    /// The removed address ids (1..=8 of them).
+    /// The removed address ids (at least one).
     pub ids: &'a [u8],
     /// Low nibble of byte 2 (reserved; kept for round trips).
     pub reserved: u8,
@@ -73,8 +77,8 @@ impl<'a> RemoveAddr<'a> {
         self.wire_len().map_or(0, usize::from)
     }
 
-    /// Writes the whole option; an empty or over-long (> 8) id list is
-    /// [`EmitError::Unrepresentable`].
+    /// Writes the whole option; an empty or over-long (> [`MAX_IDS`]) id
+    /// list is [`EmitError::Unrepresentable`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let len = self.wire_len().ok_or(EmitError::Unrepresentable)?;
         let mut w = Writer::start(buf, len, subtype::REMOVE_ADDR, self.reserved)?;
@@ -154,6 +158,13 @@ mod tests {
         assert_eq!(a.ids, &[1, 2, 3]);
         let a = roundtrip(&[30, 11, 0x4a, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!((a.ids.len(), a.reserved), (8, 0xa));
+        // Nine ids: more than Linux sends, as many as the RFCs allow.
+        let a = roundtrip(&[30, 12, 0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(a.ids, &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        // A whole 40-byte option area of one REMOVE_ADDR: 37 ids.
+        let mut whole = [7u8; 40];
+        whole[..3].copy_from_slice(&[30, 40, 0x40]);
+        assert_eq!(roundtrip(&whole).ids.len(), 37);
     }
 
     #[test]
@@ -163,7 +174,7 @@ mod tests {
             b[..3.min(len)].copy_from_slice(&[30, len as u8, 0x40][..3.min(len)]);
             let r = RemoveAddr::parse(&b[..len]);
             match len {
-                4..=11 => assert_eq!(r.unwrap().ids.len(), len - 3),
+                4..=40 => assert_eq!(r.unwrap().ids.len(), len - 3),
                 0..=2 => assert_eq!(r.unwrap_err().reason, MptcpErrorReason::TooShort),
                 _ => assert_eq!(
                     r.unwrap_err(),
@@ -181,9 +192,13 @@ mod tests {
             Err(EmitError::Unrepresentable)
         );
         assert_eq!(
-            RemoveAddr::new(&[0; 9]).emit(&mut buf),
+            RemoveAddr::new(&[0; 253]).emit(&mut [0u8; 300]),
             Err(EmitError::Unrepresentable)
         );
+        // 252 ids: a length byte of 255, the longest there is.
+        let mut big = [0u8; 255];
+        assert_eq!(RemoveAddr::new(&[1; 252]).emit(&mut big), Ok(255));
+        assert_eq!(big[1], 255);
         let r = RemoveAddr {
             ids: &[1],
             reserved: 0x10,
