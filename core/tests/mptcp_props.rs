@@ -199,7 +199,7 @@ proptest! {
     fn add_addr_roundtrip(a in add_addr()) { roundtrip(MptcpOption::AddAddr(a)); }
 
     #[test]
-    fn remove_addr_roundtrip(ids in proptest::collection::vec(any::<u8>(), 1..=8),
+    fn remove_addr_roundtrip(ids in proptest::collection::vec(any::<u8>(), 1..=37),
                              reserved in 0u8..16) {
         roundtrip(MptcpOption::RemoveAddr(RemoveAddr { ids: &ids, reserved }));
     }
