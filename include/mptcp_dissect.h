@@ -781,6 +781,11 @@ typedef struct mpd_peek_info {
 // A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
 #define MPD_ERR_BAD_RX_CSUM 12
 
+// A result buffer (`out`, `results`) shares bytes with what the call
+// reads or owns: a frame's bytes, the frame table, the receive verdicts
+// or the dissector's memory block. Nothing is dissected then.
+#define MPD_ERR_OVERLAP 13
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -880,15 +885,16 @@ mpd_status mpd_dissector_init_ex(void *mem,
 //
 // `frame` may be null only if `len` is 0. Returns `MPD_ERR_NULL`,
 // `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`,
-// `MPD_ERR_BAD_LINKTYPE`, `MPD_ERR_BAD_LENGTH` or `MPD_ERR_PANIC`; a
-// malformed frame is not an error (`out->kind` says so).
+// `MPD_ERR_BAD_LINKTYPE`, `MPD_ERR_BAD_LENGTH`, `MPD_ERR_OVERLAP` (`out`
+// shares bytes with the frame or the handle's block: the result is
+// written while the frame is read; nothing is dissected then) or
+// `MPD_ERR_PANIC`; a malformed frame is not an error (`out->kind` says
+// so).
 //
 // # Safety
 // `h` must be a handle from [`mpd_dissector_init`] whose memory is still
 // valid, not used concurrently by another thread; `frame` must be readable
-// for `len` bytes; `out`, if non-null and aligned, must be writable and
-// must not overlap the frame's bytes (the result is written while the
-// frame is read).
+// for `len` bytes; `out`, if non-null and aligned, must be writable.
 mpd_status mpd_dissect(struct mpd_dissector *h,
                        const uint8_t *frame,
                        size_t len,
@@ -941,15 +947,17 @@ mpd_status mpd_dissect_rx(struct mpd_dissector *h,
 // Every frame is checked before any is dissected: returns `MPD_ERR_NULL`
 // (null `frames` or `results` with `n > 0`, or a null `data` with
 // `len > 0`), `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_LENGTH`,
-// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE` or
-// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` dissects nothing.
+// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE`,
+// `MPD_ERR_OVERLAP` (`results` shares bytes with `frames`, a frame's
+// bytes, the receive verdicts or the handle's block) or `MPD_ERR_PANIC`;
+// nothing is dissected then. `n == 0` dissects nothing.
 // Either way the removals of the call before are forgotten (on a valid
 // handle), as by [`mpd_dissect`].
 //
 // # Safety
 // As for [`mpd_dissect`]; `frames` must be readable for `n` entries, each
 // `data` readable for its `len` bytes, and `results` writable for `n`
-// entries, not overlapping `frames` or any frame's bytes.
+// entries.
 mpd_status mpd_dissect_burst(struct mpd_dissector *h,
                              const struct mpd_frame *frames,
                              size_t n,

@@ -43,16 +43,17 @@ int main(void)
     const char *names[] = {"MPD_OK", "MPD_ERR_NULL", "MPD_ERR_MISALIGNED", "MPD_ERR_TOO_SMALL",
                            "MPD_ERR_BAD_CAPACITY", "MPD_ERR_BAD_LINKTYPE", "MPD_ERR_NOT_FOUND",
                            "MPD_ERR_PANIC", "MPD_ERR_BAD_HANDLE", "MPD_ERR_POISONED",
-                           "MPD_ERR_BAD_LENGTH", "MPD_ERR_BAD_OPTIONS", "MPD_ERR_BAD_RX_CSUM"};
+                           "MPD_ERR_BAD_LENGTH", "MPD_ERR_BAD_OPTIONS", "MPD_ERR_BAD_RX_CSUM",
+                           "MPD_ERR_OVERLAP"};
     const int codes[] = {MPD_OK, MPD_ERR_NULL, MPD_ERR_MISALIGNED, MPD_ERR_TOO_SMALL,
                          MPD_ERR_BAD_CAPACITY, MPD_ERR_BAD_LINKTYPE, MPD_ERR_NOT_FOUND,
                          MPD_ERR_PANIC, MPD_ERR_BAD_HANDLE, MPD_ERR_POISONED, MPD_ERR_BAD_LENGTH,
-                         MPD_ERR_BAD_OPTIONS, MPD_ERR_BAD_RX_CSUM};
-    for (int i = 0; i < 13; i++) {
+                         MPD_ERR_BAD_OPTIONS, MPD_ERR_BAD_RX_CSUM, MPD_ERR_OVERLAP};
+    for (int i = 0; i < 14; i++) {
         TRUE(codes[i] == i); /* pinned numbers */
         TRUE(strcmp(mpd_status_str(codes[i]), names[i]) == 0);
     }
-    TRUE(strcmp(mpd_status_str(13), "MPD_ERR_UNKNOWN") == 0);
+    TRUE(strcmp(mpd_status_str(14), "MPD_ERR_UNKNOWN") == 0);
     /* NIC receive checksum states for mpd_dissect_rx (pinned). */
     TRUE(MPD_RX_CSUM_UNKNOWN == 0 && MPD_RX_CSUM_GOOD == 1 && MPD_RX_CSUM_BAD == 2 &&
          MPD_RX_CSUM_INTACT == 3);
@@ -125,6 +126,12 @@ int main(void)
     EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 0, NULL), MPD_ERR_NULL);
     EXPECT(mpd_dissect(d, syn, sizeof syn, 4242, 0, &r), MPD_ERR_BAD_LINKTYPE);
     EXPECT(mpd_dissect(d, syn, SIZE_MAX, 1, 0, &r), MPD_ERR_BAD_LENGTH);
+    /* The frame dissected in place, and a result inside the handle. */
+    mpd_result in_place;
+    memcpy(&in_place, syn, sizeof syn);
+    EXPECT(mpd_dissect(d, (const unsigned char *)&in_place, sizeof syn, 1, 0, &in_place),
+           MPD_ERR_OVERLAP);
+    EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 0, (mpd_result *)raw), MPD_ERR_OVERLAP);
     EXPECT(mpd_dissect(d, NULL, 0, 1, 0, &r), MPD_OK);
     TRUE(r.kind == MPD_KIND_MALFORMED);
     EXPECT(mpd_dissect(d, syn, 20, 1, 0, &r), MPD_OK);

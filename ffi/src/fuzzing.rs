@@ -58,7 +58,7 @@ impl<'a> Prog<'a> {
 
 fn documented(s: mpd_status) -> mpd_status {
     assert!(
-        (MPD_OK..=MPD_ERR_BAD_RX_CSUM).contains(&s),
+        (MPD_OK..=MPD_ERR_OVERLAP).contains(&s),
         "undocumented status {s}"
     );
     assert_ne!(s, MPD_ERR_PANIC, "a panic reached the boundary");

@@ -133,6 +133,10 @@ pub const MPD_ERR_BAD_LENGTH: mpd_status = 10;
 pub const MPD_ERR_BAD_OPTIONS: mpd_status = 11;
 /// A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
 pub const MPD_ERR_BAD_RX_CSUM: mpd_status = 12;
+/// A result buffer (`out`, `results`) shares bytes with what the call
+/// reads or owns: a frame's bytes, the frame table, the receive verdicts
+/// or the dissector's memory block. Nothing is dissected then.
+pub const MPD_ERR_OVERLAP: mpd_status = 13;
 
 /// The static, NUL-terminated name of a status code (`"MPD_OK"`,
 /// `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never
@@ -153,6 +157,7 @@ pub extern "C" fn mpd_status_str(status: c_int) -> *const c_char {
         MPD_ERR_BAD_LENGTH => b"MPD_ERR_BAD_LENGTH\0",
         MPD_ERR_BAD_OPTIONS => b"MPD_ERR_BAD_OPTIONS\0",
         MPD_ERR_BAD_RX_CSUM => b"MPD_ERR_BAD_RX_CSUM\0",
+        MPD_ERR_OVERLAP => b"MPD_ERR_OVERLAP\0",
         _ => b"MPD_ERR_UNKNOWN\0",
     };
     s.as_ptr().cast()
@@ -1265,6 +1270,13 @@ fn with_view<R>(
     Ok(f(&mut v, removed, n_removed, removed_dropped))
 }
 
+/// Whether the `a_len` bytes at `a` and the `b_len` bytes at `b` share a
+/// byte (an empty range shares none). Compares addresses only.
+fn overlaps(a: *const u8, a_len: usize, b: *const u8, b_len: usize) -> bool {
+    let (a, b) = (a.addr(), b.addr());
+    a_len != 0 && b_len != 0 && a < b.saturating_add(b_len) && b < a.saturating_add(a_len)
+}
+
 /// Forgets the removals of the previous call on `h`: every dissecting
 /// call, failed or not, starts with none, so that [`mpd_removed_get`]
 /// never hands out a removal twice.
@@ -2065,15 +2077,16 @@ fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_rem
 ///
 /// `frame` may be null only if `len` is 0. Returns `MPD_ERR_NULL`,
 /// `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`,
-/// `MPD_ERR_BAD_LINKTYPE`, `MPD_ERR_BAD_LENGTH` or `MPD_ERR_PANIC`; a
-/// malformed frame is not an error (`out->kind` says so).
+/// `MPD_ERR_BAD_LINKTYPE`, `MPD_ERR_BAD_LENGTH`, `MPD_ERR_OVERLAP` (`out`
+/// shares bytes with the frame or the handle's block: the result is
+/// written while the frame is read; nothing is dissected then) or
+/// `MPD_ERR_PANIC`; a malformed frame is not an error (`out->kind` says
+/// so).
 ///
 /// # Safety
 /// `h` must be a handle from [`mpd_dissector_init`] whose memory is still
 /// valid, not used concurrently by another thread; `frame` must be readable
-/// for `len` bytes; `out`, if non-null and aligned, must be writable and
-/// must not overlap the frame's bytes (the result is written while the
-/// frame is read).
+/// for `len` bytes; `out`, if non-null and aligned, must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn mpd_dissect(
     h: *mut mpd_dissector,
@@ -2127,6 +2140,17 @@ pub unsafe extern "C" fn mpd_dissect_rx(
         unsafe { forget_removed(h) };
         if let Err(e) = check_out(out).and_then(|()| check_frame(frame, len)) {
             return e;
+        }
+        let out_bytes = (out.cast::<u8>().cast_const(), size_of::<mpd_result>());
+        if overlaps(frame, len, out_bytes.0, out_bytes.1)
+            || overlaps(
+                h.cast::<u8>().cast_const(),
+                l.size,
+                out_bytes.0,
+                out_bytes.1,
+            )
+        {
+            return MPD_ERR_OVERLAP;
         }
         let Some(link) = LinkType::from_pcap(linktype) else {
             return MPD_ERR_BAD_LINKTYPE;
@@ -2197,15 +2221,17 @@ const BURST_CHUNK: usize = 64;
 /// Every frame is checked before any is dissected: returns `MPD_ERR_NULL`
 /// (null `frames` or `results` with `n > 0`, or a null `data` with
 /// `len > 0`), `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_LENGTH`,
-/// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE` or
-/// `MPD_ERR_PANIC`; nothing is dissected then. `n == 0` dissects nothing.
+/// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_BAD_LINKTYPE`,
+/// `MPD_ERR_OVERLAP` (`results` shares bytes with `frames`, a frame's
+/// bytes, the receive verdicts or the handle's block) or `MPD_ERR_PANIC`;
+/// nothing is dissected then. `n == 0` dissects nothing.
 /// Either way the removals of the call before are forgotten (on a valid
 /// handle), as by [`mpd_dissect`].
 ///
 /// # Safety
 /// As for [`mpd_dissect`]; `frames` must be readable for `n` entries, each
 /// `data` readable for its `len` bytes, and `results` writable for `n`
-/// entries, not overlapping `frames` or any frame's bytes.
+/// entries.
 #[no_mangle]
 pub unsafe extern "C" fn mpd_dissect_burst(
     h: *mut mpd_dissector,
@@ -2366,8 +2392,22 @@ unsafe fn burst_c(
         if rx.iter().any(|&c| c > MPD_RX_CSUM_INTACT) {
             return MPD_ERR_BAD_RX_CSUM;
         }
-        // SAFETY: non-null, aligned, writable for `n` entries and not
-        // overlapping the inputs, per the caller.
+        // `n` entries of the larger type fit in isize (checked above).
+        let res = (
+            results.cast::<u8>().cast_const(),
+            n * size_of::<mpd_result>(),
+        );
+        let table = (frames.as_ptr().cast::<u8>(), n * size_of::<mpd_frame>());
+        if overlaps(table.0, table.1, res.0, res.1)
+            || overlaps(rx.as_ptr(), rx.len(), res.0, res.1)
+            || overlaps(h.cast::<u8>().cast_const(), l.size, res.0, res.1)
+            || frames.iter().any(|f| overlaps(f.data, f.len, res.0, res.1))
+        {
+            return MPD_ERR_OVERLAP;
+        }
+        // SAFETY: non-null, aligned, writable for `n` entries per the
+        // caller, and sharing no byte with the inputs or the block (checked
+        // just above).
         let results = unsafe { core::slice::from_raw_parts_mut(results, n) };
         // SAFETY: `check_handle` verified the magic and capacity of a block
         // initialised by `mpd_dissector_init`.

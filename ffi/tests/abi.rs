@@ -116,6 +116,7 @@ fn status_numbers_are_pinned() {
         (MPD_ERR_BAD_LENGTH, 10, "MPD_ERR_BAD_LENGTH"),
         (MPD_ERR_BAD_OPTIONS, 11, "MPD_ERR_BAD_OPTIONS"),
         (MPD_ERR_BAD_RX_CSUM, 12, "MPD_ERR_BAD_RX_CSUM"),
+        (MPD_ERR_OVERLAP, 13, "MPD_ERR_OVERLAP"),
     ];
     for (c, n, name) in pinned {
         assert_eq!(c, n, "{name}");
@@ -124,7 +125,7 @@ fn status_numbers_are_pinned() {
         assert_eq!(s.to_str().unwrap(), name);
     }
     // SAFETY: as above.
-    let s = unsafe { CStr::from_ptr(mpd_status_str(13)) };
+    let s = unsafe { CStr::from_ptr(mpd_status_str(14)) };
     assert_eq!(s.to_str().unwrap(), "MPD_ERR_UNKNOWN");
     // SAFETY: as above.
     let s = unsafe { CStr::from_ptr(mpd_status_str(-1)) };
@@ -1576,5 +1577,101 @@ fn a_failed_or_empty_call_forgets_the_last_removals() {
             after, MPD_ERR_NOT_FOUND,
             "{what}: a removal is still readable"
         );
+    }
+}
+
+/// A result buffer that shares bytes with what the call reads or owns is
+/// refused with `MPD_ERR_OVERLAP`, before anything is dissected or
+/// written: the frame dissected in place (the result over its bytes), the
+/// result inside the handle's block, a burst's results over the frame
+/// table, over a frame's bytes and over the receive verdicts. Results
+/// right next to a frame, touching but not sharing a byte, are fine.
+#[test]
+fn a_result_over_its_inputs_is_refused() {
+    let m = new_dissector(64);
+    let syn = mp_capable_syn(40000);
+    let rsize = std::mem::size_of::<mpd_result>();
+    // One buffer for frames and results, aligned for `mpd_result`.
+    let mut buf = vec![zero_result(); 8];
+    let base = buf.as_mut_ptr().cast::<u8>();
+    let stats = |m: &Mem| {
+        let mut st = mpd_stats::default();
+        // SAFETY: live handle, writable out.
+        assert_eq!(unsafe { mpd_stats_get(m.h, &mut st) }, MPD_OK);
+        st.packets
+    };
+    // SAFETY (whole block): `buf` holds 8 results; every pointer below is
+    // inside it or the handle's block, readable and writable.
+    unsafe {
+        std::ptr::copy_nonoverlapping(syn.as_ptr(), base, syn.len());
+        // In place: the result over the frame; then over its last byte only.
+        let before: Vec<u8> = std::slice::from_raw_parts(base, rsize).to_vec();
+        let out = base.cast::<mpd_result>();
+        assert_eq!(
+            mpd_dissect(m.h, base, syn.len(), 1, 1, out),
+            MPD_ERR_OVERLAP
+        );
+        assert_eq!(
+            std::slice::from_raw_parts(base, rsize),
+            &before[..],
+            "written"
+        );
+        let f = base.add(rsize - syn.len() + 1);
+        std::ptr::copy(base, f, syn.len());
+        assert_eq!(mpd_dissect(m.h, f, syn.len(), 1, 1, out), MPD_ERR_OVERLAP);
+        // Touching: the frame ends where the result starts.
+        let f = base.add(rsize - syn.len());
+        std::ptr::copy(base, f, syn.len());
+        let out1 = base.add(rsize).cast::<mpd_result>();
+        assert_eq!(mpd_dissect(m.h, f, syn.len(), 1, 1, out1), MPD_OK);
+        assert_eq!((*out1).kind, MPD_KIND_MPTCP);
+        // The result inside the handle's own block (its first bytes).
+        let inside = m.h.cast::<mpd_result>();
+        assert_eq!(
+            mpd_dissect(m.h, f, syn.len(), 1, 2, inside),
+            MPD_ERR_OVERLAP
+        );
+        assert_eq!(stats(&m), 1, "a refused call dissected");
+
+        // Bursts: frame table, frame bytes and verdicts in `frames_mem`,
+        // results in `buf`, then moved over each input in turn.
+        let frame_copy = syn.clone();
+        let frames = [mpd_frame {
+            data: frame_copy.as_ptr(),
+            len: frame_copy.len(),
+            now: 3,
+        }; 2];
+        let rx = [MPD_RX_CSUM_UNKNOWN; 2];
+        let results = base.add(2 * rsize).cast::<mpd_result>();
+        assert_eq!(
+            mpd_dissect_burst_rx(m.h, frames.as_ptr(), 2, 1, rx.as_ptr(), results),
+            MPD_OK
+        );
+        assert_eq!(stats(&m), 3);
+        // Results over the frame table.
+        let mut table = vec![zero_result(); 2];
+        let t = table.as_mut_ptr();
+        std::ptr::copy_nonoverlapping(
+            frames.as_ptr().cast::<u8>(),
+            t.cast::<u8>(),
+            2 * std::mem::size_of::<mpd_frame>(),
+        );
+        let s = mpd_dissect_burst(m.h, t.cast::<mpd_frame>(), 2, 1, t);
+        assert_eq!(s, MPD_ERR_OVERLAP, "results over the frame table");
+        // Results over the second frame's bytes.
+        let mut f2 = frames;
+        f2[1].data = base.add(3 * rsize + 5);
+        std::ptr::copy_nonoverlapping(syn.as_ptr(), base.add(3 * rsize + 5), syn.len());
+        let s = mpd_dissect_burst(m.h, f2.as_ptr(), 2, 1, results);
+        assert_eq!(s, MPD_ERR_OVERLAP, "results over a frame");
+        // Results over the receive verdicts.
+        let rxp = base.add(2 * rsize + 100);
+        std::ptr::write_bytes(rxp, MPD_RX_CSUM_UNKNOWN, 2);
+        let s = mpd_dissect_burst_rx(m.h, frames.as_ptr(), 2, 1, rxp, results);
+        assert_eq!(s, MPD_ERR_OVERLAP, "results over the verdicts");
+        // Results inside the handle's block.
+        let s = mpd_dissect_burst(m.h, frames.as_ptr(), 2, 1, m.h.cast::<mpd_result>());
+        assert_eq!(s, MPD_ERR_OVERLAP, "results inside the handle");
+        assert_eq!(stats(&m), 3, "a refused burst dissected");
     }
 }
