@@ -50,7 +50,8 @@
 #define PIN_SIZE (1u << 16)  /* dispatcher's flow -> worker pins (power of two) */
 #define PIN_PROBES 64        /* entries a pin lookup / addition / removal looks at */
 #define UNPIN_RING 4096      /* per worker: removed subflows' hashes, to the dispatcher */
-#define SEEN_SIZE (1u << 20) /* per-worker set of connection ids */
+#define SEEN_SIZE (1u << 20) /* per-worker set of live connection ids */
+#define SEEN_PROBES 64       /* entries a `seen` insertion / lookup looks at */
 
 static const uint8_t seed[16] = "mpd-dpdk-seed-16";
 
@@ -86,13 +87,20 @@ static void dir_publish(uint32_t token, unsigned worker)
          * else the first free (empty or removed) entry of the window. */
         _Atomic uint64_t *free_at = NULL;
         uint64_t free_was = 0;
+        bool changed = false;
         for (uint32_t i = 0, at = mix32(token); i < DIR_PROBES; i++, at++) {
             _Atomic uint64_t *e = &directory[at & (DIR_SIZE - 1)];
             uint64_t cur = atomic_load_explicit(e, memory_order_acquire);
             if (cur != 0 && cur != DIR_TOMB && (cur >> 32) == token) {
-                /* re-published (token reused): latest owner wins */
-                atomic_store_explicit(e, want, memory_order_release);
-                return;
+                /* Re-published (token reused): latest owner wins. A CAS
+                 * from what was read, not a store: the owner may have
+                 * removed the entry meanwhile and a third worker reused
+                 * it for another token, which a store would overwrite. */
+                if (atomic_compare_exchange_strong_explicit(e, &cur, want, memory_order_release,
+                                                            memory_order_acquire))
+                    return;
+                changed = true;
+                break;
             }
             if ((cur == 0 || cur == DIR_TOMB) && !free_at) {
                 free_at = e;
@@ -101,6 +109,8 @@ static void dir_publish(uint32_t token, unsigned worker)
             if (cur == 0)
                 break;
         }
+        if (changed)
+            continue; /* the entry changed under us: look again */
         if (!free_at) {
             atomic_fetch_add_explicit(&dir_full, 1, memory_order_relaxed);
             return;
@@ -520,7 +530,7 @@ struct worker {
     uint32_t capacity;
     _Atomic uint64_t done;  /* frames processed (for the dispatcher's barrier) */
     struct totals t;
-    uint64_t dissect_cycles, publish_cycles, publishes, unpin_lost;
+    uint64_t dissect_cycles, publish_cycles, publishes, unpin_lost, seen_full;
     uint8_t linear[65536 + 64];
 } __rte_cache_aligned;
 
@@ -529,42 +539,65 @@ static unsigned n_workers;
 static uint32_t linktype = 1;
 static int ts_offset = -1;
 static uint64_t ts_flag;
-static volatile bool stop;
+static _Atomic bool stop; /* set by the dispatcher at the end of input */
+
+/* `seen`: the ids of the connections created on this worker and still in
+ * its table (an id leaves when its connection is removed, as a tombstone
+ * later insertions reuse), so it holds at most the table's capacity and
+ * every operation looks at SEEN_PROBES entries at most. Ids are never
+ * reused (a removed connection's id stays stale), so an insertion needs no
+ * duplicate check. Before the nineteenth session ids were never removed:
+ * the set filled, and then new connections went uncounted. */
+#define SEEN_TOMB UINT64_MAX /* never a connection id */
+
+static uint32_t seen_home(uint64_t id)
+{
+    return mix32((uint32_t)id ^ (uint32_t)(id >> 32));
+}
+
+/* The entry holding `id`, or -1. */
+static int64_t seen_find(const struct worker *w, uint64_t id)
+{
+    for (uint32_t i = 0, at = seen_home(id); i < SEEN_PROBES; i++, at++) {
+        uint64_t e = w->seen[at & (SEEN_SIZE - 1)];
+        if (e == 0)
+            return -1;
+        if (e == id)
+            return at & (SEEN_SIZE - 1);
+    }
+    return -1;
+}
 
 static void seen_add(struct worker *w, uint64_t id)
 {
-    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
+    for (uint32_t i = 0, at = seen_home(id); i < SEEN_PROBES; i++, at++) {
         uint64_t *e = &w->seen[at & (SEEN_SIZE - 1)];
-        if (*e == 0 || *e == id) {
+        if (*e == 0 || *e == SEEN_TOMB) {
             *e = id;
+            w->an[at & (SEEN_SIZE - 1)] = 0;
             return;
         }
     }
+    w->seen_full++; /* not counted then, like a connection never seen */
+}
+
+static void seen_forget(struct worker *w, uint64_t id)
+{
+    int64_t at = seen_find(w, id);
+    if (at >= 0)
+        w->seen[at] = SEEN_TOMB;
 }
 
 /* The analysis flags of a connection created here (NULL: not seen). */
 static uint16_t *seen_an(struct worker *w, uint64_t id)
 {
-    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
-        uint64_t e = w->seen[at & (SEEN_SIZE - 1)];
-        if (e == 0)
-            return NULL;
-        if (e == id)
-            return &w->an[at & (SEEN_SIZE - 1)];
-    }
-    return NULL;
+    int64_t at = seen_find(w, id);
+    return at >= 0 ? &w->an[at] : NULL;
 }
 
 static bool seen_has(const struct worker *w, uint64_t id)
 {
-    for (uint32_t i = 0, at = mix32((uint32_t)id ^ (uint32_t)(id >> 32)); i < SEEN_SIZE; i++, at++) {
-        uint64_t e = w->seen[at & (SEEN_SIZE - 1)];
-        if (e == 0)
-            return false;
-        if (e == id)
-            return true;
-    }
-    return false;
+    return seen_find(w, id) >= 0;
 }
 
 static void count_subflow(struct worker *w, const mpd_subflow_summary *s)
@@ -598,12 +631,35 @@ static void count_conn(struct worker *w, const mpd_conn_summary *c)
     w->t.verdict[v]++;
 }
 
+/* Nanoseconds from `c` TSC cycles at `hz`, without the integer 1e9 / hz
+ * (0 for a TSC of 1 GHz or more, which made every time 0 until the
+ * nineteenth session). Exact while hz < 18 GHz (c % hz * 1e9 < 2^64). */
+static uint64_t tsc_ns(uint64_t c, uint64_t hz)
+{
+    return c / hz * 1000000000ULL + c % hz * 1000000000ULL / hz;
+}
+
+/* `--time-selftest`: tsc_ns against values worked out by hand. */
+static int time_selftest(void)
+{
+    const uint64_t g = 1000000000ULL;
+    int ok = tsc_ns(2600000000ULL, 2600000000ULL) == g        /* 1 s at 2.6 GHz */
+             && tsc_ns(9100000000ULL, 2600000000ULL) == 3500000000ULL /* 3.5 s */
+             && tsc_ns(1, 2600000000ULL) == 0                 /* 0.38 ns */
+             && tsc_ns(13, 2600000000ULL) == 5                /* 5 ns */
+             && tsc_ns(999999999ULL, 999999999ULL) == g       /* below 1 GHz too */
+             && tsc_ns(UINT64_MAX, 4000000000ULL) == UINT64_MAX / 4000000000ULL * g +
+                                                          UINT64_MAX % 4000000000ULL / 4;
+    printf("{\"tsc_ns\":\"%s\"}\n", ok ? "ok" : "wrong");
+    return ok ? 0 : 1;
+}
+
 /* Capture time of a frame: the NIC's timestamp if it gives one. */
 static uint64_t frame_time(const struct rte_mbuf *m)
 {
     if (ts_offset >= 0 && (m->ol_flags & ts_flag))
         return *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *);
-    return rte_get_tsc_cycles() * (1000000000ULL / rte_get_tsc_hz());
+    return tsc_ns(rte_get_tsc_cycles(), rte_get_tsc_hz());
 }
 
 /* Everything after the dissection of one frame (frame `idx` of this
@@ -612,6 +668,18 @@ static uint64_t frame_time(const struct rte_mbuf *m)
 static void after(struct worker *w, const mpd_result *r, uint32_t rm_from, uint64_t idx)
 {
     uint64_t p0 = rte_rdtsc();
+    /* The removed connections' tokens leave the directory first: they
+     * left the tables before this frame's own work (the expiry before a
+     * frame, an eviction to make room), so a connection this frame
+     * creates with one of their tokens must stay published. */
+    for (uint32_t i = rm_from; i < r->n_removed; i++) {
+        mpd_removed g;
+        if (mpd_removed_get(w->d, i, &g) != MPD_OK || g.table != MPD_TABLE_CONNECTION)
+            continue;
+        dir_remove(g.conn.server_token, w->idx);
+        if (g.conn.has_client_key)
+            dir_remove(g.conn.client_token, w->idx);
+    }
     for (uint32_t i = 0; i < r->n_events; i++) {
         const mpd_event *e = &r->events[i];
         if (e->kind == MPD_EVENT_NEW_CONNECTION) {
@@ -657,11 +725,8 @@ static void after(struct worker *w, const mpd_result *r, uint32_t rm_from, uint6
         if (mpd_removed_get(w->d, i, &g) != MPD_OK)
             continue;
         if (g.table == MPD_TABLE_CONNECTION) {
-            count_conn(w, &g.conn);
-            /* Its tokens leave the directory with it. */
-            dir_remove(g.conn.server_token, w->idx);
-            if (g.conn.has_client_key)
-                dir_remove(g.conn.client_token, w->idx);
+            count_conn(w, &g.conn); /* (its tokens left the directory above) */
+            seen_forget(w, g.conn.id);
         } else {
             count_subflow(w, &g.subflow);
             /* Its pin (if the dispatcher pinned it here) goes with it. Every
@@ -761,7 +826,7 @@ static int worker_main(void *arg)
     for (;;) {
         unsigned n = rte_ring_sc_dequeue_burst(w->ring, (void **)bufs, BURST, NULL);
         if (n == 0) {
-            if (stop && rte_ring_empty(w->ring))
+            if (atomic_load_explicit(&stop, memory_order_acquire) && rte_ring_empty(w->ring))
                 break;
             rte_pause();
             continue;
@@ -810,8 +875,11 @@ static void barrier(void)
 }
 
 /* Applies the workers' removal requests (at most a burst per worker per
- * call, so the dispatch loop keeps its pace; a worker's burst of frames
- * reports at most MPD_MAX_REMOVED removals). */
+ * call, so the dispatch loop keeps its pace). A worker's burst of frames
+ * can report more than that (mpd_dissect_burst_part loses no removal): the
+ * UNPIN_RING absorbs the difference, and the dispatcher also drains while
+ * it waits on a full frame ring; what still overflows is counted as
+ * `unpin_lost`. */
 static void drain_unpins(void)
 {
     struct unpin u[BURST];
@@ -873,6 +941,8 @@ int main(int argc, char **argv)
         return dir_selftest();
     if (argc == 2 && strcmp(argv[1], "--pin-selftest") == 0)
         return pin_selftest();
+    if (argc == 2 && strcmp(argv[1], "--time-selftest") == 0)
+        return time_selftest();
     int ret = rte_eal_init(argc, argv);
     if (ret < 0)
         rte_exit(EXIT_FAILURE, "rte_eal_init failed\n");
@@ -981,23 +1051,29 @@ int main(int argc, char **argv)
         for (uint16_t i = 0; i < n; i++) {
             unsigned w = steer(bufs[i]);
             ds.frames++;
-            while (rte_ring_sp_enqueue(workers[w]->ring, bufs[i]) != 0)
-                rte_pause(); /* never drop: totals must be exact */
+            /* Never drop (totals must be exact); while the worker's ring is
+             * full, keep taking its removal requests, which it may be
+             * producing faster than it dissects (an expiry wave). */
+            while (rte_ring_sp_enqueue(workers[w]->ring, bufs[i]) != 0) {
+                drain_unpins();
+                rte_pause();
+            }
             enqueued[w]++;
         }
     }
-    stop = true;
+    atomic_store_explicit(&stop, true, memory_order_release);
     rte_eal_mp_wait_lcore();
 
     /* The last removal requests, then a check of the pins against the
      * workers' live join subflows: each should be pinned to its worker
      * (its hash recomputed from its endpoints, as on removal) unless none
      * of its join SYNs found the token (so pin_unmatched <= dir_misses). */
-    uint64_t unpin_lost = 0, pin_unmatched = 0, joins_live = 0;
+    uint64_t unpin_lost = 0, pin_unmatched = 0, joins_live = 0, seen_full = 0;
     for (unsigned i = 0; i < n_workers; i++) {
         while (!rte_ring_empty(workers[i]->unpin))
             drain_unpins();
         unpin_lost += workers[i]->unpin_lost;
+        seen_full += workers[i]->seen_full;
         uint32_t cur = 0;
         mpd_subflow_summary sf;
         while (mpd_subflow_next(workers[i]->d, &cur, &sf) == MPD_OK) {
@@ -1065,13 +1141,14 @@ int main(int argc, char **argv)
             ",\"dissect_ns_per_frame\":%.1f,\"untracked\":%" PRIu64
             ",\"join_unknown_token\":%" PRIu64 ",\"dir_full\":%" PRIu64
             ",\"pins_live\":%" PRIu64 ",\"unpinned\":%" PRIu64 ",\"unpin_kept\":%" PRIu64
-            ",\"unpin_lost\":%" PRIu64 ",\"joins_live\":%" PRIu64 ",\"pin_unmatched\":%" PRIu64 "}\n",
+            ",\"unpin_lost\":%" PRIu64 ",\"joins_live\":%" PRIu64 ",\"pin_unmatched\":%" PRIu64
+            ",\"seen_full\":%" PRIu64 "}\n",
             n_workers, ds.frames, ds.join_syns, ds.dir_hits, ds.dir_misses, ds.barrier_waits,
             (double)ds.barrier_cycles * ns, ds.pinned_frames, ds.pin_full,
             (double)ds.peek_cycles * ns / f, (double)ds.steer_cycles * ns / f, pubs,
             (double)pub * ns / f, (double)dis * ns / f, sum.untracked, sum.join_unknown_token,
             atomic_load(&dir_full), ds.pins_live, ds.unpinned, ds.unpin_kept, unpin_lost, joins_live,
-            pin_unmatched);
+            pin_unmatched, seen_full);
     if (t.packets != ds.frames)
         fprintf(stderr, "frames lost: %" PRIu64 " dispatched, %" PRIu64 " dissected\n", ds.frames,
                 t.packets);
