@@ -716,8 +716,11 @@ pub enum Event {
         tcp_verified: bool,
     },
     /// A segment of a tracked subflow had a wrong TCP checksum (with
-    /// [`DissectorConfig::verify_tcp_checksum`]); its DSS mapping is taken
-    /// but its payload is not summed (it would make a false DSS failure).
+    /// [`DissectorConfig::verify_tcp_checksum`]); its payload does not go
+    /// to the DSS check, nor its DSS mapping if that carries a checksum
+    /// (either would make a false DSS failure: the receiver dropped the
+    /// segment, options included). A mapping without a checksum is still
+    /// reported (not negotiated, missing).
     TcpChecksumBad {
         /// The subflow.
         subflow: SubflowId,
@@ -2230,17 +2233,23 @@ impl<'a> DissectorView<'a> {
         }
         // DSS mapping validation, for a subflow with analysis memory (none:
         // nothing to build or report).
-        let dss_dir = match (linked, sub.isn(role), syn) {
-            (Some(c), Some(isn), false) => gate(self.sub_an)
+        // A segment with a bad TCP checksum brings no bytes (the receiver
+        // drops it; its retransmission fills in), and only a mapping that
+        // carries no checksum, whose verdict (not negotiated, missing)
+        // does not depend on the bytes: a mapping with a checksum could
+        // carry a corrupted checksum, length or DSN, which the intact
+        // retransmission would then be checked against — a false
+        // `Invalid` (found by review in the nineteenth session).
+        let bad = tcp_ok == Some(false);
+        let feed = !bad || sig.mapping.is_some_and(|m| m.checksum.is_none());
+        let dss_dir = match (linked, sub.isn(role), syn, feed) {
+            (Some(c), Some(isn), false, true) => gate(self.sub_an)
                 .get_mut(ai)
                 .and_then(|a| a.dss.get_mut(role.index()))
                 .map(|d| (c, isn, d)),
             _ => None,
         };
         if let Some((c, isn, d)) = dss_dir {
-            // A segment with a bad TCP checksum brings its mapping, not its
-            // bytes (the receiver drops it; its retransmission fills in).
-            let bad = tcp_ok == Some(false);
             let seg = DssSegment {
                 rel_seq: p.seq.wrapping_sub(isn),
                 payload: if bad { &[] } else { tcp.payload() },
@@ -4339,6 +4348,63 @@ mod tests {
         let sa = d.subflow_analysis(r.subflow.unwrap().0).unwrap();
         assert_eq!(sa.tcp_checksum_errors, 4);
         assert_eq!(d.stats().dss_valid + d.stats().dss_invalid, 0);
+    }
+
+    /// A segment whose TCP checksum is bad (here its DSS checksum field was
+    /// corrupted in flight) brings nothing to the DSS check, not even its
+    /// mapping: its intact retransmission is `Valid` (it was checked
+    /// against the corrupted checksum until the nineteenth session, a
+    /// false `Invalid`). The same for a bad segment whose carried
+    /// data-level length reads 0 (it would have ended the direction's
+    /// checks as an infinite mapping). Expected checksum 0x74ee computed
+    /// outside the crate (Python, RFC 1071 over the 64-bit DSN
+    /// 0x5707_62cd_38be_9819, SSN 1, length 100, then 100 zero bytes).
+    #[cfg(feature = "analysis")]
+    #[test]
+    fn a_bad_segments_dss_option_is_not_trusted() {
+        use crate::analysis::DssVerdict;
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        assert_eq!(idsn.wrapping_add(1), 0x5707_62cd_38be_9819);
+        for bad_option in [
+            csum_dss(idsn + 1, 1, 100, 0x74ee ^ 0x0001),
+            csum_dss(idsn + 1, 1, 0, 0x74ee),
+        ] {
+            let mut d = D::new(
+                [3; 16],
+                DissectorConfig {
+                    verify_tcp_checksum: true,
+                    dss_all_events: true,
+                    ..DissectorConfig::default()
+                },
+            );
+            handshake_lenient(&mut d);
+            let mut bad = fix_tcp(pkt(A, 1000, B, 80, 101, 501, ACK, &[bad_option], 100));
+            bad[36] ^= 0x55;
+            let before = d.stats().tcp_checksum_bad;
+            let r1 = go(&mut d, bad, 3 * MS);
+            assert_eq!(d.stats().tcp_checksum_bad, before + 1);
+            assert!(
+                !events(&r1)
+                    .iter()
+                    .any(|e| matches!(e, Event::Mapping { .. })),
+                "{:?}",
+                events(&r1)
+            );
+            let good = csum_dss(idsn + 1, 1, 100, 0x74ee);
+            let r2 = go(
+                &mut d,
+                fix_tcp(pkt(A, 1000, B, 80, 101, 501, ACK, &[good], 100)),
+                4 * MS,
+            );
+            let verdicts: Vec<DssVerdict> = events(&r2)
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Mapping { verdict, .. } => Some(*verdict),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(verdicts, [DssVerdict::Valid], "{:?}", events(&r2));
+        }
     }
 
     #[cfg(feature = "analysis")]
