@@ -261,6 +261,10 @@
 // Unverifiable: a new mapping overlapped the incomplete current one.
 #define MPD_DSS_REASON_OVERLAPPING_MAPPING 6
 
+// Unverifiable: a 4-byte DSN whose upper 32 bits the capture never showed
+// (no IDSN, no 8-byte DSN in that direction yet).
+#define MPD_DSS_REASON_UNKNOWN_DSN 7
+
 // Middlebox verdict: not known (an entry read with [`mpd_removed_get`]).
 #define MPD_VERDICT_UNKNOWN 0
 
@@ -803,7 +807,8 @@ const char *mpd_verdict_str(uint8_t verdict);
 // The static, NUL-terminated name of an unverifiable-mapping reason
 // (`MPD_DSS_REASON_*`) as `mpdissect conns` prints it (`"gap"`,
 // `"truncated"`, `"not_negotiated"`, `"missing_checksum"`,
-// `"infinite_mapping"`, `"overlapping_mapping"`; `"unknown"` otherwise).
+// `"infinite_mapping"`, `"overlapping_mapping"`, `"unknown_dsn"`;
+// `"unknown"` otherwise).
 const char *mpd_dss_reason_str(uint8_t reason);
 
 // The static, NUL-terminated name of ONE mirroring evidence bit

@@ -2673,6 +2673,7 @@ impl<'a> DissectorView<'a> {
                         data_len: len,
                         checksum: cap.checksum,
                         data_fin: false,
+                        dsn_known: true,
                     });
                 }
             }
@@ -2680,15 +2681,19 @@ impl<'a> DissectorView<'a> {
         if let Some(dss) = opts.dss {
             sub.set_dss_seen();
             if let Some(m) = dss.mapping() {
-                let dsn = if m.dsn_wide {
-                    m.dsn
+                let (dsn, dsn_known) = if m.dsn_wide {
+                    conn.note_wide_dsn(crole, m.dsn);
+                    (m.dsn, true)
                 } else {
                     let reference = if conn.has_dsn(crole) {
                         conn.dir(crole).dsn_hi
                     } else {
                         conn.idsn_of(crole).unwrap_or(m.dsn)
                     };
-                    expand_dsn(m.dsn as u32, reference)
+                    (
+                        expand_dsn(m.dsn as u32, reference),
+                        conn.dsn_upper_known(crole),
+                    )
                 };
                 sig.mapping = Some(MappingIn {
                     dsn,
@@ -2696,6 +2701,7 @@ impl<'a> DissectorView<'a> {
                     data_len: m.data_len,
                     checksum: m.checksum,
                     data_fin: dss.data_fin(),
+                    dsn_known,
                 });
                 if m.data_len == 0 {
                     if !conn.fallback {
@@ -4405,6 +4411,112 @@ mod tests {
                 .collect();
             assert_eq!(verdicts, [DssVerdict::Valid], "{:?}", events(&r2));
         }
+    }
+
+    /// A DSS with a 4-byte DSN and a checksum.
+    #[cfg(feature = "analysis")]
+    fn csum_dss32(dsn: u64, ssn: u32, len: u16, csum: u16) -> MptcpOption<'static> {
+        MptcpOption::Dss(Dss {
+            flags: 0,
+            reserved: 0,
+            data_ack: None,
+            mapping: Some(DssMapping {
+                dsn: dsn & 0xffff_ffff,
+                dsn_wide: false,
+                ssn,
+                data_len: len,
+                checksum: Some(csum),
+            }),
+        })
+    }
+
+    /// The mapping verdicts among `r`'s events.
+    #[cfg(feature = "analysis")]
+    fn mapping_verdicts(r: &R) -> Vec<crate::analysis::DssVerdict> {
+        events(r)
+            .iter()
+            .filter_map(|e| match e {
+                Event::Mapping { verdict, .. } => Some(*verdict),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A 4-byte DSN is checked over the 64-bit DSN, whose upper half comes
+    /// from the IDSN or an 8-byte DSN. With the v1 third ACK (the client's
+    /// key) missing from the capture, the client's IDSN is unknown: the
+    /// mapping is `Unverifiable(UnknownDsn)` (until the nineteenth session
+    /// the upper half was taken as 0: a false `Invalid`); once an 8-byte
+    /// DSN has shown the upper half, the next 4-byte ones are checked
+    /// (`Valid`). With the whole handshake the first one is `Valid`.
+    /// Expected checksums computed outside the crate (Python, RFC 1071):
+    /// 100 zero bytes at DSN IDSN + k, SSN k: 0x74ee (k = 1), 0x7426
+    /// (101), 0x735e (201), IDSN = 0x5707_62cd_38be_9818.
+    #[cfg(feature = "analysis")]
+    #[test]
+    fn a_4_byte_dsn_without_its_upper_half_is_not_checked() {
+        use crate::analysis::{DssVerdict, UnverifiableReason};
+        let idsn = crypto::key_hash(Version::V1, KA).idsn;
+        assert_eq!(idsn, 0x5707_62cd_38be_9818);
+        let config = DissectorConfig {
+            dss_all_events: true,
+            ..DissectorConfig::default()
+        };
+        let data = |d: &mut D, k: u32, opt: MptcpOption<'static>, now: u64| {
+            go(d, pkt(A, 1000, B, 80, 100 + k, 501, ACK, &[opt], 100), now)
+        };
+        // Without the third ACK.
+        let mut d = D::new([3; 16], config);
+        go(
+            &mut d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                100,
+                0,
+                SYN,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        let r = go(
+            &mut d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(Version::V1, Some(KB), None)],
+                0,
+            ),
+            MS,
+        );
+        assert!(r.conn.is_some());
+        let r = data(&mut d, 1, csum_dss32(idsn + 1, 1, 100, 0x74ee), 3 * MS);
+        assert_eq!(
+            mapping_verdicts(&r),
+            [DssVerdict::Unverifiable(UnverifiableReason::UnknownDsn)]
+        );
+        let r = data(&mut d, 101, csum_dss(idsn + 101, 101, 100, 0x7426), 4 * MS);
+        assert_eq!(mapping_verdicts(&r), [DssVerdict::Valid]);
+        let r = data(
+            &mut d,
+            201,
+            csum_dss32(idsn + 201, 201, 100, 0x735e),
+            5 * MS,
+        );
+        assert_eq!(mapping_verdicts(&r), [DssVerdict::Valid]);
+        // With the whole handshake.
+        let mut d = D::new([3; 16], config);
+        handshake(&mut d, Version::V1);
+        let r = data(&mut d, 1, csum_dss32(idsn + 1, 1, 100, 0x74ee), 3 * MS);
+        assert_eq!(mapping_verdicts(&r), [DssVerdict::Valid]);
     }
 
     #[cfg(feature = "analysis")]

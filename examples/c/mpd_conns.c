@@ -40,7 +40,7 @@ struct mp_fail {
 /* Middlebox analysis of a connection or handshake, from events. */
 struct analysis {
     uint64_t valid, invalid, unverifiable, not_negotiated;
-    uint64_t reasons[7]; /* by MPD_DSS_REASON_* */
+    uint64_t reasons[8]; /* by MPD_DSS_REASON_* */
     uint64_t *invalid_dsns;
     size_t n_invalid, cap_invalid;
     uint64_t invalid_tcp_verified;
@@ -191,7 +191,7 @@ static void an_mapping(struct analysis *a, const mpd_event *e)
             a->unverifiable++;
             if (e->dss_reason == MPD_DSS_REASON_INFINITE_MAPPING)
                 a->infinite = 1;
-            if (e->dss_reason < 7)
+            if (e->dss_reason < sizeof a->reasons / sizeof a->reasons[0])
                 a->reasons[e->dss_reason]++;
         }
     }
@@ -400,7 +400,8 @@ static void print_record(uint32_t serial, struct record *r)
     static const uint8_t by_name[] = {MPD_DSS_REASON_GAP, MPD_DSS_REASON_INFINITE_MAPPING,
                                       MPD_DSS_REASON_MISSING_CHECKSUM,
                                       MPD_DSS_REASON_NOT_NEGOTIATED,
-                                      MPD_DSS_REASON_OVERLAPPING_MAPPING, MPD_DSS_REASON_TRUNCATED};
+                                      MPD_DSS_REASON_OVERLAPPING_MAPPING, MPD_DSS_REASON_TRUNCATED,
+                                      MPD_DSS_REASON_UNKNOWN_DSN};
     for (size_t i = 0, first = 1; i < sizeof by_name; i++)
         if (a->reasons[by_name[i]]) {
             printf("%s\"%s\":%" PRIu64, first ? "" : ",", mpd_dss_reason_str(by_name[i]),

@@ -193,7 +193,8 @@ pub extern "C" fn mpd_verdict_str(verdict: u8) -> *const c_char {
 /// The static, NUL-terminated name of an unverifiable-mapping reason
 /// (`MPD_DSS_REASON_*`) as `mpdissect conns` prints it (`"gap"`,
 /// `"truncated"`, `"not_negotiated"`, `"missing_checksum"`,
-/// `"infinite_mapping"`, `"overlapping_mapping"`; `"unknown"` otherwise).
+/// `"infinite_mapping"`, `"overlapping_mapping"`, `"unknown_dsn"`;
+/// `"unknown"` otherwise).
 #[no_mangle]
 pub extern "C" fn mpd_dss_reason_str(reason: u8) -> *const c_char {
     name_of(
@@ -205,6 +206,7 @@ pub extern "C" fn mpd_dss_reason_str(reason: u8) -> *const c_char {
             b"missing_checksum\0",
             b"infinite_mapping\0",
             b"overlapping_mapping\0",
+            b"unknown_dsn\0",
         ],
     )
 }
@@ -461,6 +463,9 @@ pub const MPD_DSS_REASON_MISSING_CHECKSUM: u8 = 4;
 pub const MPD_DSS_REASON_INFINITE_MAPPING: u8 = 5;
 /// Unverifiable: a new mapping overlapped the incomplete current one.
 pub const MPD_DSS_REASON_OVERLAPPING_MAPPING: u8 = 6;
+/// Unverifiable: a 4-byte DSN whose upper 32 bits the capture never showed
+/// (no IDSN, no 8-byte DSN in that direction yet).
+pub const MPD_DSS_REASON_UNKNOWN_DSN: u8 = 7;
 
 /// Middlebox verdict: not known (an entry read with [`mpd_removed_get`]).
 pub const MPD_VERDICT_UNKNOWN: u8 = 0;
@@ -1456,6 +1461,7 @@ fn dss_reason_c(r: UnverifiableReason) -> u8 {
         UnverifiableReason::MissingChecksum => MPD_DSS_REASON_MISSING_CHECKSUM,
         UnverifiableReason::InfiniteMapping => MPD_DSS_REASON_INFINITE_MAPPING,
         UnverifiableReason::OverlappingMapping => MPD_DSS_REASON_OVERLAPPING_MAPPING,
+        UnverifiableReason::UnknownDsn => MPD_DSS_REASON_UNKNOWN_DSN,
     }
 }
 

@@ -573,8 +573,9 @@ fn analysis_numbers_are_pinned() {
             MPD_DSS_REASON_MISSING_CHECKSUM,
             MPD_DSS_REASON_INFINITE_MAPPING,
             MPD_DSS_REASON_OVERLAPPING_MAPPING,
+            MPD_DSS_REASON_UNKNOWN_DSN,
         ],
-        [1, 2, 3, 4, 5, 6]
+        [1, 2, 3, 4, 5, 6, 7]
     );
     let reasons = [
         "gap",
@@ -583,12 +584,13 @@ fn analysis_numbers_are_pinned() {
         "missing_checksum",
         "infinite_mapping",
         "overlapping_mapping",
+        "unknown_dsn",
     ];
     for (i, n) in reasons.iter().enumerate() {
         assert_eq!(cstr(mpd_dss_reason_str(i as u8 + 1)), *n);
     }
     assert_eq!(cstr(mpd_dss_reason_str(0)), "unknown");
-    assert_eq!(cstr(mpd_dss_reason_str(7)), "unknown");
+    assert_eq!(cstr(mpd_dss_reason_str(8)), "unknown");
     assert_eq!(
         [
             MPD_VERDICT_UNKNOWN,

@@ -66,6 +66,13 @@ pub enum UnverifiableReason {
     InfiniteMapping,
     /// A new mapping overlapped the incomplete current one.
     OverlappingMapping,
+    /// The mapping's DSN was carried in 4 bytes and the capture never
+    /// showed its upper 32 bits (no IDSN — the v1 third ACK with the
+    /// client's key was not captured — and no 8-byte DSN in that direction
+    /// yet), so the 64-bit DSN the checksum covers is unknown (nineteenth
+    /// session; before, the upper bits were taken as 0: a false
+    /// `Invalid`).
+    UnknownDsn,
 }
 
 /// The verdict on one DSS mapping.
@@ -96,6 +103,10 @@ pub struct MappingIn {
     pub checksum: Option<u16>,
     /// The DSS's DATA_FIN flag.
     pub data_fin: bool,
+    /// Whether `dsn`'s upper 32 bits are known (an 8-byte DSN, or a 4-byte
+    /// one expanded from a known IDSN or DSN); `false` makes the mapping's
+    /// verdict `Unverifiable(UnknownDsn)` wherever it would be checked.
+    pub dsn_known: bool,
 }
 
 /// One segment's input to a [`DssDir`].
@@ -152,6 +163,7 @@ mod bit {
     pub const HAS_CSUM: u8 = 4;
     pub const TCP_VERIFIED: u8 = 8;
     pub const FIN_CHECKED: u8 = 16;
+    pub const DSN_UNKNOWN: u8 = 32;
 }
 
 /// Mapping-validation state of one subflow direction (see the
@@ -233,6 +245,9 @@ impl DssDir {
     }
 
     fn check(&mut self) -> Finished {
+        if self.bits & bit::DSN_UNKNOWN != 0 {
+            return self.finish(DssVerdict::Unverifiable(UnverifiableReason::UnknownDsn));
+        }
         let pseudo = dss_pseudo_header(self.dsn(), self.ssn, self.data_len);
         let payload = Checksum::from_parts(self.sum, self.bits & bit::ODD != 0);
         let v = if dss_checksum_valid(pseudo, payload, self.carried) {
@@ -260,7 +275,8 @@ impl DssDir {
             } else {
                 0
             }
-            | if tcp_verified { bit::TCP_VERIFIED } else { 0 };
+            | if tcp_verified { bit::TCP_VERIFIED } else { 0 }
+            | if m.dsn_known { 0 } else { bit::DSN_UNKNOWN };
     }
 
     /// Feeds one segment; returns the verdicts it produced (at most two).
@@ -421,6 +437,7 @@ mod tests {
             data_len: len,
             checksum: Some(csum(dsn, ssn, len, payload)),
             data_fin: fin,
+            dsn_known: true,
         }
     }
 
@@ -704,6 +721,7 @@ mod tests {
             data_len: 0,
             checksum: Some(0),
             data_fin: false,
+            dsn_known: true,
         };
         assert_eq!(
             verdicts(d.on_segment(&seg(51, &p[50..], Some(inf)))),
@@ -768,5 +786,28 @@ mod tests {
             verdicts(d.on_segment(&seg(ssn.wrapping_add(1500), &p[1500..], None))),
             [DssVerdict::Valid]
         );
+    }
+
+    /// A mapping whose DSN's upper half is unknown is `Unverifiable`
+    /// wherever it would be checked: a whole mapping, one split over two
+    /// segments, and a DATA_FIN-only one; never `Valid` or `Invalid`.
+    #[test]
+    fn unknown_dsn_is_unverifiable() {
+        let p = data(300, 5);
+        let unknown = |m: MappingIn| MappingIn {
+            dsn_known: false,
+            ..m
+        };
+        let why = DssVerdict::Unverifiable(UnverifiableReason::UnknownDsn);
+        let mut d = DssDir::new();
+        let m = unknown(map(DSN, 1, &p, false));
+        assert_eq!(verdicts(d.on_segment(&seg(1, &p, Some(m)))), [why]);
+        let mut d = DssDir::new();
+        let m = unknown(map(DSN, 1, &p, false));
+        assert_eq!(verdicts(d.on_segment(&seg(1, &p[..100], Some(m)))), []);
+        assert_eq!(verdicts(d.on_segment(&seg(101, &p[100..], None))), [why]);
+        let mut d = DssDir::new();
+        let fin = unknown(map(DSN, 0, &[], true));
+        assert_eq!(verdicts(d.on_segment(&seg(301, &[], Some(fin)))), [why]);
     }
 }

@@ -215,7 +215,8 @@ pub struct Connection {
     pub addrs: [AddrEntry; ADDR_SLOTS],
     has_client_key: bool,
     has_first_join: bool,
-    /// Bits: 1 c2s has DSN, 2 c2s DATA_FIN, 4 s2c has DSN, 8 s2c DATA_FIN.
+    /// Bits: 1 c2s has DSN, 2 c2s DATA_FIN, 4 s2c has DSN, 8 s2c DATA_FIN,
+    /// 16 c2s 8-byte DSN seen, 32 s2c 8-byte DSN seen.
     dflags: u8,
 }
 
@@ -287,6 +288,32 @@ impl Connection {
             base << 1
         } else {
             base
+        }
+    }
+
+    /// Whether the upper 32 bits of `role`'s DSNs are known: its IDSN is
+    /// (from the keys), or an 8-byte DSN was seen in that direction. A
+    /// 4-byte DSN expands to the value nearest the last DSN seen (or the
+    /// IDSN); without either it is a guess.
+    #[must_use]
+    pub fn dsn_upper_known(&self, role: Role) -> bool {
+        self.idsn_of(role).is_some() || self.dflags & Self::wide_bit(role) != 0
+    }
+
+    /// Records an 8-byte DSN of `role`'s direction. When the upper bits were
+    /// unknown until now, the last DSN seen (a guess from 4-byte DSNs) is
+    /// replaced with this one.
+    pub fn note_wide_dsn(&mut self, role: Role, dsn: u64) {
+        if !self.dsn_upper_known(role) && self.has_dsn(role) {
+            self.dir_mut(role).dsn_hi = dsn;
+        }
+        self.dflags |= Self::wide_bit(role);
+    }
+
+    fn wide_bit(role: Role) -> u8 {
+        match role {
+            Role::C2s => 16,
+            Role::S2c => 32,
         }
     }
 
@@ -517,6 +544,27 @@ mod tests {
                 o + size
             );
         }
+    }
+
+    /// A client whose key was not captured: the upper half of its DSNs is
+    /// known only once an 8-byte DSN shows it, and that DSN replaces the
+    /// last one guessed from 4-byte DSNs (here the guess is "ahead" of the
+    /// real DSN in wrapping order, so keeping the highest would keep it).
+    #[test]
+    fn an_8_byte_dsn_replaces_a_guessed_upper_half() {
+        let mut c = Connection::new(Version::V1, 1, key(), Direction::Forward, 1, 2, 3);
+        assert_eq!(c.client_idsn(), None);
+        assert!(!c.dsn_upper_known(Role::C2s));
+        assert!(c.dsn_upper_known(Role::S2c));
+        c.note_dsn_end(Role::C2s, 0x3000_0100);
+        let real = 0x9000_0000_3000_0200;
+        c.note_wide_dsn(Role::C2s, real);
+        assert!(c.dsn_upper_known(Role::C2s));
+        c.note_dsn_end(Role::C2s, real + 100);
+        assert_eq!(c.dir(Role::C2s).dsn_hi, real + 100);
+        // Known from then on: a later 8-byte DSN is an ordinary one.
+        c.note_wide_dsn(Role::C2s, real - 50);
+        assert_eq!(c.dir(Role::C2s).dsn_hi, real + 100);
     }
 
     #[test]

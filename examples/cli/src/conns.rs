@@ -156,6 +156,7 @@ fn reason_str(r: UnverifiableReason) -> &'static str {
         UnverifiableReason::MissingChecksum => "missing_checksum",
         UnverifiableReason::InfiniteMapping => "infinite_mapping",
         UnverifiableReason::OverlappingMapping => "overlapping_mapping",
+        UnverifiableReason::UnknownDsn => "unknown_dsn",
     }
 }
 
