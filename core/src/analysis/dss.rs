@@ -281,8 +281,10 @@ impl DssDir {
 
     /// Feeds one segment; returns the verdicts it produced (at most two).
     ///
-    /// A segment whose TCP checksum is known to be bad must not be fed (the
-    /// caller reports it instead): its bytes would make a false failure.
+    /// Of a segment whose TCP checksum is known to be bad, feed no bytes
+    /// and at most a mapping that carries no checksum (the caller reports
+    /// the segment instead): its bytes, or a corrupted checksum, length or
+    /// DSN in its mapping, would make a false failure.
     pub fn on_segment(&mut self, seg: &DssSegment<'_>) -> Verdicts {
         let mut out: Verdicts = [None, None];
         if self.status == status::INFINITE {
