@@ -44,8 +44,12 @@
 //! SYN's and the SYN/ACK's option area). Verdicts come out as
 //! [`Event::Mapping`], [`Event::TcpChecksumBad`], [`Event::Mirrored`],
 //! [`Event::Stripped`] and counters (per subflow, connection and global).
-//! A segment with a bad TCP checksum brings its DSS mapping but not its
-//! bytes, so it cannot cause a false DSS failure.
+//! A segment with a bad TCP checksum brings no bytes to the DSS check, and
+//! a DSS mapping only if that carries no checksum (its verdict, not
+//! negotiated or missing, does not depend on the bytes), so it cannot cause
+//! a false DSS failure. A 4-byte DSN whose upper half the capture never
+//! showed (no IDSN, no 8-byte DSN yet in that direction) makes its mapping
+//! unverifiable, not checked against a guess.
 //!
 //! Every segment of a tracked subflow (linked or not, fallback included)
 //! carrying a Timestamps option feeds the subflow's TCP-timestamp RTT
