@@ -4493,6 +4493,50 @@ mod tests {
         assert_eq!(mapping_verdicts(&r), [DssVerdict::Valid]);
     }
 
+    /// A late copy of the SYN or SYN/ACK (reordered, duplicated) does not
+    /// rewind the highest sequence end past the data already seen (until
+    /// the nineteenth session it did, and the data's retransmissions then
+    /// counted as new).
+    #[test]
+    fn a_late_syn_copy_keeps_the_sequence_high_water_mark() {
+        let mut d = dis();
+        handshake(&mut d, Version::V1);
+        let r = go(&mut d, pkt(A, 1000, B, 80, 101, 501, ACK, &[], 100), 3 * MS);
+        let sid = r.subflow.unwrap();
+        let r = go(&mut d, pkt(B, 80, A, 1000, 501, 201, ACK, &[], 50), 3 * MS);
+        assert_eq!(r.subflow, Some(sid));
+        let hi = |d: &D| {
+            let s = d.subflow(sid.0).unwrap().1;
+            (s.seq_hi(Role::C2s), s.seq_hi(Role::S2c))
+        };
+        assert_eq!(hi(&d), (201, 551));
+        let syn = pkt(
+            A,
+            1000,
+            B,
+            80,
+            100,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        go(&mut d, syn, 4 * MS);
+        let synack = pkt(
+            B,
+            80,
+            A,
+            1000,
+            500,
+            101,
+            synack(),
+            &[cap(Version::V1, Some(KB), None)],
+            0,
+        );
+        go(&mut d, synack, 4 * MS);
+        assert_eq!(hi(&d), (201, 551));
+    }
+
     #[cfg(feature = "analysis")]
     /// The v1 SYN and SYN/ACK (A:1000 → B:80, keys of B only) without
     /// asserting on events; returns the connection they made.

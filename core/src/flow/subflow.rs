@@ -435,7 +435,10 @@ impl Subflow {
         self.syn_ts.get()
     }
 
-    /// Handshake RTT in microseconds, if measured.
+    /// Handshake RTT in microseconds, if measured: from the first SYN seen
+    /// (see [`Subflow::syn_ts`]), as tshark's `tcp.analysis.initial_rtt`
+    /// (which the report's tests compare with), so a retransmitted SYN's
+    /// timeout is included; Karn's rule would take no sample there.
     #[must_use]
     pub fn rtt_us(&self) -> Option<u32> {
         (self.rtt_us != 0).then_some(self.rtt_us)
@@ -471,8 +474,15 @@ impl Subflow {
     }
 
     /// Records the initial sequence number of `role` (its SYN's sequence
-    /// number); the highest sequence end starts just after it.
+    /// number); the highest sequence end starts just after it. The same ISN
+    /// again (a retransmitted, duplicated or late SYN or SYN/ACK) changes
+    /// nothing: it must not rewind the highest sequence end past data
+    /// already seen (until the nineteenth session it did, and the data's
+    /// retransmissions then counted as new).
     pub fn set_isn(&mut self, role: Role, isn: u32) {
+        if self.isn(role) == Some(isn) {
+            return;
+        }
         let b = match role {
             Role::C2s => bit::ISN_C2S,
             Role::S2c => bit::ISN_S2C,
