@@ -3373,6 +3373,37 @@ mod tests {
         role: Option<Role>,
     }
 
+    /// The v1 MP_CAPABLE SYN A:1000 → B:80 (ISN 100, no key).
+    fn syn_v1() -> Vec<u8> {
+        pkt(
+            A,
+            1000,
+            B,
+            80,
+            100,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        )
+    }
+
+    /// The MP_CAPABLE SYN/ACK B:80 → A:1000 of version `v` answering a SYN
+    /// of ISN 100 (ISN 500, key KB).
+    fn synack_pkt(v: Version) -> Vec<u8> {
+        pkt(
+            B,
+            80,
+            A,
+            1000,
+            500,
+            101,
+            synack(),
+            &[cap(v, Some(KB), None)],
+            0,
+        )
+    }
+
     fn go(d: &mut D, p: Vec<u8>, now: u64) -> R {
         let r = d.dissect(&p, LinkType::Ipv4, now);
         R {
@@ -3395,21 +3426,7 @@ mod tests {
         };
         let r = go(d, pkt(A, 1000, B, 80, 100, 0, SYN, &[syn_opt], 0), 0);
         assert!(r.subflow.is_some() && r.conn.is_none());
-        let r = go(
-            d,
-            pkt(
-                B,
-                80,
-                A,
-                1000,
-                500,
-                101,
-                synack(),
-                &[cap(v, Some(KB), None)],
-                0,
-            ),
-            MS,
-        );
+        let r = go(d, synack_pkt(v), MS);
         let conn = r.conn.unwrap();
         assert!(matches!(events(&r)[..], [Event::NewConnection { conn: c }] if c == conn));
         let r = go(
@@ -4510,29 +4527,9 @@ mod tests {
             (s.seq_hi(Role::C2s), s.seq_hi(Role::S2c))
         };
         assert_eq!(hi(&d), (201, 551));
-        let syn = pkt(
-            A,
-            1000,
-            B,
-            80,
-            100,
-            0,
-            SYN,
-            &[cap(Version::V1, None, None)],
-            0,
-        );
+        let syn = syn_v1();
         go(&mut d, syn, 4 * MS);
-        let synack = pkt(
-            B,
-            80,
-            A,
-            1000,
-            500,
-            101,
-            synack(),
-            &[cap(Version::V1, Some(KB), None)],
-            0,
-        );
+        let synack = synack_pkt(Version::V1);
         go(&mut d, synack, 4 * MS);
         assert_eq!(hi(&d), (201, 551));
     }
@@ -4541,36 +4538,8 @@ mod tests {
     /// The v1 SYN and SYN/ACK (A:1000 → B:80, keys of B only) without
     /// asserting on events; returns the connection they made.
     fn syn_synack_lenient(d: &mut D) -> ConnId {
-        go(
-            d,
-            pkt(
-                A,
-                1000,
-                B,
-                80,
-                100,
-                0,
-                SYN,
-                &[cap(Version::V1, None, None)],
-                0,
-            ),
-            0,
-        );
-        let r = go(
-            d,
-            pkt(
-                B,
-                80,
-                A,
-                1000,
-                500,
-                101,
-                synack(),
-                &[cap(Version::V1, Some(KB), None)],
-                0,
-            ),
-            MS,
-        );
+        go(d, syn_v1(), 0);
+        let r = go(d, synack_pkt(Version::V1), MS);
         r.conn.unwrap()
     }
 
@@ -4697,17 +4666,7 @@ mod tests {
         // Handshake with timestamps: SYN TSval 100 at 0, SYN/ACK echoes it
         // at 1 ms (c2s sample 1 ms), third ACK echoes the SYN/ACK's 7000 at
         // 2 ms (s2c sample 1 ms).
-        let p = pkt(
-            A,
-            1000,
-            B,
-            80,
-            100,
-            0,
-            SYN,
-            &[cap(Version::V1, None, None)],
-            0,
-        );
+        let p = syn_v1();
         let r = go(d, with_ts(p, 100, 0), 0);
         let sid = r.subflow.unwrap().0;
         let o = [cap(Version::V1, Some(KB), None)];
@@ -4834,28 +4793,8 @@ mod tests {
         use std::format;
         let idsn = crypto::key_hash(Version::V1, KA).idsn;
         let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 300), Checksum::of(&[0; 300]));
-        let syn = pkt(
-            A,
-            1000,
-            B,
-            80,
-            100,
-            0,
-            SYN,
-            &[cap(Version::V1, None, None)],
-            0,
-        );
-        let synack = pkt(
-            B,
-            80,
-            A,
-            1000,
-            500,
-            101,
-            synack(),
-            &[cap(Version::V1, Some(KB), None)],
-            0,
-        );
+        let syn = syn_v1();
+        let synack = synack_pkt(Version::V1);
         let third = pkt(
             A,
             1000,
