@@ -50,7 +50,7 @@
 #define PIN_SIZE (1u << 16)  /* dispatcher's flow -> worker pins (power of two) */
 #define PIN_PROBES 64        /* entries a pin lookup / addition / removal looks at */
 #define UNPIN_RING 4096      /* per worker: removed subflows' hashes, to the dispatcher */
-#define SEEN_SIZE (1u << 20) /* per-worker set of live connection ids */
+#define SEEN_SIZE (1u << 20) /* per-worker set of connection ids */
 #define SEEN_PROBES 64       /* entries a `seen` insertion / lookup looks at */
 
 static const uint8_t seed[16] = "mpd-dpdk-seed-16";
@@ -541,14 +541,16 @@ static int ts_offset = -1;
 static uint64_t ts_flag;
 static _Atomic bool stop; /* set by the dispatcher at the end of input */
 
-/* `seen`: the ids of the connections created on this worker and still in
- * its table (an id leaves when its connection is removed, as a tombstone
- * later insertions reuse), so it holds at most the table's capacity and
- * every operation looks at SEEN_PROBES entries at most. Ids are never
- * reused (a removed connection's id stays stale), so an insertion needs no
- * duplicate check. Before the nineteenth session ids were never removed:
- * the set filled, and then new connections went uncounted. */
-#define SEEN_TOMB UINT64_MAX /* never a connection id */
+/* `seen`: the ids of the connections created on this worker. An id stays
+ * after its connection is removed: the connection and subflow tables
+ * expire apart, so a subflow can outlive its connection and must still be
+ * counted. So the set only grows; every operation looks at SEEN_PROBES
+ * entries at most (before the nineteenth session a lookup of an absent id
+ * could scan all SEEN_SIZE entries once the set was crowded), and a
+ * connection that finds no room is counted in `seen_full` (it then goes
+ * uncounted, as before, but no longer silently). Ids are never reused (a
+ * removed connection's id stays stale), so an insertion needs no duplicate
+ * check. */
 
 static uint32_t seen_home(uint64_t id)
 {
@@ -572,20 +574,12 @@ static void seen_add(struct worker *w, uint64_t id)
 {
     for (uint32_t i = 0, at = seen_home(id); i < SEEN_PROBES; i++, at++) {
         uint64_t *e = &w->seen[at & (SEEN_SIZE - 1)];
-        if (*e == 0 || *e == SEEN_TOMB) {
+        if (*e == 0) {
             *e = id;
-            w->an[at & (SEEN_SIZE - 1)] = 0;
             return;
         }
     }
     w->seen_full++; /* not counted then, like a connection never seen */
-}
-
-static void seen_forget(struct worker *w, uint64_t id)
-{
-    int64_t at = seen_find(w, id);
-    if (at >= 0)
-        w->seen[at] = SEEN_TOMB;
 }
 
 /* The analysis flags of a connection created here (NULL: not seen). */
@@ -726,7 +720,6 @@ static void after(struct worker *w, const mpd_result *r, uint32_t rm_from, uint6
             continue;
         if (g.table == MPD_TABLE_CONNECTION) {
             count_conn(w, &g.conn); /* (its tokens left the directory above) */
-            seen_forget(w, g.conn.id);
         } else {
             count_subflow(w, &g.subflow);
             /* Its pin (if the dispatcher pinned it here) goes with it. Every
