@@ -150,6 +150,10 @@
 // Removal cause: idle timeout.
 #define MPD_CAUSE_IDLE 2
 
+// Removal cause: a closed or reset subflow whose 4-tuple a new SYN (with
+// another ISN) reused; the SYN starts a new subflow.
+#define MPD_CAUSE_REUSED 3
+
 // Event: a connection was created (`conn_id`, `conn_serial`, `token` =
 // server token).
 #define MPD_EVENT_NEW_CONNECTION 1
@@ -609,7 +613,9 @@ typedef struct mpd_subflow_summary {
   // `MPD_SUBFLOW_INITIAL` / `_JOIN` / `_PLAIN`.
   uint8_t kind;
   // 1 SYN seen, 2 SYN/ACK seen, 3 established, 4 FIN from the client
-  // only, 5 FIN from the server only, 6 closed (FIN both ways), 7 reset.
+  // only, 5 FIN from the server only, 6 closed (FIN both ways), 7 reset,
+  // 8 reset during the handshake (never established), 9 a join's third
+  // ACK seen, not yet acknowledged by the listener.
   uint8_t state;
   // `MPD_SUBFLOW_OPEN` / `_FIN` / `_RST`.
   uint8_t end;

@@ -392,6 +392,24 @@ EOF2
     summary $n; expect $n 0 1 2
 }
 
+scn_join_refused() {
+    # The client's path manager opens a second subflow, but the server's
+    # limit is 0 subflows: the server answers the MP_JOIN SYN with a RST
+    # (MP_TCPRST), so the join is attempted and never established.
+    local n=v1-join-refused
+    echo "### $n"
+    setup_ns off 1
+    C ip mptcp limits set subflows 2 add_addr_accepted 2
+    S ip mptcp limits set subflows 0 add_addr_accepted 0
+    C ip mptcp endpoint add 10.0.2.1 id 2 subflow
+    start_capture $n
+    start_server --recv 20000 --send 20000
+    run_client --connect 10.0.1.2 --send 20000 --chunk 2000 --interval 0.05
+    wait_server
+    stop_capture $n
+    summary $n; expect $n 0 1 2
+}
+
 scn_mixed() {
     # MPTCP beside plain TCP, at the same time, as on a real server: an MPTCP
     # connection to port 5000 (IPv4, a second subflow from the client's
@@ -433,7 +451,7 @@ scn_mixed() {
     summary $n; expect $n 0 1 2
 }
 
-ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy mixed"
+ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy mixed join_refused"
 for s in ${@:-$ALL}; do
     scn_$s
 done

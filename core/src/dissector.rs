@@ -407,6 +407,9 @@ pub struct DissectorStats {
     pub subflows_evicted: u64,
     /// Subflows removed after their idle timeout.
     pub subflows_expired: u64,
+    /// Closed or reset subflows removed because a new SYN reused their
+    /// 4-tuple (then counted in `subflows` again).
+    pub subflows_reused: u64,
     /// Connections removed by eviction.
     pub connections_evicted: u64,
     /// Connections removed after their idle timeout.
@@ -475,6 +478,7 @@ impl DissectorState {
                 connections: 0,
                 subflows_evicted: 0,
                 subflows_expired: 0,
+                subflows_reused: 0,
                 connections_evicted: 0,
                 connections_expired: 0,
                 table_full: 0,
@@ -529,6 +533,10 @@ pub enum RemovalCause {
     Evicted,
     /// Idle for longer than its class's timeout.
     Idle,
+    /// A subflow whose 4-tuple a new connection took: a SYN with another
+    /// initial sequence number on a subflow that had closed or been reset
+    /// (port reuse). The new SYN starts a new subflow.
+    Reused,
 }
 
 /// Why an MP_JOIN was not accepted.
@@ -689,7 +697,7 @@ pub enum Event {
         id: SlotId,
         /// The public id of a connection (0 for a subflow).
         serial: u32,
-        /// Eviction or expiry.
+        /// Eviction, expiry or (a subflow) port reuse.
         cause: RemovalCause,
     },
     /// An insertion was refused: the table is full and the policy forbids
@@ -1106,9 +1114,15 @@ fn conn_id(slot: SlotId, c: &Connection) -> ConnId {
 
 fn sub_class(s: &Subflow) -> EvictClass {
     match s.state() {
-        SubflowState::SynSeen | SubflowState::SynAckSeen => EvictClass::Embryonic,
-        SubflowState::Closed | SubflowState::Reset => EvictClass::Closed,
-        _ => EvictClass::Established,
+        SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen => {
+            EvictClass::Embryonic
+        }
+        SubflowState::Closed | SubflowState::Reset | SubflowState::ResetInHandshake => {
+            EvictClass::Closed
+        }
+        SubflowState::Established | SubflowState::FinC2s | SubflowState::FinS2c => {
+            EvictClass::Established
+        }
     }
 }
 
@@ -1923,6 +1937,41 @@ impl<'a> DissectorView<'a> {
         }
     }
 
+    /// Port reuse: a SYN (no ACK) from `dir` with sequence number `seq` on
+    /// subflow `id`, which has closed or been reset, and is not its own SYN
+    /// again (the same client, the same ISN), starts a new subflow: the old
+    /// one is removed and reported (cause [`RemovalCause::Reused`]).
+    /// Returns whether it was.
+    #[cold]
+    #[inline(never)]
+    fn reuse(
+        &mut self,
+        id: SlotId,
+        dir: Direction,
+        seq: u32,
+        ev: &mut Events,
+        on_gone: &mut impl FnMut(Gone),
+    ) -> bool {
+        let Some(old) = self.subflows.get(id) else {
+            return false;
+        };
+        let ended = matches!(
+            old.state(),
+            SubflowState::Closed | SubflowState::Reset | SubflowState::ResetInHandshake
+        );
+        let own_syn = old.role(dir) == Role::C2s && old.isn(Role::C2s) == Some(seq);
+        if !ended || own_syn {
+            return false;
+        }
+        let Some(r) = self.subflows.take(id) else {
+            return false;
+        };
+        let stats = &mut self.st.stats;
+        stats.subflows_reused = stats.subflows_reused.wrapping_add(1);
+        gone_subflow(r, RemovalCause::Reused, self.sub_an, ev, on_gone);
+        true
+    }
+
     // Private hot path: its inputs are passed apart rather than bundled in
     // a struct built per packet.
     #[allow(clippy::too_many_arguments)]
@@ -1986,7 +2035,13 @@ impl<'a> DissectorView<'a> {
         out.dir = Some(dir);
         let syn = flags.contains(TcpFlags::SYN);
         let ackf = flags.contains(TcpFlags::ACK);
-        let (sid, created) = match self.subflows.find_hashed(&key, hash) {
+        let mut found = self.subflows.find_hashed(&key, hash);
+        if let (Some(id), true) = (found, syn && !ackf) {
+            if self.reuse(id, dir, tcp.seq_number(), ev, on_gone) {
+                found = None;
+            }
+        }
+        let (sid, created) = match found {
             Some(id) => (id, false),
             None => {
                 let both_keys = opts
@@ -1998,6 +2053,7 @@ impl<'a> DissectorView<'a> {
                     !syn && both_keys
                 };
                 if !create {
+                    let stats = &mut self.st.stats;
                     stats.untracked = stats.untracked.wrapping_add(1);
                     return;
                 }
@@ -2068,7 +2124,10 @@ impl<'a> DissectorView<'a> {
 
         // --- Handshake ---
         if syn && !ackf {
-            if role == Role::C2s {
+            // A SYN with another ISN on a subflow past its SYN (a stray or
+            // spoofed segment; port reuse of an ended one started a new
+            // subflow above) must not move its sequence space.
+            if role == Role::C2s && sub.state() == SubflowState::SynSeen {
                 sub.set_isn(Role::C2s, p.seq);
             }
             if created {
@@ -2082,11 +2141,13 @@ impl<'a> DissectorView<'a> {
                 self.on_syn(&mut sub, &opts, &p, ev);
             }
         } else if syn && ackf {
-            if role == Role::S2c {
+            // The first SYN/ACK only: a retransmitted one would move the
+            // RTT, and a stray one (another ISN, other options) on a
+            // subflow past its handshake must neither move its sequence
+            // space nor be taken for a stripped MP_CAPABLE.
+            if role == Role::S2c && sub.state() == SubflowState::SynSeen {
                 sub.set_isn(Role::S2c, p.seq);
-                if sub.state() == SubflowState::SynSeen {
-                    sub.set_state(SubflowState::SynAckSeen);
-                }
+                sub.set_state(SubflowState::SynAckSeen);
                 sub.set_rtt(now, false);
                 if let Some(a) = gate(self.sub_an).get_mut(ai) {
                     let sa = SynAck {
@@ -2147,9 +2208,15 @@ impl<'a> DissectorView<'a> {
                 sub.state(),
                 SubflowState::SynSeen | SubflowState::SynAckSeen
             )
+            && !flags.contains(TcpFlags::RST)
         {
             let synack_seen = sub.state() == SubflowState::SynAckSeen;
-            sub.set_state(SubflowState::Established);
+            let join = sub.kind() == SubflowKind::Join;
+            sub.set_state(if join {
+                SubflowState::ThirdAckSeen
+            } else {
+                SubflowState::Established
+            });
             sub.set_rtt(now, true);
             if sub.isn(Role::S2c).is_none() {
                 sub.set_isn(Role::S2c, p.ack.wrapping_sub(1));
@@ -2184,6 +2251,18 @@ impl<'a> DissectorView<'a> {
                     self.join_ack(&mut sub, c, &hmac, synack_seen, &p, ev);
                 }
             }
+            if !join {
+                if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
+                    c.subflows_established = c.subflows_established.saturating_add(1);
+                }
+            }
+        } else if sub.state() == SubflowState::ThirdAckSeen
+            && !flags.contains(TcpFlags::RST)
+            && (role == Role::S2c || p.payload > 0)
+        {
+            // The listener acknowledged the join's third ACK (or the
+            // initiator sends data, so it did).
+            sub.set_state(SubflowState::Established);
             if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
                 c.subflows_established = c.subflows_established.saturating_add(1);
             }
@@ -2289,8 +2368,15 @@ impl<'a> DissectorView<'a> {
 
         // --- Teardown ---
         if flags.contains(TcpFlags::RST) {
-            if sub.state() != SubflowState::Reset {
-                sub.set_state(SubflowState::Reset);
+            let next = match sub.state() {
+                SubflowState::Reset | SubflowState::ResetInHandshake => None,
+                SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen => {
+                    Some(SubflowState::ResetInHandshake)
+                }
+                _ => Some(SubflowState::Reset),
+            };
+            if let Some(n) = next {
+                sub.set_state(n);
                 ev.push(Event::SubflowClosed {
                     subflow: SubflowId(sid),
                     end: SubflowEnd::Rst,
@@ -2304,10 +2390,22 @@ impl<'a> DissectorView<'a> {
                 (SubflowState::FinS2c, Role::C2s) | (SubflowState::FinC2s, Role::S2c) => {
                     Some(SubflowState::Closed)
                 }
-                (SubflowState::Closed | SubflowState::Reset, _) => None,
-                (SubflowState::FinC2s | SubflowState::FinS2c, _) => None,
-                (_, Role::C2s) => Some(SubflowState::FinC2s),
-                (_, Role::S2c) => Some(SubflowState::FinS2c),
+                (SubflowState::Established, Role::C2s) => Some(SubflowState::FinC2s),
+                (SubflowState::Established, Role::S2c) => Some(SubflowState::FinS2c),
+                // A FIN before the handshake completed (a SYN carrying FIN,
+                // a listener closing in SYN-RECEIVED) is not recorded: the
+                // subflow stays in its handshake, not established.
+                (
+                    SubflowState::SynSeen
+                    | SubflowState::SynAckSeen
+                    | SubflowState::ThirdAckSeen
+                    | SubflowState::Closed
+                    | SubflowState::Reset
+                    | SubflowState::ResetInHandshake
+                    | SubflowState::FinC2s
+                    | SubflowState::FinS2c,
+                    _,
+                ) => None,
             };
             if let Some(n) = next {
                 sub.set_state(n);
@@ -3561,6 +3659,49 @@ mod tests {
         )
     }
 
+    /// A join refused after its third ACK (the listener over its subflow
+    /// limit answers with a RST, as Linux does) was attempted, never
+    /// established; one whose initiator sends data was.
+    #[cfg(feature = "hmac")]
+    #[test]
+    fn a_join_is_established_by_the_listeners_ack_of_its_third_ack() {
+        for v in [Version::V0, Version::V1] {
+            let (s, a) = good_hmacs(v);
+            let token = crypto::key_hash(v, KB).token;
+            let joined = |d: &D| {
+                *d.subflows()
+                    .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+                    .unwrap()
+                    .2
+            };
+
+            let d = &mut dis();
+            let conn = handshake(d, v);
+            join(d, token, Some(s), Some(a));
+            let rst = TcpFlags::RST;
+            go(d, pkt(B, 80, A2, 2000, 9001, 0, rst, &[], 0), 13 * MS);
+            assert_eq!(joined(d).state(), SubflowState::ResetInHandshake);
+            assert!(!joined(d).established());
+            assert_eq!(joined(d).end(), SubflowEnd::Rst);
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 1));
+
+            // A retransmitted third ACK leaves it waiting; data from the
+            // initiator establishes it.
+            let d = &mut dis();
+            let conn = handshake(d, v);
+            join(d, token, Some(s), Some(a));
+            let j = MptcpOption::Join(MpJoin::ack(a));
+            go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[j], 0), 13 * MS);
+            assert_eq!(joined(d).state(), SubflowState::ThirdAckSeen);
+            let m = dss(1, true, 1, 10, false);
+            go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[m], 10), 14 * MS);
+            assert_eq!(joined(d).state(), SubflowState::Established);
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+        }
+    }
+
     #[cfg(feature = "hmac")]
     #[test]
     fn join_links_by_token() {
@@ -3574,16 +3715,26 @@ mod tests {
                 matches!(ev[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Valid, .. }] if c == conn),
                 "{ev:?}"
             );
+            // Linked, but established only once the listener acknowledges
+            // the third ACK (RFC 8684 §3.2).
+            let joined = |d: &D| {
+                *d.subflows()
+                    .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+                    .unwrap()
+                    .2
+            };
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 1));
+            assert_eq!(joined(d).state(), SubflowState::ThirdAckSeen);
+            assert!(!joined(d).established());
+            let r = go(d, pkt(B, 80, A2, 2000, 9001, 7001, ACK, &[], 0), 13 * MS);
+            assert!(r.events.is_empty());
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
             assert_eq!(c.first_join_ts(), Some(10 * MS));
-            let joined = d
-                .subflows()
-                .find(|(_, _, s)| s.kind() == SubflowKind::Join)
-                .unwrap()
-                .2;
-            assert_eq!(joined.hmac(), Some(HmacVerdict::Valid));
-            assert_eq!(joined.conn(), Some(conn.slot));
+            assert_eq!(joined(d).state(), SubflowState::Established);
+            assert_eq!(joined(d).hmac(), Some(HmacVerdict::Valid));
+            assert_eq!(joined(d).conn(), Some(conn.slot));
         }
     }
 
@@ -3957,6 +4108,255 @@ mod tests {
             &[cap(Version::V1, None, None)],
             0,
         )
+    }
+
+    /// The only subflow's id, state, `established()` and eviction class.
+    fn only_sub(d: &D) -> (SlotId, SubflowState, bool, Option<EvictClass>) {
+        let mut it = d.subflows();
+        let (id, _, s) = it.next().unwrap();
+        assert!(it.next().is_none());
+        (id.0, s.state(), s.established(), d.subflows.class(id.0))
+    }
+
+    #[test]
+    fn a_syn_answered_by_rst_is_never_established() {
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        let rst = TcpFlags::RST | ACK;
+        let r = go(d, pkt(B, 80, A, 1000, 0, 101, rst, &[], 0), MS);
+        assert!(matches!(
+            events(&r)[..],
+            [Event::SubflowClosed {
+                end: SubflowEnd::Rst,
+                ..
+            }]
+        ));
+        let (id, state, est, class) = only_sub(d);
+        assert_eq!(state, SubflowState::ResetInHandshake);
+        assert!(!est);
+        assert_eq!(class, Some(EvictClass::Closed));
+        assert_eq!(d.subflow(id).unwrap().1.end(), SubflowEnd::Rst);
+        // A stray ACK from the client afterwards establishes nothing, and a
+        // second RST reports nothing.
+        go(d, pkt(A, 1000, B, 80, 101, 1, ACK, &[], 0), 2 * MS);
+        let r = go(d, pkt(B, 80, A, 1000, 1, 0, TcpFlags::RST, &[], 0), 3 * MS);
+        assert!(r.events.is_empty());
+        assert_eq!(only_sub(d).1, SubflowState::ResetInHandshake);
+    }
+
+    #[test]
+    fn a_client_rst_after_the_synack_is_never_established() {
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        go(d, synack_pkt(Version::V1), MS);
+        // As Linux sends it (RST with ACK): the ACK does not complete the
+        // handshake.
+        let rst = TcpFlags::RST | ACK;
+        go(d, pkt(A, 1000, B, 80, 101, 501, rst, &[], 0), 2 * MS);
+        let (_, state, est, _) = only_sub(d);
+        assert_eq!((state, est), (SubflowState::ResetInHandshake, false));
+    }
+
+    #[test]
+    fn a_rst_after_the_handshake_is_a_reset_of_an_established_subflow() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        go(
+            d,
+            pkt(B, 80, A, 1000, 501, 0, TcpFlags::RST, &[], 0),
+            3 * MS,
+        );
+        let (_, state, est, class) = only_sub(d);
+        assert_eq!((state, est), (SubflowState::Reset, true));
+        assert_eq!(class, Some(EvictClass::Closed));
+    }
+
+    #[test]
+    fn a_fin_before_the_handshake_completes_does_not_establish() {
+        // A SYN that also carries FIN.
+        let d = &mut dis();
+        let synfin = SYN | TcpFlags::FIN;
+        let r = go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                100,
+                0,
+                synfin,
+                &[cap(Version::V1, None, None)],
+                0,
+            ),
+            0,
+        );
+        assert!(r.events.is_empty());
+        let (_, state, est, class) = only_sub(d);
+        assert_eq!((state, est), (SubflowState::SynSeen, false));
+        assert_eq!(class, Some(EvictClass::Embryonic));
+
+        // A SYN/ACK carrying FIN (a listener closing in SYN-RECEIVED): the
+        // subflow waits for its third ACK, which still establishes it, and
+        // later FINs both ways close it.
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        let fin_synack = synack() | TcpFlags::FIN;
+        let caps = [cap(Version::V1, Some(KB), None)];
+        go(d, pkt(B, 80, A, 1000, 500, 101, fin_synack, &caps, 0), MS);
+        let (_, state, est, class) = only_sub(d);
+        assert_eq!((state, est), (SubflowState::SynAckSeen, false));
+        assert_eq!(class, Some(EvictClass::Embryonic));
+        go(d, pkt(A, 1000, B, 80, 101, 502, ACK, &[], 0), 2 * MS);
+        assert_eq!(only_sub(d).1, SubflowState::Established);
+        let fin = TcpFlags::FIN | ACK;
+        go(d, pkt(A, 1000, B, 80, 101, 502, fin, &[], 0), 3 * MS);
+        assert_eq!(only_sub(d).1, SubflowState::FinC2s);
+        let r = go(d, pkt(B, 80, A, 1000, 501, 102, fin, &[], 0), 4 * MS);
+        assert!(matches!(
+            events(&r)[..],
+            [Event::SubflowClosed {
+                end: SubflowEnd::Fin,
+                ..
+            }]
+        ));
+        assert_eq!(only_sub(d).1, SubflowState::Closed);
+    }
+
+    /// Closes the v1 handshake's subflow A:1000 ↔ B:80 with FINs both ways.
+    fn close_both_ways(d: &mut D) {
+        let fin = TcpFlags::FIN | ACK;
+        go(d, pkt(A, 1000, B, 80, 101, 501, fin, &[], 0), 3 * MS);
+        go(d, pkt(B, 80, A, 1000, 501, 102, fin, &[], 0), 4 * MS);
+        assert_eq!(only_sub(d).1, SubflowState::Closed);
+    }
+
+    #[test]
+    fn a_new_syn_on_a_closed_subflows_ports_starts_a_new_subflow() {
+        const KB2: u64 = 0x1111_2222_3333_4444;
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        close_both_ways(d);
+        let (old, ..) = only_sub(d);
+
+        // The same SYN again (ISN 100): a late copy, not a new subflow.
+        let r = go(d, syn_v1(), 5 * MS);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        assert_eq!(only_sub(d).0, old);
+
+        // Port reuse: a SYN with another ISN.
+        let syn2 = pkt(
+            A,
+            1000,
+            B,
+            80,
+            7000,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        let r = go(d, syn2, 6 * MS);
+        assert!(
+            matches!(
+                events(&r)[..],
+                [Event::Evicted {
+                    what: TableKind::Subflow,
+                    class: EvictClass::Closed,
+                    id,
+                    cause: RemovalCause::Reused,
+                    ..
+                }] if id == old
+            ),
+            "{:?}",
+            events(&r)
+        );
+        let (new, state, est, _) = only_sub(d);
+        assert_ne!(new, old);
+        assert_eq!(r.subflow, Some(SubflowId(new)));
+        assert_eq!((state, est), (SubflowState::SynSeen, false));
+        let st = d.stats();
+        assert_eq!((st.subflows, st.subflows_reused), (2, 1));
+
+        // Its handshake makes a second connection.
+        let caps = [cap(Version::V1, Some(KB2), None)];
+        let r = go(
+            d,
+            pkt(B, 80, A, 1000, 9000, 7001, synack(), &caps, 0),
+            7 * MS,
+        );
+        let conn2 = r.conn.unwrap();
+        assert_ne!(conn2, conn);
+        assert!(matches!(events(&r)[..], [Event::NewConnection { conn: c }] if c == conn2));
+        let caps = [cap(Version::V1, Some(KA), Some(KB2))];
+        go(d, pkt(A, 1000, B, 80, 7001, 9001, ACK, &caps, 0), 8 * MS);
+        assert_eq!(only_sub(d).1, SubflowState::Established);
+        let c2 = d.connection(conn2.slot).unwrap();
+        assert_eq!((c2.server_key, c2.subflows_established), (KB2, 1));
+        assert_eq!(d.stats().connections, 2);
+    }
+
+    #[test]
+    fn a_syn_from_the_other_end_reuses_a_reset_subflows_ports() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        go(
+            d,
+            pkt(B, 80, A, 1000, 501, 0, TcpFlags::RST, &[], 0),
+            3 * MS,
+        );
+        let (old, ..) = only_sub(d);
+        // B:80 now connects to A:1000: the reverse direction's SYN.
+        let syn = pkt(
+            B,
+            80,
+            A,
+            1000,
+            100,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        let r = go(d, syn, 4 * MS);
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Evicted {
+                cause: RemovalCause::Reused,
+                ..
+            }]
+        ));
+        let (new, state, ..) = only_sub(d);
+        assert_ne!(new, old);
+        assert_eq!(state, SubflowState::SynSeen);
+        assert_eq!(r.role, Some(Role::C2s));
+        // A SYN on a live subflow's ports is no reuse.
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let (live, ..) = only_sub(d);
+        let syn2 = pkt(
+            A,
+            1000,
+            B,
+            80,
+            7000,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        let r = go(d, syn2, 3 * MS);
+        assert!(r.events.is_empty());
+        assert_eq!(only_sub(d).0, live);
+        assert_eq!(d.stats().subflows_reused, 0);
+        // Nor does it move the subflow's sequence space; a stray SYN/ACK
+        // neither.
+        let bad_synack = pkt(B, 80, A, 1000, 9999, 101, synack(), &[], 0);
+        let r = go(d, bad_synack, 4 * MS);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let s = *d.subflow(live).unwrap().1;
+        assert_eq!((s.isn(Role::C2s), s.isn(Role::S2c)), (Some(100), Some(500)));
+        assert_eq!((s.seq_hi(Role::C2s), s.seq_hi(Role::S2c)), (101, 501));
     }
 
     #[test]

@@ -380,6 +380,9 @@ pub const MPD_CLASS_ESTABLISHED: u8 = 3;
 pub const MPD_CAUSE_EVICTED: u32 = 1;
 /// Removal cause: idle timeout.
 pub const MPD_CAUSE_IDLE: u32 = 2;
+/// Removal cause: a closed or reset subflow whose 4-tuple a new SYN (with
+/// another ISN) reused; the SYN starts a new subflow.
+pub const MPD_CAUSE_REUSED: u32 = 3;
 
 /// Event: a connection was created (`conn_id`, `conn_serial`, `token` =
 /// server token).
@@ -843,7 +846,9 @@ pub struct mpd_subflow_summary {
     /// `MPD_SUBFLOW_INITIAL` / `_JOIN` / `_PLAIN`.
     pub kind: u8,
     /// 1 SYN seen, 2 SYN/ACK seen, 3 established, 4 FIN from the client
-    /// only, 5 FIN from the server only, 6 closed (FIN both ways), 7 reset.
+    /// only, 5 FIN from the server only, 6 closed (FIN both ways), 7 reset,
+    /// 8 reset during the handshake (never established), 9 a join's third
+    /// ACK seen, not yet acknowledged by the listener.
     pub state: u8,
     /// `MPD_SUBFLOW_OPEN` / `_FIN` / `_RST`.
     pub end: u8,
@@ -1433,6 +1438,7 @@ fn cause_c(c: RemovalCause) -> u32 {
     match c {
         RemovalCause::Evicted => MPD_CAUSE_EVICTED,
         RemovalCause::Idle => MPD_CAUSE_IDLE,
+        RemovalCause::Reused => MPD_CAUSE_REUSED,
     }
 }
 
@@ -1560,6 +1566,8 @@ fn subflow_summary(
             SubflowState::FinS2c => 5,
             SubflowState::Closed => 6,
             SubflowState::Reset => 7,
+            SubflowState::ResetInHandshake => 8,
+            SubflowState::ThirdAckSeen => 9,
         },
         end: sub_end_c(s.end()),
         established: s.established().into(),

@@ -163,6 +163,10 @@ fn event_and_kind_numbers_are_pinned() {
     );
     assert_eq!(MPD_ABI_VERSION, 3);
     assert_eq!(
+        [MPD_CAUSE_EVICTED, MPD_CAUSE_IDLE, MPD_CAUSE_REUSED],
+        [1, 2, 3]
+    );
+    assert_eq!(
         [
             MPD_KIND_NOT_IP,
             MPD_KIND_MALFORMED,
@@ -1293,6 +1297,55 @@ fn mp_capable_syn(port: u16) -> Vec<u8> {
     f.extend_from_slice(&[6 << 4, 0x02, 0xff, 0xff, 0, 0, 0, 0]); // SYN
     f.extend_from_slice(&[30, 4, 0x01, 0x01]); // MP_CAPABLE v1, H flag
     f
+}
+
+/// A SYN refused with a RST, then a SYN with another ISN on the same
+/// ports: the first subflow leaves the table as reused (state 8, reset in
+/// its handshake, never established) and the second is a new subflow.
+#[test]
+fn a_reused_four_tuple_reports_the_old_subflow() {
+    let m = new_dissector(64);
+    let mut r = zero_result();
+    let syn1 = mp_capable_syn(4000);
+    let mut syn2 = mp_capable_syn(4000);
+    syn2[14 + 24 + 3] = 9; // sequence number 9 instead of 1
+    let mut rst = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00];
+    rst.extend_from_slice(&[0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0]);
+    rst.extend_from_slice(&[10, 0, 0, 2, 10, 0, 0, 1]);
+    rst.extend_from_slice(&80u16.to_be_bytes());
+    rst.extend_from_slice(&4000u16.to_be_bytes());
+    rst.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 2]); // seq 0, ack 2
+    rst.extend_from_slice(&[5 << 4, 0x14, 0, 0, 0, 0, 0, 0]); // RST/ACK
+    let mut s = mpd_subflow_summary::default();
+    // SAFETY: live handle, frames and outs valid for the calls.
+    unsafe {
+        assert_eq!(
+            mpd_dissect(m.h, syn1.as_ptr(), syn1.len(), 1, 1, &mut r),
+            MPD_OK
+        );
+        let first = r.subflow_id;
+        assert_ne!(first, 0);
+        assert_eq!(
+            mpd_dissect(m.h, rst.as_ptr(), rst.len(), 1, 2, &mut r),
+            MPD_OK
+        );
+        assert_eq!(mpd_subflow_get(m.h, first, &mut s), MPD_OK);
+        assert_eq!((s.state, s.established, s.end), (8, 0, MPD_SUBFLOW_RST));
+        assert_eq!(r.n_removed, 0);
+        assert_eq!(
+            mpd_dissect(m.h, syn2.as_ptr(), syn2.len(), 1, 3, &mut r),
+            MPD_OK
+        );
+        assert_eq!(r.n_removed, 1);
+        let rm = removed_range(m.h, 0, 1)[0];
+        assert_eq!((rm.table, rm.cause), (MPD_TABLE_SUBFLOW, MPD_CAUSE_REUSED));
+        assert_eq!((rm.subflow.id, rm.subflow.state), (first, 8));
+        assert_ne!(r.subflow_id, first);
+        assert_eq!(mpd_subflow_get(m.h, r.subflow_id, &mut s), MPD_OK);
+        assert_eq!(s.state, 1);
+        assert_eq!(mpd_subflow_get(m.h, first, &mut s), MPD_ERR_NOT_FOUND);
+    }
+    drop(m.buf);
 }
 
 /// The removed entries `from .. to` of the last call on `h`.

@@ -47,7 +47,8 @@ pub enum SubflowState {
     SynSeen,
     /// SYN/ACK seen, third ACK not yet.
     SynAckSeen,
-    /// Third ACK (or data) seen.
+    /// Established: the third ACK (or data) seen; for a join, also the
+    /// listener's ACK of that third ACK (or the initiator's data).
     Established,
     /// FIN seen from the client only.
     FinC2s,
@@ -55,8 +56,18 @@ pub enum SubflowState {
     FinS2c,
     /// FIN seen in both directions.
     Closed,
-    /// RST seen.
+    /// RST seen after the handshake completed.
     Reset,
+    /// RST seen before the handshake completed (a refused SYN, a join the
+    /// listener or initiator turned down): never established.
+    ResetInHandshake,
+    /// A join's third ACK seen, the listener's ACK of it not yet. RFC 8684
+    /// §3.2 makes the third ACK of an MP_JOIN reliable: the initiator sends
+    /// no data until the listener acknowledges it, and a listener that
+    /// refuses the subflow at this point (Linux does, over its subflow
+    /// limit) answers with a RST instead. The next segment from the
+    /// listener (or data from the initiator) establishes the subflow.
+    ThirdAckSeen,
 }
 
 /// What kind of subflow this is.
@@ -270,10 +281,27 @@ impl Subflow {
         self.set(bit::MPCAP, kind == SubflowKind::Initial);
     }
 
-    /// `true` once the handshake completed (also after it closed).
+    /// `true` once the handshake completed (also after it closed); `false`
+    /// for a subflow reset during its handshake.
     #[must_use]
     pub fn established(&self) -> bool {
-        !matches!(self.state, SubflowState::SynSeen | SubflowState::SynAckSeen)
+        !matches!(
+            self.state,
+            SubflowState::SynSeen
+                | SubflowState::SynAckSeen
+                | SubflowState::ThirdAckSeen
+                | SubflowState::ResetInHandshake
+        )
+    }
+
+    /// `true` while the handshake is under way (SYN, SYN/ACK or a join's
+    /// third ACK seen; not yet established, no RST).
+    #[must_use]
+    pub fn in_handshake(&self) -> bool {
+        matches!(
+            self.state,
+            SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen
+        )
     }
 
     /// How the subflow ended so far.
@@ -281,7 +309,7 @@ impl Subflow {
     pub fn end(&self) -> SubflowEnd {
         match self.state {
             SubflowState::Closed => SubflowEnd::Fin,
-            SubflowState::Reset => SubflowEnd::Rst,
+            SubflowState::Reset | SubflowState::ResetInHandshake => SubflowEnd::Rst,
             _ => SubflowEnd::Open,
         }
     }

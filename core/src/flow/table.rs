@@ -1474,10 +1474,16 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
 
     /// Removes a live entry and returns it; `None` for a stale id.
     pub fn remove(&mut self, id: SlotId) -> Option<(K, V)> {
+        self.take(id).map(|r| (r.key, r.value))
+    }
+
+    /// Removes a live entry and returns it with its class and last activity
+    /// time (as an eviction or expiry reports it); `None` for a stale id.
+    pub fn take(&mut self, id: SlotId) -> Option<Removed<K, V>> {
         self.live_mut(id)?;
         let r = self.remove_slot(id.index)?;
         self.st.stats.removals = self.st.stats.removals.wrapping_add(1);
-        Some((r.key, r.value))
+        Some(r)
     }
 
     /// Marks a live entry used at `now`: it becomes the most recently used
@@ -1692,6 +1698,11 @@ impl<K, V, const N: usize> FlowTable<K, V, N> {
     /// See [`FlowTableView::remove`].
     pub fn remove(&mut self, id: SlotId) -> Option<(K, V)> {
         self.as_view().remove(id)
+    }
+
+    /// See [`FlowTableView::take`].
+    pub fn take(&mut self, id: SlotId) -> Option<Removed<K, V>> {
+        self.as_view().take(id)
     }
 
     /// See [`FlowTableView::get_mut`].

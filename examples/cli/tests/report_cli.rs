@@ -72,6 +72,21 @@ fn several_files_are_one_trace() {
 }
 
 #[test]
+fn a_refused_join_is_attempted_not_established() {
+    // Hand count (fixtures/README.md): frames 8-10 are the join's SYN,
+    // SYN/ACK and third ACK, frame 11 the server's RST; the initial
+    // subflow is established.
+    let r = json(&[fixture("linux/v1-join-refused.pcap").as_ref()]);
+    let one = |k: &str| {
+        let h = r["subflows"][k].as_array().unwrap();
+        assert_eq!(h.len(), 1, "{k}: {h:?}");
+        (h[0]["subflows"].as_u64(), h[0]["connections"].as_u64())
+    };
+    assert_eq!(one("attempted"), (Some(2), Some(1)));
+    assert_eq!(one("established"), (Some(1), Some(1)));
+}
+
+#[test]
 fn pcapng_with_three_link_types() {
     // 26 frames on SLL2, SLL and raw-IP interfaces.
     let r = json(&[fixture("public/merged-sll2-eth-raw.pcapng").as_ref()]);

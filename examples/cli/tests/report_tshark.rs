@@ -53,6 +53,7 @@ const FIXTURES: &[&str] = &[
     "fixtures/linux/v1-ipv6.pcap",
     "fixtures/linux/v1-stripped.pcap",
     "fixtures/linux/v1-mixed.pcap",
+    "fixtures/linux/v1-join-refused.pcap",
     "fixtures/public/tcpdump_mptcp-v0.pcap",
     "fixtures/public/tcpdump_mptcp-v1.pcap",
     "fixtures/public/tcpdump_mptcp-fclose.pcap",
@@ -240,9 +241,29 @@ impl Sub {
         let Some(sa) = self.rows.iter().position(|r| r.syn && r.ack) else {
             return false;
         };
-        self.rows[sa..]
-            .iter()
-            .any(|r| !r.syn && self.sent_by_client(r))
+        // After the SYN/ACK, before any RST (from either end): the client's
+        // first segment; for a join (its SYN carries MP_JOIN, subtype 1),
+        // after that third ACK also the server's next segment or client
+        // data (RFC 8684 §3.2: the listener acknowledges the third ACK).
+        let join = self.syn().is_some_and(|r| r.subtypes.contains(&1));
+        let mut third_ack = false;
+        for r in &self.rows[sa..] {
+            if r.rst {
+                return false;
+            }
+            if r.syn {
+                continue;
+            }
+            if self.sent_by_client(r) {
+                if !join || third_ack && r.tcp_len > 0 {
+                    return true;
+                }
+                third_ack = true;
+            } else if third_ack {
+                return true;
+            }
+        }
+        false
     }
     fn bytes(&self) -> u64 {
         self.rows.iter().map(|r| r.tcp_len).sum()

@@ -348,6 +348,7 @@ pub fn build(a: &Agg) -> Value {
             "subflows": s.subflows,
             "connections": s.connections,
             "subflows_evicted": s.subflows_evicted,
+            "subflows_reused": s.subflows_reused,
             "connections_evicted": s.connections_evicted,
             "table_full": s.table_full,
             "join_unknown_token": s.join_unknown_token,

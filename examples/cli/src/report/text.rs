@@ -447,5 +447,12 @@ pub fn render(r: &Value) -> String {
         u(&s["connections_evicted"]),
         u(&s["join_unknown_token"])
     );
+    if u(&s["subflows_reused"]) > 0 {
+        let _ = writeln!(
+            o,
+            "{} ended subflows replaced by a new SYN on their ports (port reuse)",
+            u(&s["subflows_reused"])
+        );
+    }
     o
 }
