@@ -400,11 +400,50 @@ def vectors(extra):
     print("wrote", path)
 
 
+def v1_split_mapping():
+    """RFC 8684 v1 with DSS checksums: one mapping carried by two segments
+    (each repeats the DSS, as TSO does on the wire), then a mapping whose
+    second segment is missing when the capture ends."""
+    frames = []
+    ka = key_material(KEY_A, hashlib.sha256)
+    kb = key_material(KEY_B, hashlib.sha256)
+    A = struct.pack("!Q", KEY_A)
+    B = struct.pack("!Q", KEY_B)
+    cp, sp = 43000, 443
+    isn_c, isn_s = 2000, 6000
+    flags = 0x81  # A (checksum required) | H (HMAC-SHA256)
+    frames.append(tcp_segment(CLI, SRV, cp, sp, isn_c, 0, "S",
+                              opt_mss() + opt_ts(10, 0) + NOP + NOP + mp(0, 1, bytes([flags]))))
+    frames.append(tcp_segment(SRV, CLI, sp, cp, isn_s, isn_c + 1, "SA",
+                              opt_mss() + opt_ts(20, 10) + NOP + NOP + mp(0, 1, bytes([flags]) + B)))
+    frames.append(tcp_segment(CLI, SRV, cp, sp, isn_c + 1, isn_s + 1, "A",
+                              NOP + NOP + opt_ts(11, 20) + mp(0, 1, bytes([flags]) + A + B)))
+    dsn = (ka["idsn"] + 1) & 0xFFFFFFFFFFFFFFFF
+    data_ack = (kb["idsn"] + 1) & 0xFFFFFFFF
+    payload = bytes((i * 7 + 3) & 0xFF for i in range(400))
+    ts = 12
+    for k in range(2):  # mappings of 200 bytes: SSN 1 and 201
+        m_dsn = (dsn + 200 * k) & 0xFFFFFFFFFFFFFFFF
+        ssn = 1 + 200 * k
+        part = payload[200 * k:200 * (k + 1)]
+        dsum = dss_checksum(m_dsn, ssn, 200, part)
+        assert ones_sum(struct.pack("!QIHH", m_dsn, ssn, 200, dsum) + part) == 0xFFFF
+        dss_body = bytes([0x01 | 0x04 | 0x08]) + struct.pack("!IQIHH", data_ack, m_dsn, ssn, 200, dsum)
+        halves = (0, 1) if k == 0 else (0,)  # the last mapping's tail is not captured
+        for h in halves:
+            frames.append(tcp_segment(CLI, SRV, cp, sp, isn_c + ssn + 100 * h, isn_s + 1, "PA",
+                                      NOP + NOP + opt_ts(ts, 20) + mp(2, 0, dss_body),
+                                      part[100 * h:100 * (h + 1)]))
+            ts += 1
+    write_pcap(os.path.join(OUT, "v1-split-mapping.pcap"), frames)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     extra = v0_handshake()
     v1_mirrored()
     malformed()
+    v1_split_mapping()
     vectors(extra)
     return 0
 

@@ -131,6 +131,20 @@ impl Analysis {
         }
     }
 
+    /// Counts the mappings of a subflow whose verdict was still open when
+    /// it left the table or the trace ended (its last bytes never
+    /// captured) as unverifiable, reason `incomplete`: every checksummed
+    /// mapping seen gets one verdict.
+    pub fn add_incomplete(&mut self, a: Option<&SubflowAnalysis>) {
+        let n = a.map_or(0, |a| {
+            a.dss.iter().filter(|d| d.pending().is_some()).count()
+        });
+        if n > 0 {
+            self.unverifiable += n as u64;
+            *self.reasons.entry("incomplete").or_default() += n as u64;
+        }
+    }
+
     /// Adds the mapping verdicts that are not events under
     /// [`Memory::quiet_dss_events`] (`valid`, `not_negotiated`) from a
     /// connection's analysis, once, when it leaves the table or the trace
@@ -468,16 +482,19 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
                     recs.entry(id.serial).or_default().conn = Some(conn);
                 }
                 Gone::Subflow {
-                    id, key, subflow, ..
+                    id,
+                    key,
+                    subflow,
+                    analysis,
+                    ..
                 } => {
                     if let Some(s) = subflow
                         .claimed_conn()
                         .and_then(|c| serial_of.get(&c.to_bits()))
                     {
-                        recs.entry(*s)
-                            .or_default()
-                            .subflows
-                            .insert(id.0.to_bits(), (key, subflow));
+                        let r = recs.entry(*s).or_default();
+                        r.subflows.insert(id.0.to_bits(), (key, subflow));
+                        r.an.add_incomplete(analysis.as_ref());
                     }
                 }
             }
@@ -489,10 +506,9 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     }
     for (id, key, s) in d.subflows() {
         if let Some(serial) = s.claimed_conn().and_then(|c| serial_of.get(&c.to_bits())) {
-            recs.entry(*serial)
-                .or_default()
-                .subflows
-                .insert(id.0.to_bits(), (*key, *s));
+            let r = recs.entry(*serial).or_default();
+            r.subflows.insert(id.0.to_bits(), (*key, *s));
+            r.an.add_incomplete(d.subflow_analysis(id.0));
         }
     }
     for r in recs.values_mut() {

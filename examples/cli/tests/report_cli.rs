@@ -87,6 +87,27 @@ fn a_refused_join_is_attempted_not_established() {
 }
 
 #[test]
+fn a_mapping_whose_tail_was_not_captured_is_unverifiable() {
+    // Hand count (scripts/craft_captures.py): mapping 1 (200 bytes) in two
+    // segments, its checksum computed by the script: valid; mapping 2 only
+    // its first 100 bytes: incomplete when the trace ends. Then the same
+    // followed by a later capture (years later: the first subflow expires
+    // and leaves the table with its mapping still open), whose 20 mappings
+    // are valid (README, DSS checksums).
+    let split = fixture("crafted/v1-split-mapping.pcap");
+    let later = fixture("linux/v1-csum-on.pcap");
+    for (files, valid) in [(vec![split.clone()], 1), (vec![split, later], 21)] {
+        let args: Vec<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
+        let r = json(&args);
+        let dv = &r["middleboxes"]["dss_validation"];
+        assert_eq!(dv["valid"], valid, "{dv}");
+        assert_eq!(dv["invalid"], 0, "{dv}");
+        assert_eq!(dv["unverifiable"], 1, "{dv}");
+        assert_eq!(dv["unverifiable_reasons"]["incomplete"], 1, "{dv}");
+    }
+}
+
+#[test]
 fn pcapng_with_three_link_types() {
     // 26 frames on SLL2, SLL and raw-IP interfaces.
     let r = json(&[fixture("public/merged-sll2-eth-raw.pcapng").as_ref()]);

@@ -62,6 +62,7 @@ const FIXTURES: &[&str] = &[
     "fixtures/public/ptcpdump_tfo.pcap",
     "fixtures/public/merged-sll2-eth-raw.pcapng",
     "fixtures/crafted/v0-handshake.pcap",
+    "fixtures/crafted/v1-split-mapping.pcap",
 ];
 
 /// Hand classification of every address advertised in the fixtures

@@ -384,7 +384,11 @@ impl Fold {
                 }
             }
             Gone::Subflow {
-                id, key, subflow, ..
+                id,
+                key,
+                subflow,
+                analysis,
+                ..
             } => {
                 let acc = self.subs.remove(id.0).unwrap_or_default();
                 let serial = acc.serial.or_else(|| {
@@ -397,6 +401,7 @@ impl Fold {
                 if acc.serial.is_some() {
                     r.live = r.live.saturating_sub(1);
                 }
+                r.an.add_incomplete(analysis.as_ref());
                 r.subflows.push(SubDone {
                     key,
                     sub: subflow,
@@ -645,7 +650,9 @@ pub fn collect(
                 .and_then(|c| serial_of.get(&c.to_bits()).copied())
         });
         if let Some(serial) = serial {
-            recs.entry(serial).or_default().subflows.push(SubDone {
+            let r = recs.entry(serial).or_default();
+            r.an.add_incomplete(d.subflow_analysis(id.0));
+            r.subflows.push(SubDone {
                 key: *key,
                 sub: *s,
                 pkts: acc.pkts,
