@@ -43,8 +43,11 @@ pub enum Error<E> {
     Version(u8),
     /// Socket 0 did not enter MACRAW (its `Sn_SR`).
     NotMacraw(u8),
-    /// A MACRAW length header below 2: the RX ring is out of sync (the
-    /// caller should re-run [`init`]).
+    /// A MACRAW length header below 2 (it counts itself) or above the bytes
+    /// the ring holds (`Sn_RX_RSR`; the chip makes a frame visible whole):
+    /// the RX ring is out of sync (the caller should re-run [`init`]). The
+    /// read pointer is left where it was, so no byte of a later frame is
+    /// taken for a header.
     BadHeader(u16),
 }
 
@@ -114,7 +117,7 @@ pub fn recv_frame<W: Registers>(w: &mut W, buf: &mut [u8]) -> Result<Recv, Error
     let mut hdr = [0u8; 2];
     w.sn_rx_buf(SOCKET, ptr, &mut hdr)?;
     let total = u16::from_be_bytes(hdr);
-    if total < 2 {
+    if total < 2 || total > rsr {
         return Err(Error::BadHeader(total));
     }
     let len = usize::from(total - 2);

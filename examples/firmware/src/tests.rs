@@ -129,6 +129,34 @@ fn oversize_frame_is_skipped_and_freed() {
     w.free().done();
 }
 
+/// A length header that counts less than itself or more than the ring
+/// holds is refused, and the read pointer is not moved.
+#[test]
+fn bad_length_headers_are_refused() {
+    for (rsr, total) in [(100u16, 0u16), (100, 1), (100, 101), (100, 0xffff)] {
+        let mut e = Vec::new();
+        e.extend(rd(0x0026, SN0, &rsr.to_be_bytes())); // Sn_RX_RSR
+        e.extend(rd(0x0028, SN0, &0x1234u16.to_be_bytes())); // Sn_RX_RD
+        e.extend(rd(0x1234, SN0_RX, &total.to_be_bytes())); // length header
+        let mut w = W5500::new(Mock::new(&e));
+        let mut buf = [0u8; MAX_FRAME];
+        assert_eq!(
+            recv_frame(&mut w, &mut buf),
+            Err(Error::BadHeader(total)),
+            "rsr {rsr} total {total}"
+        );
+        w.free().done();
+    }
+    // Exactly what the ring holds is a frame.
+    let frame = [0x5au8; 98];
+    let mut e = Vec::new();
+    recv_expectations(&mut e, 0x1234, &frame, true);
+    let mut w = W5500::new(Mock::new(&e));
+    let mut buf = [0u8; MAX_FRAME];
+    assert_eq!(recv_frame(&mut w, &mut buf), Ok(Recv::Frame(98)));
+    w.free().done();
+}
+
 /// The whole loop over real captures: every frame comes out of the mocked
 /// RX ring (the read pointer wrapping around 0xffff), and the verdicts are
 /// those of the dissector run directly on the capture.
