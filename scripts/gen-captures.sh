@@ -394,8 +394,8 @@ EOF2
 
 scn_join_refused() {
     # The client's path manager opens a second subflow, but the server's
-    # limit is 0 subflows: the server answers the MP_JOIN SYN with a RST
-    # (MP_TCPRST), so the join is attempted and never established.
+    # limit is 0 subflows: the server answers the join's third ACK with a
+    # RST (MP_TCPRST), so the join is attempted and never established.
     local n=v1-join-refused
     echo "### $n"
     setup_ns off 1

@@ -116,8 +116,9 @@
 //! complete), established, closed (subflow: FIN both ways or RST;
 //! connection: DATA_FIN both ways, MP_FASTCLOSE or every subflow reset),
 //! with the idle timeouts of [`DissectorConfig`] (defaults: closed 10 s,
-//! embryonic 30 s, established 2 h, in nanoseconds). Every removal (expiry
-//! or eviction) and every refused insertion is counted and reported
+//! embryonic 30 s, established 2 h, in nanoseconds). Every removal (expiry,
+//! eviction, or a subflow's ports reused by a new SYN) and every refused
+//! insertion is counted and reported
 //! ([`Event::Evicted`], [`Event::TableFull`]); [`DissectorView::dissect_with`]
 //! also hands the removed value to a callback.
 
@@ -408,7 +409,8 @@ pub struct DissectorStats {
     /// Subflows removed after their idle timeout.
     pub subflows_expired: u64,
     /// Closed or reset subflows removed because a new SYN reused their
-    /// 4-tuple (then counted in `subflows` again).
+    /// 4-tuple (the SYN is then dissected as on free ports: `subflows`
+    /// counts it again if it starts a new subflow).
     pub subflows_reused: u64,
     /// Connections removed by eviction.
     pub connections_evicted: u64,
@@ -535,7 +537,8 @@ pub enum RemovalCause {
     Idle,
     /// A subflow whose 4-tuple a new connection took: a SYN with another
     /// initial sequence number on a subflow that had closed or been reset
-    /// (port reuse). The new SYN starts a new subflow.
+    /// (port reuse). The SYN is then dissected as on free ports: it starts
+    /// a new subflow if it offers MPTCP and the table has room.
     Reused,
 }
 
@@ -1124,6 +1127,25 @@ fn sub_class(s: &Subflow) -> EvictClass {
             EvictClass::Established
         }
     }
+}
+
+/// Whether a RST from `role` (sequence number `seq`, acknowledgment `ack`
+/// if it has the ACK flag) ends a subflow still in its handshake: one that
+/// its receiver would accept (RFC 9293 §3.10.7). The answer to a SYN must
+/// acknowledge it; any other RST must lie within 64 KiB of its sender's
+/// first byte. An ISN the capture did not show accepts any. A RST the
+/// receiver would ignore (a stray, a late one of an earlier connection on
+/// the ports) must not end a handshake that goes on.
+fn handshake_rst_acceptable(sub: &Subflow, role: Role, seq: u32, ack: Option<u32>) -> bool {
+    let first_byte = |r: Role| sub.isn(r).map(|isn| isn.wrapping_add(1));
+    if sub.state() == SubflowState::SynSeen && role == Role::S2c {
+        return match (first_byte(Role::C2s), ack) {
+            (Some(want), Some(ack)) => ack == want,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+    }
+    first_byte(role).is_none_or(|first| seq.wrapping_sub(first) < 1 << 16)
 }
 
 fn conn_class(c: &Connection) -> EvictClass {
@@ -2141,10 +2163,10 @@ impl<'a> DissectorView<'a> {
                 self.on_syn(&mut sub, &opts, &p, ev);
             }
         } else if syn && ackf {
-            // The first SYN/ACK only: a retransmitted one would move the
-            // RTT, and a stray one (another ISN, other options) on a
-            // subflow past its handshake must neither move its sequence
-            // space nor be taken for a stripped MP_CAPABLE.
+            // The first SYN/ACK only: a retransmission adds nothing, and a
+            // stray one (another ISN, other options) on a subflow past its
+            // handshake must neither move its sequence space nor be taken
+            // for a stripped MP_CAPABLE.
             if role == Role::S2c && sub.state() == SubflowState::SynSeen {
                 sub.set_isn(Role::S2c, p.seq);
                 sub.set_state(SubflowState::SynAckSeen);
@@ -2211,8 +2233,11 @@ impl<'a> DissectorView<'a> {
             && !flags.contains(TcpFlags::RST)
         {
             let synack_seen = sub.state() == SubflowState::SynAckSeen;
-            let join = sub.kind() == SubflowKind::Join;
-            sub.set_state(if join {
+            // A join waits for the listener's ACK of its third ACK, unless
+            // the initiator already sends data (the third ACK was not
+            // captured, or was acknowledged out of sight).
+            let waits = sub.kind() == SubflowKind::Join && p.payload == 0;
+            sub.set_state(if waits {
                 SubflowState::ThirdAckSeen
             } else {
                 SubflowState::Established
@@ -2251,7 +2276,7 @@ impl<'a> DissectorView<'a> {
                     self.join_ack(&mut sub, c, &hmac, synack_seen, &p, ev);
                 }
             }
-            if !join {
+            if !waits {
                 if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
                     c.subflows_established = c.subflows_established.saturating_add(1);
                 }
@@ -2371,9 +2396,13 @@ impl<'a> DissectorView<'a> {
             let next = match sub.state() {
                 SubflowState::Reset | SubflowState::ResetInHandshake => None,
                 SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen => {
-                    Some(SubflowState::ResetInHandshake)
+                    handshake_rst_acceptable(&sub, role, p.seq, ackf.then_some(p.ack))
+                        .then_some(SubflowState::ResetInHandshake)
                 }
-                _ => Some(SubflowState::Reset),
+                SubflowState::Established
+                | SubflowState::FinC2s
+                | SubflowState::FinS2c
+                | SubflowState::Closed => Some(SubflowState::Reset),
             };
             if let Some(n) = next {
                 sub.set_state(n);
@@ -3702,6 +3731,29 @@ mod tests {
         }
     }
 
+    /// A join whose first segment after the SYN/ACK carries data (its
+    /// third ACK not captured) is established at once.
+    #[cfg(feature = "hmac")]
+    #[test]
+    fn a_join_sending_data_first_is_established() {
+        let v = Version::V1;
+        let (s, _) = good_hmacs(v);
+        let token = crypto::key_hash(v, KB).token;
+        let d = &mut dis();
+        let conn = handshake(d, v);
+        join(d, token, Some(s), None);
+        let m = dss(1, true, 1, 10, false);
+        go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[m], 10), 12 * MS);
+        let j = *d
+            .subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2;
+        assert_eq!(j.state(), SubflowState::Established);
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+    }
+
     #[cfg(feature = "hmac")]
     #[test]
     fn join_links_by_token() {
@@ -4145,6 +4197,35 @@ mod tests {
     }
 
     #[test]
+    fn a_rst_the_client_would_ignore_does_not_end_the_handshake() {
+        // RFC 9293 §3.10.7.3: in SYN-SENT a RST without ACK, or whose ACK
+        // does not acknowledge the SYN, is ignored; the handshake goes on.
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        let rst = TcpFlags::RST;
+        let r = go(d, pkt(B, 80, A, 1000, 0, 0, rst, &[], 0), MS / 4);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let r = go(d, pkt(B, 80, A, 1000, 0, 7, rst | ACK, &[], 0), MS / 2);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        assert_eq!(only_sub(d).1, SubflowState::SynSeen);
+        let r = go(d, synack_pkt(Version::V1), MS);
+        let conn = r.conn.unwrap();
+        // After the SYN/ACK, a RST far outside the client's window (a late
+        // one of an earlier connection) neither.
+        let r = go(
+            d,
+            pkt(A, 1000, B, 80, 0x8000_0000, 0, rst, &[], 0),
+            MS * 3 / 2,
+        );
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let keys = [cap(Version::V1, Some(KA), Some(KB))];
+        go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &keys, 0), 2 * MS);
+        let (_, state, est, _) = only_sub(d);
+        assert_eq!((state, est), (SubflowState::Established, true));
+        assert_eq!(d.connection(conn.slot).unwrap().subflows_established, 1);
+    }
+
+    #[test]
     fn a_client_rst_after_the_synack_is_never_established() {
         let d = &mut dis();
         go(d, syn_v1(), 0);
@@ -4294,6 +4375,27 @@ mod tests {
         let c2 = d.connection(conn2.slot).unwrap();
         assert_eq!((c2.server_key, c2.subflows_established), (KB2, 1));
         assert_eq!(d.stats().connections, 2);
+    }
+
+    #[test]
+    fn a_plain_syn_reusing_ended_ports_only_removes_the_old_subflow() {
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        close_both_ways(d);
+        let untracked = d.stats().untracked;
+        let r = go(d, pkt(A, 1000, B, 80, 7000, 0, SYN, &[], 0), 5 * MS);
+        assert!(matches!(
+            events(&r)[..],
+            [Event::Evicted {
+                cause: RemovalCause::Reused,
+                ..
+            }]
+        ));
+        assert_eq!(r.subflow, None);
+        assert_eq!(d.subflows().count(), 0);
+        let st = d.stats();
+        assert_eq!((st.subflows, st.subflows_reused), (1, 1));
+        assert_eq!(st.untracked, untracked + 1);
     }
 
     #[test]

@@ -722,13 +722,19 @@ static void after(struct worker *w, const mpd_result *r, uint32_t rm_from, uint6
             count_conn(w, &g.conn); /* (its tokens left the directory above) */
         } else {
             count_subflow(w, &g.subflow);
-            /* Its pin (if the dispatcher pinned it here) goes with it. Every
-             * removed subflow is sent, not only joins: only MPTCP subflows
-             * are tracked, so this is one request per subflow lifetime, and
-             * a join SYN that met a live subflow of the same 5-tuple kept
-             * that subflow's kind. A full ring loses the request (counted;
-             * the pin then stays, see the README's Limits): waiting here
-             * could deadlock with a dispatcher waiting on our frame ring. */
+            /* A subflow removed because this frame's SYN reused its ports
+             * (MPD_CAUSE_REUSED) hands its pin to the subflow that SYN
+             * started here: the rest of the new handshake must come here
+             * too. Any other removed subflow's pin (if the dispatcher pinned
+             * it here) goes with it. Every removed subflow is sent, not only
+             * joins: only MPTCP subflows are tracked, so this is one request
+             * per subflow lifetime, and a join's 5-tuple may be reused by a
+             * subflow of another kind. A full ring loses the request
+             * (counted; the pin then stays, see the README's Limits):
+             * waiting here could deadlock with a dispatcher waiting on our
+             * frame ring. */
+            if (g.cause == MPD_CAUSE_REUSED && r->subflow_id != 0)
+                continue;
             struct unpin u = {flow_hash_of(&g.subflow.src, &g.subflow.dst), idx};
             if (u.hash && rte_ring_sp_enqueue_elem(w->unpin, &u, sizeof u) != 0)
                 w->unpin_lost++;

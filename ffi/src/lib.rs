@@ -281,7 +281,11 @@ pub extern "C" fn mpd_addr_class_str(class: u8) -> *const c_char {
 /// `mpd_stats`; larger dissector memory). 3: [`mpd_dissect_burst`] and
 /// [`mpd_frame`]; `mpd_peek`'s `flow_hash` comes from another keyed hash
 /// (values differ from version 2 for the same seed); the dissector block's
-/// fixed part is larger (ask `mpd_dissector_size` again).
+/// fixed part is larger (ask `mpd_dissector_size` again). Within a version,
+/// values may be added to a numbered set, never changed or reused (version
+/// 3 added status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
+/// [`MPD_CAUSE_REUSED`] and subflow states 8 and 9): treat an unknown value
+/// as such.
 pub const MPD_ABI_VERSION: u32 = 3;
 /// Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 pub const MPD_MAX_EVENTS: usize = 8;

@@ -66,7 +66,8 @@ pub enum SubflowState {
     /// no data until the listener acknowledges it, and a listener that
     /// refuses the subflow at this point (Linux does, over its subflow
     /// limit) answers with a RST instead. The next segment from the
-    /// listener (or data from the initiator) establishes the subflow.
+    /// listener that is neither a SYN nor a RST (or data from the
+    /// initiator) establishes the subflow.
     ThirdAckSeen,
 }
 
@@ -291,16 +292,6 @@ impl Subflow {
                 | SubflowState::SynAckSeen
                 | SubflowState::ThirdAckSeen
                 | SubflowState::ResetInHandshake
-        )
-    }
-
-    /// `true` while the handshake is under way (SYN, SYN/ACK or a join's
-    /// third ACK seen; not yet established, no RST).
-    #[must_use]
-    pub fn in_handshake(&self) -> bool {
-        matches!(
-            self.state,
-            SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen
         )
     }
 

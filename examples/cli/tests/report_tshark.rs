@@ -244,7 +244,7 @@ impl Sub {
         };
         // After the SYN/ACK, before any RST (from either end): the client's
         // first segment; for a join (its SYN carries MP_JOIN, subtype 1),
-        // after that third ACK also the server's next segment or client
+        // after that third ACK also the server's next segment, or client
         // data (RFC 8684 §3.2: the listener acknowledges the third ACK).
         let join = self.syn().is_some_and(|r| r.subtypes.contains(&1));
         let mut third_ack = false;
@@ -256,7 +256,7 @@ impl Sub {
                 continue;
             }
             if self.sent_by_client(r) {
-                if !join || third_ack && r.tcp_len > 0 {
+                if !join || r.tcp_len > 0 {
                     return true;
                 }
                 third_ack = true;

@@ -450,7 +450,7 @@ pub fn render(r: &Value) -> String {
     if u(&s["subflows_reused"]) > 0 {
         let _ = writeln!(
             o,
-            "{} ended subflows replaced by a new SYN on their ports (port reuse)",
+            "{} ended subflows removed by a new SYN on their ports (port reuse)",
             u(&s["subflows_reused"])
         );
     }
