@@ -3934,6 +3934,10 @@ mod tests {
                 matches!(ev[..], [Event::SubflowJoined { conn: c, hmac: HmacVerdict::Unverifiable, .. }] if c == conn),
                 "{ev:?}"
             );
+            // Established once the listener acknowledges the third ACK.
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!((c.subflows_linked, c.subflows_established), (2, 1));
+            go(d, pkt(B, 80, A2, 2000, 9001, 7001, ACK, &[], 0), 13 * MS);
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
             assert_eq!(c.joins_rejected, 0);
