@@ -23,8 +23,8 @@
 // fixed part is larger (ask `mpd_dissector_size` again). Within a version,
 // values may be added to a numbered set, never changed or reused (version
 // 3 added status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
-// [`MPD_CAUSE_REUSED`] and subflow states 8 and 9): treat an unknown value
-// as such.
+// [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`] and subflow states 8 and 9):
+// treat an unknown value as such.
 #define MPD_ABI_VERSION 3
 
 // Events kept per [`mpd_result`] (more are counted in `events_dropped`).
@@ -111,6 +111,11 @@
 
 // Connection end: expired (idle) while open.
 #define MPD_CONN_IDLE 5
+
+// Connection end: every linked subflow ended, at least one by FIN both
+// ways, without DATA_FIN both ways or MP_FASTCLOSE (a close at the TCP
+// level only, as after a fallback to TCP).
+#define MPD_CONN_FIN_ONLY 6
 
 // Subflow end: open.
 #define MPD_SUBFLOW_OPEN 0
@@ -661,8 +666,14 @@ typedef struct mpd_subflow_summary {
   uint32_t ts_rtt_avg_us[2];
   // How many samples (0: none).
   uint32_t ts_rtt_samples[2];
+  // DSS mappings whose verdict is still open (0–2, one a direction): for
+  // an entry read with [`mpd_removed_get`], mappings that never
+  // completed, their last bytes not captured (`mpdissect` counts them
+  // unverifiable, reason `incomplete`). In the former padding: the
+  // layout is unchanged.
+  uint8_t dss_pending;
   // Zero.
-  uint32_t _pad;
+  uint8_t _pad[3];
 } mpd_subflow_summary;
 
 // An entry removed from a table during the last [`mpd_dissect`] call.

@@ -313,6 +313,35 @@ EOF
     summary $n; expect $n 0 2 6
 }
 
+scn_fallback_fin() {
+    # Checksums off, one subflow; nft strips the MPTCP option (reset tcp
+    # option mptcp: NOPs) from the server's data segments (IPv4 length over
+    # 200 bytes), so the client receives data without a DSS and falls back
+    # to TCP (RFC 8684 §3.7). The connection then closes with TCP FINs,
+    # without DATA_FIN both ways: a TCP-level close (termination
+    # `fin_only`).
+    local n=v1-fallback-fin
+    echo "### $n"
+    setup_ns off 0
+    C ip mptcp limits set subflows 0 add_addr_accepted 0
+    S ip mptcp limits set subflows 0 add_addr_accepted 0
+    S nft -f - <<'EOF'
+table inet strip {
+    chain post {
+        type filter hook postrouting priority 0; policy accept;
+        tcp sport 5000 tcp flags & syn == 0 ip length > 200 reset tcp option mptcp counter
+    }
+}
+EOF
+    start_capture $n
+    start_server --recv 3000 --send 3000 --timeout 5
+    run_client --connect 10.0.1.2 --send 3000 --chunk 1000 --interval 0.05 --timeout 5
+    wait_server
+    S nft list ruleset | grep counter | sed 's/^/  nft: /'
+    stop_capture $n
+    summary $n; expect $n 0 2
+}
+
 scn_ipv6() {
     local n=v1-ipv6
     echo "### $n"
@@ -451,7 +480,7 @@ scn_mixed() {
     summary $n; expect $n 0 1 2
 }
 
-ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy mixed join_refused"
+ALL="csum_on csum_off csum_off_nogso addaddr fastclose mpfail ipv6 stripped lossy mixed join_refused fallback_fin"
 for s in ${@:-$ALL}; do
     scn_$s
 done

@@ -558,7 +558,8 @@ pub enum FallbackReason {
     MpCapableNotEchoed,
     /// A DSS with an infinite mapping (data-level length 0).
     InfiniteMapping,
-    /// The first payload of a v1 subflow carried no DSS.
+    /// A sender's first payload on a v1 connection carried no DSS while it
+    /// had sent no mapping (RFC 8684 §3.7).
     DataWithoutDss,
 }
 
@@ -968,7 +969,8 @@ struct Opts<'f> {
     remove: Option<RemoveAddr<'f>>,
     prio: Option<MpPrio>,
     fail: Option<MpFail>,
-    fastclose: bool,
+    /// MP_FASTCLOSE's receiver key.
+    fastclose: Option<u64>,
     tcprst: Option<MpTcpRst>,
     /// The Timestamps option (TSval, TSecr).
     ts: Option<(u32, u32)>,
@@ -1072,7 +1074,7 @@ impl<'f> Opts<'f> {
             MptcpOption::Fail(f) => {
                 self.fail.get_or_insert(f);
             }
-            MptcpOption::Fastclose(_) => self.fastclose = true,
+            MptcpOption::Fastclose(f) => self.fastclose = Some(f.receiver_key),
             MptcpOption::TcpRst(r) => {
                 self.tcprst.get_or_insert(r);
             }
@@ -1149,7 +1151,7 @@ fn handshake_rst_acceptable(sub: &Subflow, role: Role, seq: u32, ack: Option<u32
 }
 
 fn conn_class(c: &Connection) -> EvictClass {
-    if c.end != ConnEnd::Open {
+    if c.end_so_far() != ConnEnd::Open {
         EvictClass::Closed
     } else if c.subflows_established > 0 {
         EvictClass::Established
@@ -2393,16 +2395,17 @@ impl<'a> DissectorView<'a> {
 
         // --- Teardown ---
         if flags.contains(TcpFlags::RST) {
+            // A RST after FIN both ways (Linux answers late data so)
+            // changes nothing: the subflow already closed.
             let next = match sub.state() {
-                SubflowState::Reset | SubflowState::ResetInHandshake => None,
+                SubflowState::Reset | SubflowState::ResetInHandshake | SubflowState::Closed => None,
                 SubflowState::SynSeen | SubflowState::SynAckSeen | SubflowState::ThirdAckSeen => {
                     handshake_rst_acceptable(&sub, role, p.seq, ackf.then_some(p.ack))
                         .then_some(SubflowState::ResetInHandshake)
                 }
-                SubflowState::Established
-                | SubflowState::FinC2s
-                | SubflowState::FinS2c
-                | SubflowState::Closed => Some(SubflowState::Reset),
+                SubflowState::Established | SubflowState::FinC2s | SubflowState::FinS2c => {
+                    Some(SubflowState::Reset)
+                }
             };
             if let Some(n) = next {
                 sub.set_state(n);
@@ -2443,6 +2446,9 @@ impl<'a> DissectorView<'a> {
                         subflow: SubflowId(sid),
                         end: SubflowEnd::Fin,
                     });
+                    if let Some(c) = linked.and_then(|c| self.conns.get_mut(c)) {
+                        c.subflows_closed = c.subflows_closed.saturating_add(1);
+                    }
                 }
             }
         }
@@ -2479,7 +2485,11 @@ impl<'a> DissectorView<'a> {
         self.subflows.set_class(sid, sub_class(&sub), now);
         if let Some(c) = sub.conn() {
             if let Some(conn) = self.conns.get_mut(c) {
-                if conn.end == ConnEnd::Open {
+                // DATA_FIN both ways and MP_FASTCLOSE are final; every
+                // subflow reset is not (a join may still link).
+                if conn.end == ConnEnd::Open
+                    && matches!(conn.current_end(), ConnEnd::DataFin | ConnEnd::Fastclose)
+                {
                     conn.end = conn.current_end();
                 }
                 let class = conn_class(conn);
@@ -2860,13 +2870,21 @@ impl<'a> DissectorView<'a> {
                 }
             }
         }
+        // RFC 8684 §3.7: a sender's first data without a DSS, when it never
+        // sent a mapping on the connection, means the connection fell back
+        // to TCP (a middlebox stripped the option, or the sender fell
+        // back). Per direction: the other end's data, or DSS options that
+        // only acknowledge, do not vouch for this sender.
         if p.payload > 0 && !sub.data_seen() {
             sub.set_data_seen();
+        }
+        let first_from_sender = p.payload > 0 && sub.bytes(p.role) == u64::from(p.payload);
+        if first_from_sender {
             let has_data_cap = opts.capable.is_some_and(|c| c.data_len.is_some());
             if conn.version == Version::V1
                 && opts.dss.is_none()
                 && !has_data_cap
-                && !sub.dss_seen()
+                && !conn.has_dsn(crole)
                 && !conn.fallback
             {
                 conn.fallback = true;
@@ -2939,9 +2957,16 @@ impl<'a> DissectorView<'a> {
                 dsn: f.dsn,
             });
         }
-        if opts.fastclose && !conn.fastclose {
-            conn.fastclose = true;
-            ev.push(Event::Fastclose { conn: id });
+        // RFC 8684 §3.5: the receiver acts on an MP_FASTCLOSE only if it
+        // carries the receiver's key (a v1 client key the capture never
+        // showed accepts any); one with another key is ignored, as Linux
+        // ignores it.
+        if let Some(key) = opts.fastclose {
+            let receiver_key = conn.key_of(crole.reversed());
+            if !conn.fastclose && receiver_key.is_none_or(|k| k == key) {
+                conn.fastclose = true;
+                ev.push(Event::Fastclose { conn: id });
+            }
         }
         sig.negotiated = conn.checksum;
         sig
@@ -3014,7 +3039,8 @@ struct Signals {
     mapping: Option<MappingIn>,
     /// Checksums negotiated on the connection.
     negotiated: bool,
-    /// First payload of the subflow without DSS (fallback inferred).
+    /// A sender's first payload without DSS, no mapping from it before
+    /// (fallback inferred).
     data_without_dss: bool,
     /// An MP_FAIL's DSN.
     fail: Option<u64>,
@@ -4149,6 +4175,136 @@ mod tests {
         let c = d.connection(conn.slot).unwrap();
         assert_eq!(c.end, ConnEnd::Fastclose);
         assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+    }
+
+    #[test]
+    fn subflows_closed_by_tcp_fins_alone_end_the_connection_fin_only() {
+        // FIN both ways, no DATA_FIN (a connection that fell back to TCP
+        // closes so): FinOnly, not open; a RST afterwards changes nothing.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        close_both_ways(d);
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_closed, c.end_so_far()), (1, ConnEnd::FinOnly));
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+        let r = go(
+            d,
+            pkt(A, 1000, B, 80, 102, 502, TcpFlags::RST, &[], 0),
+            5 * MS,
+        );
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_reset, c.end_so_far()), (0, ConnEnd::FinOnly));
+        // It is final when the connection leaves the table.
+        let mut gone = Vec::new();
+        for i in 0..4 {
+            let stray = pkt(A, 9, B, 9, 0, 0, ACK, &[], 0);
+            d.dissect_with(&stray, LinkType::Ipv4, 100 * 1_000 * MS + i, |g| {
+                gone.push(g)
+            });
+        }
+        assert!(
+            gone.iter().any(
+                |g| matches!(g, Gone::Connection { conn, .. } if conn.end == ConnEnd::FinOnly)
+            ),
+            "{gone:?}"
+        );
+    }
+
+    #[test]
+    fn a_fastclose_with_another_key_is_ignored() {
+        // RFC 8684 §3.5: the receiver checks the key; Linux ignores one
+        // that is not its own.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let wrong = MptcpOption::Fastclose(MpFastclose::new(0xdead_beef));
+        let r = go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &[wrong], 0), 3 * MS);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.fastclose, c.end_so_far()), (false, ConnEnd::Open));
+        // The server's, to the client: the client's key.
+        let right = MptcpOption::Fastclose(MpFastclose::new(KA));
+        let r = go(d, pkt(B, 80, A, 1000, 501, 101, ACK, &[right], 0), 4 * MS);
+        assert!(matches!(events(&r)[..], [Event::Fastclose { conn: c }] if c == conn));
+        assert_eq!(
+            d.connection(conn.slot).unwrap().end_so_far(),
+            ConnEnd::Fastclose
+        );
+    }
+
+    #[test]
+    fn the_first_final_end_stays_and_a_reset_is_not_final() {
+        // DATA_FIN both ways, then MP_FASTCLOSE (Linux sends one at close
+        // with unread data): the end is DATA_FIN, in every output.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        go(
+            d,
+            pkt(
+                A,
+                1000,
+                B,
+                80,
+                101,
+                501,
+                ACK,
+                &[dss(1, true, 1, 1, true)],
+                0,
+            ),
+            3 * MS,
+        );
+        go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                501,
+                101,
+                ACK,
+                &[dss(1, true, 1, 1, true)],
+                0,
+            ),
+            4 * MS,
+        );
+        assert_eq!(
+            d.connection(conn.slot).unwrap().end_so_far(),
+            ConnEnd::DataFin
+        );
+        let fc = MptcpOption::Fastclose(MpFastclose::new(KB));
+        go(
+            d,
+            pkt(A, 1000, B, 80, 101, 501, TcpFlags::RST, &[fc], 0),
+            5 * MS,
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(
+            (c.end, c.end_so_far()),
+            (ConnEnd::DataFin, ConnEnd::DataFin)
+        );
+
+        // The only subflow reset: Rst so far (closed class), until a join
+        // links and the connection goes on.
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        go(
+            d,
+            pkt(B, 80, A, 1000, 501, 0, TcpFlags::RST, &[], 0),
+            3 * MS,
+        );
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.end, c.end_so_far()), (ConnEnd::Open, ConnEnd::Rst));
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+        #[cfg(feature = "hmac")]
+        {
+            let (s, a) = good_hmacs(Version::V1);
+            let token = crypto::key_hash(Version::V1, KB).token;
+            join(d, token, Some(s), Some(a));
+            let c = d.connection(conn.slot).unwrap();
+            assert_eq!(c.end_so_far(), ConnEnd::Open);
+            assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Established));
+        }
     }
 
     /// An MP_CAPABLE SYN from `A:port` to `B:80`.
@@ -5406,7 +5562,7 @@ mod tests {
         let d = &mut dis();
         let conn = handshake(d, Version::V1);
         let fast = MptcpOption::Fastclose(crate::wire::mptcp::MpFastclose {
-            receiver_key: 0x1111,
+            receiver_key: KB,
             reserved: 0,
         });
         let r = go(d, pkt(A, 1000, B, 80, 100, 200, ACK, &[fast], 0), 3);

@@ -41,6 +41,7 @@ struct mp_fail {
 struct analysis {
     uint64_t valid, invalid, unverifiable, not_negotiated;
     uint64_t reasons[8]; /* by MPD_DSS_REASON_* */
+    uint64_t incomplete; /* mappings open when their subflow left (dss_pending) */
     uint64_t *invalid_dsns;
     size_t n_invalid, cap_invalid;
     uint64_t invalid_tcp_verified;
@@ -162,8 +163,14 @@ static void put_subflow(const mpd_subflow_summary *s)
     if (!s->conn_id || !lookup_serial(s->conn_id, &serial))
         return;
     struct record *r = rec(serial);
+    /* Mappings still open when the subflow left the table or the trace
+     * ended: unverifiable, reason "incomplete" (as the CLI). */
+    r->an.unverifiable += s->dss_pending;
+    r->an.incomplete += s->dss_pending;
     for (size_t i = 0; i < r->n_subs; i++)
         if (r->subs[i].id == s->id) {
+            r->an.unverifiable -= r->subs[i].dss_pending;
+            r->an.incomplete -= r->subs[i].dss_pending;
             r->subs[i] = *s;
             return;
         }
@@ -303,6 +310,7 @@ static const char *end_str(uint8_t e)
     case MPD_CONN_DATA_FIN: return "data_fin";
     case MPD_CONN_FASTCLOSE: return "fastclose";
     case MPD_CONN_RST: return "rst";
+    case MPD_CONN_FIN_ONLY: return "fin_only";
     default: return "evicted";
     }
 }
@@ -396,18 +404,23 @@ static void print_record(uint32_t serial, struct record *r)
     printf(",\"dss\":{\"valid\":%" PRIu64 ",\"invalid\":%" PRIu64 ",\"unverifiable\":%" PRIu64
            ",\"not_negotiated\":%" PRIu64 "},\"dss_unverifiable_reasons\":{",
            a->valid, a->invalid, a->unverifiable, a->not_negotiated);
-    /* The CLI's BTreeMap: reason names in byte order. */
-    static const uint8_t by_name[] = {MPD_DSS_REASON_GAP, MPD_DSS_REASON_INFINITE_MAPPING,
+    /* The CLI's BTreeMap: reason names in byte order ("incomplete", the
+     * CLI's own, is INCOMPLETE here). */
+    enum { INCOMPLETE = 0xff };
+    static const uint8_t by_name[] = {MPD_DSS_REASON_GAP, INCOMPLETE,
+                                      MPD_DSS_REASON_INFINITE_MAPPING,
                                       MPD_DSS_REASON_MISSING_CHECKSUM,
                                       MPD_DSS_REASON_NOT_NEGOTIATED,
                                       MPD_DSS_REASON_OVERLAPPING_MAPPING, MPD_DSS_REASON_TRUNCATED,
                                       MPD_DSS_REASON_UNKNOWN_DSN};
-    for (size_t i = 0, first = 1; i < sizeof by_name; i++)
-        if (a->reasons[by_name[i]]) {
-            printf("%s\"%s\":%" PRIu64, first ? "" : ",", mpd_dss_reason_str(by_name[i]),
-                   a->reasons[by_name[i]]);
+    for (size_t i = 0, first = 1; i < sizeof by_name; i++) {
+        uint64_t n = by_name[i] == INCOMPLETE ? a->incomplete : a->reasons[by_name[i]];
+        if (n) {
+            printf("%s\"%s\":%" PRIu64, first ? "" : ",",
+                   by_name[i] == INCOMPLETE ? "incomplete" : mpd_dss_reason_str(by_name[i]), n);
             first = 0;
         }
+    }
     printf("},\"invalid_dsns\":[");
     for (size_t i = 0; i < a->n_invalid; i++)
         printf("%s%" PRIu64, i ? "," : "", a->invalid_dsns[i]);

@@ -284,8 +284,8 @@ pub extern "C" fn mpd_addr_class_str(class: u8) -> *const c_char {
 /// fixed part is larger (ask `mpd_dissector_size` again). Within a version,
 /// values may be added to a numbered set, never changed or reused (version
 /// 3 added status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
-/// [`MPD_CAUSE_REUSED`] and subflow states 8 and 9): treat an unknown value
-/// as such.
+/// [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`] and subflow states 8 and 9):
+/// treat an unknown value as such.
 pub const MPD_ABI_VERSION: u32 = 3;
 /// Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 pub const MPD_MAX_EVENTS: usize = 8;
@@ -351,6 +351,10 @@ pub const MPD_CONN_RST: u8 = 3;
 pub const MPD_CONN_EVICTED: u8 = 4;
 /// Connection end: expired (idle) while open.
 pub const MPD_CONN_IDLE: u8 = 5;
+/// Connection end: every linked subflow ended, at least one by FIN both
+/// ways, without DATA_FIN both ways or MP_FASTCLOSE (a close at the TCP
+/// level only, as after a fallback to TCP).
+pub const MPD_CONN_FIN_ONLY: u8 = 6;
 
 /// Subflow end: open.
 pub const MPD_SUBFLOW_OPEN: u8 = 0;
@@ -894,8 +898,14 @@ pub struct mpd_subflow_summary {
     pub ts_rtt_avg_us: [u32; 2],
     /// How many samples (0: none).
     pub ts_rtt_samples: [u32; 2],
+    /// DSS mappings whose verdict is still open (0–2, one a direction): for
+    /// an entry read with [`mpd_removed_get`], mappings that never
+    /// completed, their last bytes not captured (`mpdissect` counts them
+    /// unverifiable, reason `incomplete`). In the former padding: the
+    /// layout is unchanged.
+    pub dss_pending: u8,
     /// Zero.
-    pub _pad: u32,
+    pub _pad: [u8; 3],
 }
 
 /// An entry removed from a table during the last [`mpd_dissect`] call.
@@ -1411,6 +1421,7 @@ fn end_c(e: ConnEnd) -> u8 {
         ConnEnd::Rst => MPD_CONN_RST,
         ConnEnd::Evicted => MPD_CONN_EVICTED,
         ConnEnd::Idle => MPD_CONN_IDLE,
+        ConnEnd::FinOnly => MPD_CONN_FIN_ONLY,
     }
 }
 
@@ -1477,11 +1488,7 @@ fn dss_reason_c(r: UnverifiableReason) -> u8 {
 
 fn conn_summary(id: SlotId, c: &Connection, an: Option<&ConnAnalysis>) -> mpd_conn_summary {
     let (client, server) = c.endpoints();
-    let end = if c.end == ConnEnd::Open {
-        c.current_end()
-    } else {
-        c.end
-    };
+    let end = c.end_so_far();
     let dfc = c.data_fin(Role::C2s);
     let dfs = c.data_fin(Role::S2c);
     mpd_conn_summary {
@@ -1596,7 +1603,11 @@ fn subflow_summary(
         ts_rtt_min_us: ts_rtt(an, |t| t.min_us),
         ts_rtt_avg_us: ts_rtt(an, |t| t.avg_us),
         ts_rtt_samples: ts_rtt(an, |t| t.samples),
-        _pad: 0,
+        dss_pending: an.map_or(0, |a| {
+            let n = a.dss.iter().filter(|d| d.pending().is_some()).count();
+            u8::try_from(n).unwrap_or(u8::MAX)
+        }),
+        _pad: [0; 3],
     }
 }
 

@@ -98,7 +98,8 @@ impl StripEvidence {
     pub const SYNACK: StripEvidence = StripEvidence(1);
     /// MP_CAPABLE SYN/ACK followed by a third ACK without it.
     pub const THIRD_ACK: StripEvidence = StripEvidence(2);
-    /// First payload of a v1 subflow without DSS or MP_CAPABLE data.
+    /// A sender's first payload on a v1 connection without DSS or
+    /// MP_CAPABLE data, and no mapping from it before.
     pub const FIRST_DATA: StripEvidence = StripEvidence(4);
     /// MP_JOIN SYN answered without MP_JOIN.
     pub const JOIN_SYNACK: StripEvidence = StripEvidence(8);

@@ -61,6 +61,10 @@ pub enum ConnEnd {
     Fastclose,
     /// Every subflow was reset.
     Rst,
+    /// Every linked subflow ended, at least one by FIN both ways, without
+    /// DATA_FIN both ways or MP_FASTCLOSE: a close at the TCP level only,
+    /// as after a fallback to TCP (RFC 8684 §3.7).
+    FinOnly,
     /// Removed from the table to make room.
     Evicted,
     /// Removed from the table after its idle timeout.
@@ -181,7 +185,10 @@ pub struct Connection {
     pub client_dir: Direction,
     /// MPTCP version.
     pub version: Version,
-    /// Why the connection ended so far.
+    /// How the connection ended, once that is final: DATA_FIN both ways
+    /// or MP_FASTCLOSE, whichever came first, or (set when it leaves the
+    /// table) every subflow reset, eviction or idleness; `Open` before.
+    /// [`Connection::end_so_far`] is what to report.
     pub end: ConnEnd,
     /// DSS checksums negotiated (C flag of either side).
     pub checksum: bool,
@@ -201,6 +208,8 @@ pub struct Connection {
     pub subflows_established: u16,
     /// Linked subflows reset.
     pub subflows_reset: u16,
+    /// Linked subflows closed by FIN both ways.
+    pub subflows_closed: u16,
     /// MP_JOIN attempts rejected for an invalid HMAC.
     pub joins_rejected: u16,
     /// REMOVE_ADDR ids seen.
@@ -253,6 +262,7 @@ impl Connection {
             subflows_linked: 0,
             subflows_established: 0,
             subflows_reset: 0,
+            subflows_closed: 0,
             joins_rejected: 0,
             remove_addr: 0,
             mp_prio: 0,
@@ -447,15 +457,40 @@ impl Connection {
         self.addrs.iter().filter(|a| a.in_use())
     }
 
-    /// The end reason implied by the signals seen (never `Evicted`/`Idle`).
+    /// How the connection has ended so far, the one rule every output
+    /// uses: the stored [`end`](Connection::end) once final, else every
+    /// linked subflow reset ([`ConnEnd::Rst`]) or ended with at least one
+    /// closed by FIN ([`ConnEnd::FinOnly`]), both of which a later join can
+    /// still undo, else `Open`.
+    #[must_use]
+    pub fn end_so_far(&self) -> ConnEnd {
+        match self.end {
+            ConnEnd::Open => match self.current_end() {
+                end @ (ConnEnd::Rst | ConnEnd::FinOnly) => end,
+                _ => ConnEnd::Open,
+            },
+            end => end,
+        }
+    }
+
+    /// The end implied by the signals seen, by precedence (fastclose, DATA_FIN
+    /// both ways, every linked subflow ended; never `Evicted`/`Idle`),
+    /// whatever came first: [`end_so_far`](Connection::end_so_far) keeps the
+    /// first.
     #[must_use]
     pub fn current_end(&self) -> ConnEnd {
         if self.fastclose {
             ConnEnd::Fastclose
         } else if self.data_fin(Role::C2s).is_some() && self.data_fin(Role::S2c).is_some() {
             ConnEnd::DataFin
-        } else if self.subflows_linked > 0 && self.subflows_reset >= self.subflows_linked {
-            ConnEnd::Rst
+        } else if self.subflows_linked > 0
+            && self.subflows_reset.saturating_add(self.subflows_closed) >= self.subflows_linked
+        {
+            if self.subflows_closed > 0 {
+                ConnEnd::FinOnly
+            } else {
+                ConnEnd::Rst
+            }
         } else {
             ConnEnd::Open
         }

@@ -624,6 +624,7 @@ fn end_str(e: ConnEnd) -> &'static str {
         ConnEnd::DataFin => "data_fin",
         ConnEnd::Fastclose => "fastclose",
         ConnEnd::Rst => "rst",
+        ConnEnd::FinOnly => "fin_only",
         ConnEnd::Evicted | ConnEnd::Idle => "evicted",
     }
 }
@@ -672,11 +673,7 @@ pub fn to_json(id: u32, r: &Record) -> Option<Value> {
             })
         })
         .collect();
-    let end = if c.end == ConnEnd::Open {
-        c.current_end()
-    } else {
-        c.end
-    };
+    let end = c.end_so_far();
     Some(json!({
         "id": id,
         "version": match c.version { Version::V0 => 0, Version::V1 => 1 },

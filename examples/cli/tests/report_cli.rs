@@ -108,6 +108,23 @@ fn a_mapping_whose_tail_was_not_captured_is_unverifiable() {
 }
 
 #[test]
+fn a_connection_that_fell_back_and_closed_with_tcp_fins() {
+    // Hand count (fixtures/README.md): the server's three data segments
+    // (frames 10, 12, 14) lost their MPTCP option to nft, so its first data
+    // came without a DSS (fallback, RFC 8684 §3.7: stripped); FINs both
+    // ways (frames 16, 17) and no DATA_FIN: a TCP-level close.
+    let r = json(&[fixture("linux/v1-fallback-fin.pcap").as_ref()]);
+    let t = &r["termination"];
+    assert_eq!(
+        (t["fin_only"].as_u64(), t["data_fin"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let m = &r["middleboxes"];
+    assert_eq!(m["fallback"]["events"]["data_without_dss"], 1, "{m}");
+    assert_eq!(m["verdicts"]["stripped"], 1, "{m}");
+}
+
+#[test]
 fn pcapng_with_three_link_types() {
     // 26 frames on SLL2, SLL and raw-IP interfaces.
     let r = json(&[fixture("public/merged-sll2-eth-raw.pcapng").as_ref()]);

@@ -54,6 +54,7 @@ const FIXTURES: &[&str] = &[
     "fixtures/linux/v1-stripped.pcap",
     "fixtures/linux/v1-mixed.pcap",
     "fixtures/linux/v1-join-refused.pcap",
+    "fixtures/linux/v1-fallback-fin.pcap",
     "fixtures/public/tcpdump_mptcp-v0.pcap",
     "fixtures/public/tcpdump_mptcp-v1.pcap",
     "fixtures/public/tcpdump_mptcp-fclose.pcap",
@@ -101,6 +102,7 @@ const FIELDS: &[&str] = &[
     "tcp.options.mptcp.recvkey",
     "frame.cap_len",
     "frame.len",
+    "tcp.flags.fin",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -116,6 +118,7 @@ struct Row {
     syn: bool,
     ack: bool,
     rst: bool,
+    fin: bool,
     tcp_len: u64,
     subtypes: Vec<u8>,
     echo: Vec<String>,
@@ -189,6 +192,7 @@ fn tshark_rows(path: &Path) -> Vec<Row> {
                 syn: flag(g(9)),
                 ack: flag(g(10)),
                 rst: flag(g(11)),
+                fin: flag(g(25)),
                 tcp_len: g(12).parse().unwrap_or(0),
                 subtypes: list(g(13)).iter().map(|s| s.parse().unwrap()).collect(),
                 echo: list(g(14)),
@@ -545,23 +549,60 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     put("/middleboxes/dss_checksum/negotiated", csum.into());
     put("/middleboxes/dss_checksum/opted_out", (n - csum).into());
 
-    // §3.5.
-    let (mut df, mut fc, mut rst_only) = (0u64, 0u64, 0u64);
+    // §3.5: the first of MP_FASTCLOSE and DATA_FIN both ways (frame
+    // times); else every subflow ended: all reset, or some closed by FIN
+    // both ways (a TCP-level close only).
+    let (mut df, mut fc, mut rst_only, mut fin_only) = (0u64, 0u64, 0u64, 0u64);
     for ss in conns.values() {
         // Joins are opened by the connection's client in these fixtures.
         let all = || ss.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r)));
-        let fast = all().any(|(_, r)| r.subtypes.contains(&7));
-        let from_c = all().any(|(s, r)| r.data_fin && s.sent_by_client(r));
-        let from_s = all().any(|(s, r)| r.data_fin && !s.sent_by_client(r));
-        fc += u64::from(fast);
-        let both_fins = from_c && from_s;
-        df += u64::from(!fast && both_fins);
-        let all_reset = ss.iter().all(|s| s.rows.iter().any(|r| r.rst));
-        rst_only += u64::from(!fast && !both_fins && all_reset);
+        let first = |f: &dyn Fn(&Sub, &Row) -> bool| {
+            all()
+                .filter(|(s, r)| f(s, r))
+                .map(|(_, r)| r.ts)
+                .reduce(f64::min)
+        };
+        let fast = first(&|_, r| r.subtypes.contains(&7));
+        let from_c = first(&|s, r| r.data_fin && s.sent_by_client(r));
+        let from_s = first(&|s, r| r.data_fin && !s.sent_by_client(r));
+        let both_fins = from_c.zip(from_s).map(|(c, s)| c.max(s));
+        match (fast, both_fins) {
+            (Some(f), Some(b)) if b < f => df += 1,
+            (Some(_), _) => fc += 1,
+            (None, Some(_)) => df += 1,
+            (None, None) => {
+                // A subflow closed by FIN both ways before any RST, or
+                // reset before that.
+                let first_in = |s: &Sub, f: &dyn Fn(&Row) -> bool| {
+                    s.rows
+                        .iter()
+                        .filter(|r| f(r))
+                        .map(|r| r.ts)
+                        .reduce(f64::min)
+                };
+                let closed_at = |s: &Sub| {
+                    let c = first_in(s, &|r| r.fin && s.sent_by_client(r));
+                    let v = first_in(s, &|r| r.fin && !s.sent_by_client(r));
+                    c.zip(v).map(|(c, v)| c.max(v))
+                };
+                let closed = |s: &Sub| {
+                    closed_at(s).is_some_and(|t| first_in(s, &|r| r.rst).is_none_or(|x| t < x))
+                };
+                let reset = |s: &Sub| !closed(s) && first_in(s, &|r| r.rst).is_some();
+                if ss.iter().all(|s| reset(s) || closed(s)) {
+                    if ss.iter().any(|s| closed(s)) {
+                        fin_only += 1;
+                    } else {
+                        rst_only += 1;
+                    }
+                }
+            }
+        }
     }
     put("/termination/data_fin", df.into());
     put("/termination/fastclose", fc.into());
     put("/termination/rst_only", rst_only.into());
+    put("/termination/fin_only", fin_only.into());
 
     // §3.6.
     let mut fr = Vec::new();

@@ -125,7 +125,7 @@ pub struct Agg {
     pub fallback_conns: u64,
 
     /// Connections by termination (`data_fin`, `fastclose`, `rst_only`,
-    /// `open`, `evicted`).
+    /// `fin_only`, `open`, `evicted`).
     pub ends: BTreeMap<&'static str, u64>,
 
     /// Fraction of payload bytes on the initial subflow (connections with
@@ -822,12 +822,13 @@ fn finish(
     agg.fallback_conns += u64::from(c.fallback);
 
     // §3.5 termination.
-    let end = match c.current_end() {
+    let end = match c.end_so_far() {
         ConnEnd::DataFin => "data_fin",
         ConnEnd::Fastclose => "fastclose",
         ConnEnd::Rst => "rst_only",
-        _ if c.end == ConnEnd::Evicted => "evicted",
-        _ => "open",
+        ConnEnd::FinOnly => "fin_only",
+        ConnEnd::Evicted => "evicted",
+        ConnEnd::Open | ConnEnd::Idle => "open",
     };
     *agg.ends.entry(end).or_default() += 1;
 

@@ -323,6 +323,8 @@ pub fn build(a: &Agg) -> Value {
             "fastclose_share": share(ends("fastclose"), conns),
             "rst_only": ends("rst_only"),
             "rst_only_share": share(ends("rst_only"), conns),
+            "fin_only": ends("fin_only"),
+            "fin_only_share": share(ends("fin_only"), conns),
             "open": ends("open"),
             "open_share": share(ends("open"), conns),
             "evicted": ends("evicted"),

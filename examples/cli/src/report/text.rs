@@ -379,6 +379,7 @@ pub fn render(r: &Value) -> String {
         ("DATA_FIN both ways", "data_fin"),
         ("MP_FASTCLOSE", "fastclose"),
         ("RST only", "rst_only"),
+        ("TCP FIN only (no DATA_FIN both ways)", "fin_only"),
         ("still open", "open"),
     ] {
         let _ = writeln!(
