@@ -181,7 +181,8 @@
 // unless `has_port`), `addr_class`, `hmac`, `echo`).
 #define MPD_EVENT_ADDR_ADVERTISED 5
 
-// Event: REMOVE_ADDR, one per id (`conn_*`, `addr_id`).
+// Event: REMOVE_ADDR, one per id (`conn_*`, `role` = sender, the host
+// whose id it is, `addr_id`).
 #define MPD_EVENT_ADDR_REMOVED 6
 
 // Event: MP_PRIO (`conn_*`, `subflow_id`, `backup`, `addr_id` if

@@ -620,6 +620,8 @@ pub enum Event {
     AddrRemoved {
         /// The connection.
         conn: ConnId,
+        /// Who sent it (connection roles): the host whose id it is.
+        sender: Role,
         /// The removed id.
         addr_id: u8,
     },
@@ -2910,7 +2912,7 @@ impl<'a> DissectorView<'a> {
                 _ => HmacVerdict::Unverifiable,
             };
             if !echo {
-                conn.add_addr(a.addr_id, a.ip, a.port, hmac);
+                conn.add_addr(crole, a.addr_id, a.ip, a.port, hmac);
             }
             ev.push(Event::AddrAdvertised {
                 conn: id,
@@ -2925,9 +2927,10 @@ impl<'a> DissectorView<'a> {
         }
         if let Some(r) = opts.remove {
             for &aid in r.ids {
-                conn.remove_addr(aid);
+                conn.remove_addr(crole, aid);
                 ev.push(Event::AddrRemoved {
                     conn: id,
+                    sender: crole,
                     addr_id: aid,
                 });
             }

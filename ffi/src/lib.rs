@@ -405,7 +405,8 @@ pub const MPD_EVENT_JOIN_UNKNOWN_TOKEN: u32 = 4;
 /// Event: ADD_ADDR (`conn_*`, `role` = sender, `addr_id`, `addr` (port 0
 /// unless `has_port`), `addr_class`, `hmac`, `echo`).
 pub const MPD_EVENT_ADDR_ADVERTISED: u32 = 5;
-/// Event: REMOVE_ADDR, one per id (`conn_*`, `addr_id`).
+/// Event: REMOVE_ADDR, one per id (`conn_*`, `role` = sender, the host
+/// whose id it is, `addr_id`).
 pub const MPD_EVENT_ADDR_REMOVED: u32 = 6;
 /// Event: MP_PRIO (`conn_*`, `subflow_id`, `backup`, `addr_id` if
 /// `has_addr_id`).
@@ -1671,9 +1672,14 @@ fn event_c(ev: &Event, view: &DissectorView<'_>) -> mpd_event {
             e.hmac = hmac_c(hmac);
             e.echo = echo.into();
         }
-        Event::AddrRemoved { conn, addr_id } => {
+        Event::AddrRemoved {
+            conn,
+            sender,
+            addr_id,
+        } => {
             e.kind = MPD_EVENT_ADDR_REMOVED;
             set_conn(&mut e, conn);
+            e.role = role_c(sender);
             e.addr_id = addr_id;
         }
         Event::PriorityChanged {

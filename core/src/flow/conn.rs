@@ -78,7 +78,8 @@ pub struct AddrEntry {
     ip: [u8; 16],
     port: u16,
     id: u8,
-    /// bit 0: in use, bit 1: has port, bits 2-3: verdict.
+    /// bit 0: in use, bit 1: has port, bits 2-3: verdict, bit 4: sent by
+    /// the server.
     meta: u8,
 }
 
@@ -90,7 +91,7 @@ impl AddrEntry {
         meta: 0,
     };
 
-    fn new(id: u8, ip: IpAddr, port: Option<u16>, hmac: HmacVerdict) -> Self {
+    fn new(sender: Role, id: u8, ip: IpAddr, port: Option<u16>, hmac: HmacVerdict) -> Self {
         let bytes = match ip {
             IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
             IpAddr::V6(v6) => v6.octets(),
@@ -104,7 +105,21 @@ impl AddrEntry {
             ip: bytes,
             port: port.unwrap_or(0),
             id,
-            meta: 1 | if port.is_some() { 2 } else { 0 } | (v << 2),
+            meta: 1
+                | if port.is_some() { 2 } else { 0 }
+                | (v << 2)
+                | if sender == Role::S2c { 16 } else { 0 },
+        }
+    }
+
+    /// Who advertised it (connection roles): address ids are each host's
+    /// own, so the client's id 1 and the server's id 1 are two addresses.
+    #[must_use]
+    pub fn sender(&self) -> Role {
+        if self.meta & 16 != 0 {
+            Role::S2c
+        } else {
+            Role::C2s
         }
     }
 
@@ -430,9 +445,17 @@ impl Connection {
 
     /// Adds (or updates, by id) an advertised address; `false` if the set
     /// is full (counted in [`Connection::addr_overflow`]).
-    pub fn add_addr(&mut self, id: u8, ip: IpAddr, port: Option<u16>, hmac: HmacVerdict) -> bool {
-        let e = AddrEntry::new(id, ip, port, hmac);
-        if let Some(slot) = self.addrs.iter_mut().find(|a| a.in_use() && a.id == id) {
+    pub fn add_addr(
+        &mut self,
+        sender: Role,
+        id: u8,
+        ip: IpAddr,
+        port: Option<u16>,
+        hmac: HmacVerdict,
+    ) -> bool {
+        let e = AddrEntry::new(sender, id, ip, port, hmac);
+        let same = |a: &&mut AddrEntry| a.in_use() && a.id == id && a.sender() == sender;
+        if let Some(slot) = self.addrs.iter_mut().find(same) {
             *slot = e;
             return true;
         }
@@ -444,10 +467,12 @@ impl Connection {
         false
     }
 
-    /// Removes the advertised address with id `id` (counted either way).
-    pub fn remove_addr(&mut self, id: u8) {
+    /// Removes the address with id `id` that `sender` advertised (a host
+    /// removes its own ids; counted either way).
+    pub fn remove_addr(&mut self, sender: Role, id: u8) {
         self.remove_addr = self.remove_addr.saturating_add(1);
-        for a in self.addrs.iter_mut().filter(|a| a.in_use() && a.id == id) {
+        let same = |a: &&mut AddrEntry| a.in_use() && a.id == id && a.sender() == sender;
+        for a in self.addrs.iter_mut().filter(same) {
             *a = AddrEntry::EMPTY;
         }
     }
@@ -607,19 +632,33 @@ mod tests {
         let k = key();
         let mut c = Connection::new(Version::V1, 1, k, Direction::Forward, 1, 2, 3);
         let ip = |d| IpAddr::V4(Ipv4Addr::new(10, 0, 1, d));
-        assert!(c.add_addr(1, ip(1), None, HmacVerdict::Valid));
-        assert!(c.add_addr(2, ip(2), Some(80), HmacVerdict::Invalid));
-        assert!(!c.add_addr(3, ip(3), None, HmacVerdict::Valid));
+        let (cl, sv) = (Role::C2s, Role::S2c);
+        assert!(c.add_addr(cl, 1, ip(1), None, HmacVerdict::Valid));
+        assert!(c.add_addr(sv, 2, ip(2), Some(80), HmacVerdict::Invalid));
+        assert!(!c.add_addr(cl, 3, ip(3), None, HmacVerdict::Valid));
         assert_eq!(c.addr_overflow, 1);
-        c.remove_addr(1);
-        assert!(c.add_addr(3, ip(3), None, HmacVerdict::Unverifiable));
+        // The server's id 1 is not the client's.
+        c.remove_addr(sv, 1);
+        assert_eq!(c.addrs().count(), 2);
+        c.remove_addr(cl, 1);
+        assert!(c.add_addr(sv, 3, ip(3), None, HmacVerdict::Unverifiable));
         let v: [(u8, Option<u16>, HmacVerdict); 2] = [
             (3, None, HmacVerdict::Unverifiable),
             (2, Some(80), HmacVerdict::Invalid),
         ];
         for (a, (id, port, h)) in c.addrs().zip(v) {
-            assert_eq!((a.id(), a.port(), a.hmac()), (id, port, h));
+            assert_eq!((a.id(), a.port(), a.hmac(), a.sender()), (id, port, h, sv));
         }
         assert_eq!(c.addrs().nth(1).map(|a| a.ip()), Some(ip(2)));
+        // Each host's id 2: two addresses; the same sender's id 2 again
+        // replaces its own.
+        let mut c = Connection::new(Version::V1, 1, k, Direction::Forward, 1, 2, 3);
+        assert!(c.add_addr(sv, 2, ip(2), None, HmacVerdict::Valid));
+        assert!(c.add_addr(cl, 2, ip(4), None, HmacVerdict::Valid));
+        assert!(c.add_addr(cl, 2, ip(5), None, HmacVerdict::Valid));
+        let mut got = c.addrs().map(|a| (a.sender(), a.ip()));
+        assert_eq!(got.next(), Some((sv, ip(2))));
+        assert_eq!(got.next(), Some((cl, ip(5))));
+        assert_eq!(got.next(), None);
     }
 }
