@@ -316,7 +316,8 @@
 // Stripping evidence bit: an MP_CAPABLE SYN/ACK, then a third ACK without it.
 #define MPD_STRIP_THIRD_ACK 2
 
-// Stripping evidence bit: the first payload of a v1 subflow without DSS.
+// Stripping evidence bit: a sender's first data on a v1 connection without
+// DSS, when it had sent no mapping.
 #define MPD_STRIP_FIRST_DATA 4
 
 // Stripping evidence bit: an MP_JOIN SYN answered without MP_JOIN.

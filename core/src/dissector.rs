@@ -114,7 +114,9 @@
 //!
 //! Both tables age entries by [`EvictClass`]: embryonic (handshake not
 //! complete), established, closed (subflow: FIN both ways or RST;
-//! connection: DATA_FIN both ways, MP_FASTCLOSE or every subflow reset),
+//! connection: DATA_FIN both ways or MP_FASTCLOSE, final, or every linked
+//! subflow ended, which a later join undoes: see
+//! [`Connection::end_so_far`](crate::flow::Connection::end_so_far)),
 //! with the idle timeouts of [`DissectorConfig`] (defaults: closed 10 s,
 //! embryonic 30 s, established 2 h, in nanoseconds). Every removal (expiry,
 //! eviction, or a subflow's ports reused by a new SYN) and every refused
@@ -1318,6 +1320,8 @@ struct Pkt {
     seq: u32,
     ack: u32,
     payload: u32,
+    /// The segment has the RST flag.
+    rst: bool,
 }
 
 impl<'a> DissectorView<'a> {
@@ -2133,6 +2137,7 @@ impl<'a> DissectorView<'a> {
             seq: tcp.seq_number(),
             ack: tcp.ack_number(),
             payload,
+            rst: flags.contains(TcpFlags::RST),
         };
         out.subflow = Some(SubflowId(sid));
         out.role = Some(role);
@@ -2287,10 +2292,11 @@ impl<'a> DissectorView<'a> {
             }
         } else if sub.state() == SubflowState::ThirdAckSeen
             && !flags.contains(TcpFlags::RST)
-            && (role == Role::S2c || p.payload > 0)
+            && (role == Role::S2c || p.payload > 0 || flags.contains(TcpFlags::FIN))
         {
             // The listener acknowledged the join's third ACK (or the
-            // initiator sends data, so it did).
+            // initiator sends data or closes, so it did: the listener's
+            // ACK was not captured).
             sub.set_state(SubflowState::Established);
             if let Some(c) = sub.conn().and_then(|c| self.conns.get_mut(c)) {
                 c.subflows_established = c.subflows_established.saturating_add(1);
@@ -2485,6 +2491,16 @@ impl<'a> DissectorView<'a> {
         }
         // One call, one liveness check: a new class or the same one (touch).
         self.subflows.set_class(sid, sub_class(&sub), now);
+        // A join unlinked by this segment (its HMAC failed) may have ended
+        // the connection (every other subflow closed): its class follows,
+        // without counting the join's segment as the connection's activity.
+        if let (None, Some(c)) = (sub.conn(), cid) {
+            if let Some(class) = self.conns.get(c).map(conn_class) {
+                if self.conns.class(c) != Some(class) {
+                    self.conns.set_class(c, class, now);
+                }
+            }
+        }
         if let Some(c) = sub.conn() {
             if let Some(conn) = self.conns.get_mut(c) {
                 // DATA_FIN both ways and MP_FASTCLOSE are final; every
@@ -2880,7 +2896,13 @@ impl<'a> DissectorView<'a> {
         if p.payload > 0 && !sub.data_seen() {
             sub.set_data_seen();
         }
-        let first_from_sender = p.payload > 0 && sub.bytes(p.role) == u64::from(p.payload);
+        // First data: new sequence space from the sender's first byte (not
+        // a keepalive or window probe, which resends a byte, nor a RST).
+        let first_from_sender = !p.rst
+            && new.0 != new.1
+            && sub
+                .isn(p.role)
+                .is_some_and(|isn| new.0 == isn.wrapping_add(1));
         if first_from_sender {
             let has_data_cap = opts.capable.is_some_and(|c| c.data_len.is_some());
             if conn.version == Version::V1
@@ -3783,6 +3805,43 @@ mod tests {
         assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
     }
 
+    /// A join whose third ACK fails its HMAC is unlinked; if every other
+    /// subflow had closed, the connection's class follows at once.
+    #[cfg(feature = "hmac")]
+    #[test]
+    fn an_unlinked_join_updates_its_connections_class() {
+        let v = Version::V1;
+        let (s, _) = good_hmacs(v);
+        let token = crypto::key_hash(v, KB).token;
+        let d = &mut dis();
+        let conn = handshake(d, v);
+        close_both_ways(d);
+        join(d, token, Some(s), Some([0; 20]));
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.end_so_far()), (1, ConnEnd::FinOnly));
+        assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
+    }
+
+    /// A join whose initiator closes right after its third ACK (the
+    /// listener's ACK not captured) is established and closes.
+    #[cfg(feature = "hmac")]
+    #[test]
+    fn a_join_closed_after_its_third_ack_closes() {
+        let v = Version::V1;
+        let (s, a) = good_hmacs(v);
+        let token = crypto::key_hash(v, KB).token;
+        let d = &mut dis();
+        let conn = handshake(d, v);
+        close_both_ways(d);
+        join(d, token, Some(s), Some(a));
+        let fin = TcpFlags::FIN | ACK;
+        go(d, pkt(A2, 2000, B, 80, 7001, 9001, fin, &[], 0), 13 * MS);
+        go(d, pkt(B, 80, A2, 2000, 9001, 7002, fin, &[], 0), 14 * MS);
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+        assert_eq!((c.subflows_closed, c.end_so_far()), (2, ConnEnd::FinOnly));
+    }
+
     #[cfg(feature = "hmac")]
     #[test]
     fn join_links_by_token() {
@@ -4212,6 +4271,40 @@ mod tests {
             ),
             "{gone:?}"
         );
+    }
+
+    #[test]
+    fn a_keepalive_probe_or_a_rst_is_not_first_data_without_dss() {
+        // A 1-byte keepalive (sequence number = ISN: no new bytes) and a
+        // RST with payload from the server, which has sent no data yet: no
+        // fallback. Its real first data without DSS is one.
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let r = go(d, pkt(B, 80, A, 1000, 500, 101, ACK, &[], 1), 3 * MS);
+        assert!(r.events.is_empty(), "{:?}", events(&r));
+        let rst = TcpFlags::RST | ACK;
+        let r = go(d, pkt(B, 80, A, 1000, 501, 101, rst, &[], 5), 4 * MS);
+        assert!(
+            !events(&r)
+                .iter()
+                .any(|e| matches!(e, Event::Fallback { .. })),
+            "{:?}",
+            events(&r)
+        );
+        let d = &mut dis();
+        let conn2 = handshake(d, Version::V1);
+        go(d, pkt(B, 80, A, 1000, 500, 101, ACK, &[], 1), 3 * MS);
+        let r = go(d, pkt(B, 80, A, 1000, 501, 101, ACK, &[], 10), 4 * MS);
+        assert!(
+            matches!(
+                events(&r)[..],
+                [Event::Fallback { conn: Some(c), why: FallbackReason::DataWithoutDss, .. }, ..]
+                    if c == conn2
+            ),
+            "{:?}",
+            events(&r)
+        );
+        assert!(d.connection(conn2.slot).unwrap().fallback);
     }
 
     #[test]

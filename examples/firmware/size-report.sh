@@ -21,11 +21,13 @@
 #
 # Fails if parser + table + checksum + runtime exceeds the budget
 # (default 24 KiB), or if all the core but crypto (+ runtime) exceeds a
-# regression ceiling (default 28 KiB).
+# regression ceiling (default 30 KiB; 28 KiB until the twentieth session,
+# whose handshake, port-reuse and connection-end work took the engine to
+# it: see the README's Firmware section).
 set -euo pipefail
 elf=${1:?usage: size-report.sh ELF [budget-bytes] [core-ceiling-bytes]}
 budget=${2:-24576}
-ceiling=${3:-28672}
+ceiling=${3:-30720}
 size=llvm-size; nm=llvm-nm
 command -v "$size" >/dev/null || size=$(ls ~/.rustup/toolchains/*/lib/rustlib/*/bin/llvm-size 2>/dev/null | head -1)
 command -v "$nm" >/dev/null || nm=$(ls ~/.rustup/toolchains/*/lib/rustlib/*/bin/llvm-nm 2>/dev/null | head -1)

@@ -506,7 +506,8 @@ pub const MPD_MIRROR_OPTIONS_ECHO: u8 = 8;
 pub const MPD_STRIP_SYNACK: u8 = 1;
 /// Stripping evidence bit: an MP_CAPABLE SYN/ACK, then a third ACK without it.
 pub const MPD_STRIP_THIRD_ACK: u8 = 2;
-/// Stripping evidence bit: the first payload of a v1 subflow without DSS.
+/// Stripping evidence bit: a sender's first data on a v1 connection without
+/// DSS, when it had sent no mapping.
 pub const MPD_STRIP_FIRST_DATA: u8 = 4;
 /// Stripping evidence bit: an MP_JOIN SYN answered without MP_JOIN.
 pub const MPD_STRIP_JOIN_SYNACK: u8 = 8;

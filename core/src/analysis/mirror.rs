@@ -33,8 +33,9 @@
 //!   none.
 //! * [`StripEvidence::THIRD_ACK`]: the SYN/ACK had MP_CAPABLE (with a key)
 //!   and the third ACK had none.
-//! * [`StripEvidence::FIRST_DATA`]: the first payload of a v1 subflow had
-//!   neither DSS nor MP_CAPABLE-with-data.
+//! * [`StripEvidence::FIRST_DATA`]: a sender's first data on a v1
+//!   connection had neither DSS nor MP_CAPABLE-with-data, and it had sent
+//!   no mapping before.
 //! * [`StripEvidence::JOIN_SYNACK`]: an MP_JOIN SYN answered without
 //!   MP_JOIN.
 //!
