@@ -3739,6 +3739,15 @@ mod tests {
         )
     }
 
+    /// The (only) join subflow.
+    #[cfg(feature = "hmac")]
+    fn joined(d: &D) -> Subflow {
+        *d.subflows()
+            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
+            .unwrap()
+            .2
+    }
+
     /// A join refused after its third ACK (the listener over its subflow
     /// limit answers with a RST, as Linux does) was attempted, never
     /// established; one whose initiator sends data was.
@@ -3748,12 +3757,6 @@ mod tests {
         for v in [Version::V0, Version::V1] {
             let (s, a) = good_hmacs(v);
             let token = crypto::key_hash(v, KB).token;
-            let joined = |d: &D| {
-                *d.subflows()
-                    .find(|(_, _, s)| s.kind() == SubflowKind::Join)
-                    .unwrap()
-                    .2
-            };
 
             let d = &mut dis();
             let conn = handshake(d, v);
@@ -3795,12 +3798,7 @@ mod tests {
         join(d, token, Some(s), None);
         let m = dss(1, true, 1, 10, false);
         go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[m], 10), 12 * MS);
-        let j = *d
-            .subflows()
-            .find(|(_, _, s)| s.kind() == SubflowKind::Join)
-            .unwrap()
-            .2;
-        assert_eq!(j.state(), SubflowState::Established);
+        assert_eq!(joined(d).state(), SubflowState::Established);
         let c = d.connection(conn.slot).unwrap();
         assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
     }
@@ -3857,12 +3855,6 @@ mod tests {
             );
             // Linked, but established only once the listener acknowledges
             // the third ACK (RFC 8684 §3.2).
-            let joined = |d: &D| {
-                *d.subflows()
-                    .find(|(_, _, s)| s.kind() == SubflowKind::Join)
-                    .unwrap()
-                    .2
-            };
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 1));
             assert_eq!(joined(d).state(), SubflowState::ThirdAckSeen);
@@ -4239,6 +4231,15 @@ mod tests {
         assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
     }
 
+    /// DATA_FIN both ways on the v1 handshake's subflow, at 3 and 4 ms
+    /// (each takes one octet of data sequence space).
+    fn data_fin_both_ways(d: &mut D) {
+        let fin_c = [dss(1000, true, 1, 1, true)];
+        go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &fin_c, 0), 3 * MS);
+        let fin_s = [dss(2000, true, 1, 1, true)];
+        go(d, pkt(B, 80, A, 1000, 501, 102, ACK, &fin_s, 0), 4 * MS);
+    }
+
     #[test]
     fn subflows_closed_by_tcp_fins_alone_end_the_connection_fin_only() {
         // FIN both ways, no DATA_FIN (a connection that fell back to TCP
@@ -4334,36 +4335,7 @@ mod tests {
         // with unread data): the end is DATA_FIN, in every output.
         let d = &mut dis();
         let conn = handshake(d, Version::V1);
-        go(
-            d,
-            pkt(
-                A,
-                1000,
-                B,
-                80,
-                101,
-                501,
-                ACK,
-                &[dss(1, true, 1, 1, true)],
-                0,
-            ),
-            3 * MS,
-        );
-        go(
-            d,
-            pkt(
-                B,
-                80,
-                A,
-                1000,
-                501,
-                101,
-                ACK,
-                &[dss(1, true, 1, 1, true)],
-                0,
-            ),
-            4 * MS,
-        );
+        data_fin_both_ways(d);
         assert_eq!(
             d.connection(conn.slot).unwrap().end_so_far(),
             ConnEnd::DataFin
@@ -4929,37 +4901,7 @@ mod tests {
     fn an_ended_connection_keeps_its_end_when_it_expires() {
         let d = &mut dis();
         let conn = handshake(d, Version::V1);
-        // DATA_FIN both ways (each takes one octet of data sequence space).
-        go(
-            d,
-            pkt(
-                A,
-                1000,
-                B,
-                80,
-                101,
-                501,
-                ACK,
-                &[dss(1000, true, 1, 1, true)],
-                0,
-            ),
-            3 * MS,
-        );
-        go(
-            d,
-            pkt(
-                B,
-                80,
-                A,
-                1000,
-                501,
-                102,
-                ACK,
-                &[dss(2000, true, 1, 1, true)],
-                0,
-            ),
-            4 * MS,
-        );
+        data_fin_both_ways(d);
         assert_eq!(
             d.connection(conn.slot).unwrap().current_end(),
             ConnEnd::DataFin
