@@ -21,10 +21,13 @@
 // [`mpd_frame`]; `mpd_peek`'s `flow_hash` comes from another keyed hash
 // (values differ from version 2 for the same seed); the dissector block's
 // fixed part is larger (ask `mpd_dissector_size` again). Within a version,
-// values may be added to a numbered set, never changed or reused (version
-// 3 added status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
-// [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`] and subflow states 8 and 9):
-// treat an unknown value as such.
+// values may be added to a numbered set, never changed or reused, and a
+// field may take over padding without moving another (version 3 added
+// status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
+// [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`], subflow states 8 and 9,
+// `mpd_subflow_summary::dss_pending` in its former padding, and the
+// `role` of [`MPD_EVENT_ADDR_REMOVED`]): treat an unknown value as such,
+// and do not rely on padding being zero.
 #define MPD_ABI_VERSION 3
 
 // Events kept per [`mpd_result`] (more are counted in `events_dropped`).
