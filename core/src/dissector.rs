@@ -3739,6 +3739,26 @@ mod tests {
         )
     }
 
+    /// A join to the connection of `handshake(d, v)` with a valid SYN/ACK
+    /// HMAC and a third ACK carrying `ack` (none: no third ACK).
+    #[cfg(feature = "hmac")]
+    fn valid_join(d: &mut D, v: Version, ack: Option<ThirdAck>) -> Vec<Event> {
+        let (s, a) = good_hmacs(v);
+        let hmac = ack.map(|k| match k {
+            ThirdAck::Valid => a,
+            ThirdAck::Invalid => [0; 20],
+        });
+        join(d, crypto::key_hash(v, KB).token, Some(s), hmac)
+    }
+
+    /// The third ACK's HMAC in [`valid_join`].
+    #[cfg(feature = "hmac")]
+    #[derive(Clone, Copy)]
+    enum ThirdAck {
+        Valid,
+        Invalid,
+    }
+
     /// The (only) join subflow.
     #[cfg(feature = "hmac")]
     fn joined(d: &D) -> Subflow {
@@ -3755,12 +3775,9 @@ mod tests {
     #[test]
     fn a_join_is_established_by_the_listeners_ack_of_its_third_ack() {
         for v in [Version::V0, Version::V1] {
-            let (s, a) = good_hmacs(v);
-            let token = crypto::key_hash(v, KB).token;
-
             let d = &mut dis();
             let conn = handshake(d, v);
-            join(d, token, Some(s), Some(a));
+            valid_join(d, v, Some(ThirdAck::Valid));
             let rst = TcpFlags::RST;
             go(d, pkt(B, 80, A2, 2000, 9001, 0, rst, &[], 0), 13 * MS);
             assert_eq!(joined(d).state(), SubflowState::ResetInHandshake);
@@ -3773,8 +3790,8 @@ mod tests {
             // initiator establishes it.
             let d = &mut dis();
             let conn = handshake(d, v);
-            join(d, token, Some(s), Some(a));
-            let j = MptcpOption::Join(MpJoin::ack(a));
+            valid_join(d, v, Some(ThirdAck::Valid));
+            let j = MptcpOption::Join(MpJoin::ack(good_hmacs(v).1));
             go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[j], 0), 13 * MS);
             assert_eq!(joined(d).state(), SubflowState::ThirdAckSeen);
             let m = dss(1, true, 1, 10, false);
@@ -3791,11 +3808,9 @@ mod tests {
     #[test]
     fn a_join_sending_data_first_is_established() {
         let v = Version::V1;
-        let (s, _) = good_hmacs(v);
-        let token = crypto::key_hash(v, KB).token;
         let d = &mut dis();
         let conn = handshake(d, v);
-        join(d, token, Some(s), None);
+        valid_join(d, v, None);
         let m = dss(1, true, 1, 10, false);
         go(d, pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[m], 10), 12 * MS);
         assert_eq!(joined(d).state(), SubflowState::Established);
@@ -3809,12 +3824,10 @@ mod tests {
     #[test]
     fn an_unlinked_join_updates_its_connections_class() {
         let v = Version::V1;
-        let (s, _) = good_hmacs(v);
-        let token = crypto::key_hash(v, KB).token;
         let d = &mut dis();
         let conn = handshake(d, v);
         close_both_ways(d);
-        join(d, token, Some(s), Some([0; 20]));
+        valid_join(d, v, Some(ThirdAck::Invalid));
         let c = d.connection(conn.slot).unwrap();
         assert_eq!((c.subflows_linked, c.end_so_far()), (1, ConnEnd::FinOnly));
         assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
@@ -3826,12 +3839,10 @@ mod tests {
     #[test]
     fn a_join_closed_after_its_third_ack_closes() {
         let v = Version::V1;
-        let (s, a) = good_hmacs(v);
-        let token = crypto::key_hash(v, KB).token;
         let d = &mut dis();
         let conn = handshake(d, v);
         close_both_ways(d);
-        join(d, token, Some(s), Some(a));
+        valid_join(d, v, Some(ThirdAck::Valid));
         let fin = TcpFlags::FIN | ACK;
         go(d, pkt(A2, 2000, B, 80, 7001, 9001, fin, &[], 0), 13 * MS);
         go(d, pkt(B, 80, A2, 2000, 9001, 7002, fin, &[], 0), 14 * MS);
@@ -4366,9 +4377,7 @@ mod tests {
         assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Closed));
         #[cfg(feature = "hmac")]
         {
-            let (s, a) = good_hmacs(Version::V1);
-            let token = crypto::key_hash(Version::V1, KB).token;
-            join(d, token, Some(s), Some(a));
+            valid_join(d, Version::V1, Some(ThirdAck::Valid));
             let c = d.connection(conn.slot).unwrap();
             assert_eq!(c.end_so_far(), ConnEnd::Open);
             assert_eq!(d.conns.class(conn.slot), Some(EvictClass::Established));

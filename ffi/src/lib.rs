@@ -1608,10 +1608,7 @@ fn subflow_summary(
         ts_rtt_min_us: ts_rtt(an, |t| t.min_us),
         ts_rtt_avg_us: ts_rtt(an, |t| t.avg_us),
         ts_rtt_samples: ts_rtt(an, |t| t.samples),
-        dss_pending: an.map_or(0, |a| {
-            let n = a.dss.iter().filter(|d| d.pending().is_some()).count();
-            u8::try_from(n).unwrap_or(u8::MAX)
-        }),
+        dss_pending: an.map_or(0, SubflowAnalysis::dss_pending),
         _pad: [0; 3],
     }
 }

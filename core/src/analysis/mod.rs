@@ -121,6 +121,17 @@ impl SubflowAnalysis {
         }
     }
 
+    /// Directions (0–2) whose current DSS mapping still waits for its
+    /// verdict (see [`DssDir::pending`]): once the subflow left the table,
+    /// mappings whose last bytes were never captured.
+    #[must_use]
+    pub fn dss_pending(&self) -> u8 {
+        self.dss
+            .iter()
+            .map(|d| u8::from(d.pending().is_some()))
+            .sum()
+    }
+
     /// TCP-timestamp RTT samples of the segments sent by `role` (subflow
     /// roles), timed from the capture point until the peer's echo; `None`
     /// without samples (see [`crate::flow::ts_rtt`] for the rule).

@@ -123,6 +123,11 @@ impl AddrEntry {
         }
     }
 
+    /// `true` if the entry holds `sender`'s address id `id`.
+    fn holds(&self, sender: Role, id: u8) -> bool {
+        self.in_use() && self.id == id && self.sender() == sender
+    }
+
     /// `true` if the entry holds an address.
     #[must_use]
     pub fn in_use(&self) -> bool {
@@ -454,8 +459,7 @@ impl Connection {
         hmac: HmacVerdict,
     ) -> bool {
         let e = AddrEntry::new(sender, id, ip, port, hmac);
-        let same = |a: &&mut AddrEntry| a.in_use() && a.id == id && a.sender() == sender;
-        if let Some(slot) = self.addrs.iter_mut().find(same) {
+        if let Some(slot) = self.addrs.iter_mut().find(|a| a.holds(sender, id)) {
             *slot = e;
             return true;
         }
@@ -471,8 +475,7 @@ impl Connection {
     /// removes its own ids; counted either way).
     pub fn remove_addr(&mut self, sender: Role, id: u8) {
         self.remove_addr = self.remove_addr.saturating_add(1);
-        let same = |a: &&mut AddrEntry| a.in_use() && a.id == id && a.sender() == sender;
-        for a in self.addrs.iter_mut().filter(same) {
+        for a in self.addrs.iter_mut().filter(|a| a.holds(sender, id)) {
             *a = AddrEntry::EMPTY;
         }
     }

@@ -136,12 +136,10 @@ impl Analysis {
     /// captured) as unverifiable, reason `incomplete`: every checksummed
     /// mapping seen gets one verdict.
     pub fn add_incomplete(&mut self, a: Option<&SubflowAnalysis>) {
-        let n = a.map_or(0, |a| {
-            a.dss.iter().filter(|d| d.pending().is_some()).count()
-        });
+        let n = u64::from(a.map_or(0, SubflowAnalysis::dss_pending));
         if n > 0 {
-            self.unverifiable += n as u64;
-            *self.reasons.entry("incomplete").or_default() += n as u64;
+            self.unverifiable += n;
+            *self.reasons.entry("incomplete").or_default() += n;
         }
     }
 
