@@ -802,6 +802,28 @@ fn walk_pcap(
     }
 }
 
+/// What [`short_process_information_block`] reports.
+const SHORT_PIB: &str = "process information block shorter than 12 bytes";
+
+/// Whether `head` starts a pcapng Process Information Block (in a section
+/// of byte order `big_endian`) whose length is below 12, its three length
+/// and type words. pcap-parser 0.17.0 takes `length - 12` of such a block
+/// having checked only `length >= 4` (`pcapng/block.rs`): built with
+/// overflow checks (debug, tests, the fuzzer) that panics, without them it
+/// wraps and reads as incomplete. Both readers here refuse the block first,
+/// as corrupt (found by the `capture` fuzz target).
+fn short_process_information_block(head: &[u8], big_endian: bool) -> bool {
+    let word = |at: usize| {
+        let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    word(0) == Some(0x8000_0001) && word(4).is_some_and(|len| len < 12)
+}
+
 /// The blocks of a pcapng file, as pcap-parser's `PcapNGReader` reads them
 /// (each section in its own byte order; see [`Format::records`]).
 fn walk_pcapng(
@@ -817,6 +839,9 @@ fn walk_pcapng(
         let rest = &bytes[at..];
         if rest.is_empty() {
             return Some(at);
+        }
+        if short_process_information_block(rest, *big_endian) {
+            return None; // the streaming reader reports it
         }
         let parse = if *big_endian {
             parse_block_be
@@ -897,7 +922,13 @@ fn stream(
     let mut legacy: Option<Interface> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut count: u64 = 0;
+    // The current pcapng section's byte order (None: not pcapng, or before
+    // its first section header).
+    let mut section_be: Option<bool> = None;
     loop {
+        if section_be.is_some_and(|be| short_process_information_block(reader.data(), be)) {
+            return Err(CaptureError::Corrupt(path.into(), count, SHORT_PIB.into()));
+        }
         match reader.next() {
             Ok((offset, block)) => {
                 match block {
@@ -924,7 +955,10 @@ fn stream(
                             data: b.data.get(..len).unwrap_or(b.data),
                         });
                     }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                        section_be = Some(shb.big_endian());
+                        interfaces.clear();
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         interfaces.push(Interface::pcapng(&idb));
                     }
@@ -1986,6 +2020,32 @@ mod tests {
             // numbers or the error's packet count are wrong.
             let (_packets, _result) = read_all(&f);
         }
+    }
+
+    #[test]
+    fn a_short_process_information_block_is_an_error() {
+        // The `capture` target's finding: a pcapng section header, an
+        // interface, then a Process Information Block (type 0x80000001)
+        // of length 4. pcap-parser 0.17.0 alone panics here with overflow
+        // checks on (this debug test build); both readers refuse it first.
+        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let bytes = std::fs::read(fuzz.join("regressions/capture/short-process-information-block"))
+            .unwrap();
+        assert_eq!(&bytes[0x30..0x38], &[1, 0, 0, 0x80, 4, 0, 0, 0]);
+        let (packets, result) = read_all(&bytes);
+        assert!(packets.is_empty());
+        match result {
+            Err(CaptureError::Corrupt(_, 0, why)) => assert_eq!(why, SHORT_PIB),
+            other => panic!("{other:?}"),
+        }
+        // At 12 bytes it is not this error (pcap-parser judges it).
+        let mut ok = bytes[..0x30].to_vec();
+        ok.extend_from_slice(&[1, 0, 0, 0x80, 12, 0, 0, 0, 12, 0, 0, 0]);
+        let (_, result) = read_all(&ok);
+        assert!(
+            !matches!(&result, Err(CaptureError::Corrupt(_, _, w)) if w == SHORT_PIB),
+            "{result:?}"
+        );
     }
 
     #[test]
