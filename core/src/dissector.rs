@@ -2960,10 +2960,22 @@ impl<'a> DissectorView<'a> {
         if let Some(pr) = opts.prio {
             conn.mp_prio = conn.mp_prio.saturating_add(1);
             // v1 (and v0 without an id): applies to this subflow. The v0
-            // form names an address id; only this subflow is updated when
-            // it carries that id (bounded work: other subflows of the
-            // address are not searched).
-            if pr.addr_id.is_none_or(|a| a == sub.addr_id()) {
+            // form names one of the *sender's* address ids (RFC 6824
+            // §3.3.8; the multipath-tcp.org kernel matches it against the
+            // receiver's remote id). This subflow is updated when that is
+            // its sender's id here: the initiator's id from its MP_JOIN
+            // SYN, or 0 on the initial subflow. The listener's id on a
+            // join is not kept, so its AddrID form changes nothing here;
+            // other subflows of the address are not searched (bounded
+            // work).
+            let sender_id = if p.role == Role::C2s {
+                Some(sub.addr_id())
+            } else if sub.kind() == SubflowKind::Join {
+                None
+            } else {
+                Some(0)
+            };
+            if pr.addr_id.is_none_or(|a| Some(a) == sender_id) {
                 sub.set_backup(pr.backup);
             }
             ev.push(Event::PriorityChanged {
@@ -3800,6 +3812,39 @@ mod tests {
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
         }
+    }
+
+    /// A v0 MP_PRIO's AddrID names one of its sender's addresses: the
+    /// join's initiator (address id 1) marks the join as backup with id 1;
+    /// the listener's id 1 or the initiator's id 0 leave it alone; the
+    /// v1 form (no id) applies to the subflow it is sent on.
+    #[cfg(feature = "hmac")]
+    #[test]
+    fn a_v0_mp_prio_names_its_senders_address() {
+        let prio = |backup, addr_id| {
+            MptcpOption::Prio(MpPrio {
+                flags: u8::from(backup),
+                backup,
+                addr_id,
+            })
+        };
+        let v = Version::V0;
+        let d = &mut dis();
+        handshake(d, v);
+        valid_join(d, v, Some(ThirdAck::Valid));
+        go(d, pkt(B, 80, A2, 2000, 9001, 7001, ACK, &[], 0), 13 * MS);
+        assert_eq!(joined(d).state(), SubflowState::Established);
+        assert!(!joined(d).backup());
+        let to_initiator = |o| pkt(B, 80, A2, 2000, 9001, 7001, ACK, &[o], 0);
+        let to_listener = |o| pkt(A2, 2000, B, 80, 7001, 9001, ACK, &[o], 0);
+        go(d, to_initiator(prio(true, Some(1))), 14 * MS);
+        assert!(!joined(d).backup(), "the listener's id 1 is not known");
+        go(d, to_listener(prio(true, Some(0))), 15 * MS);
+        assert!(!joined(d).backup(), "id 0 is another of the initiator's");
+        go(d, to_listener(prio(true, Some(1))), 16 * MS);
+        assert!(joined(d).backup());
+        go(d, to_initiator(prio(false, None)), 17 * MS);
+        assert!(!joined(d).backup());
     }
 
     /// A join whose first segment after the SYN/ACK carries data (its
