@@ -379,7 +379,7 @@ pub fn render(r: &Value) -> String {
         ("DATA_FIN both ways", "data_fin"),
         ("MP_FASTCLOSE", "fastclose"),
         ("RST only", "rst_only"),
-        ("TCP FIN only (no DATA_FIN both ways)", "fin_only"),
+        ("TCP FINs only", "fin_only"),
         ("still open", "open"),
     ] {
         let _ = writeln!(
@@ -397,6 +397,10 @@ pub fn render(r: &Value) -> String {
             u(&e["evicted"])
         );
     }
+    let _ = writeln!(
+        o,
+        "  (TCP FINs only: every subflow ended, some by FINs, without a DATA_FIN each way)"
+    );
 
     let d = &r["data"];
     heading(&mut o, "§3.6 — data distribution");
