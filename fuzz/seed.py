@@ -33,7 +33,7 @@ CORPUS = os.path.join(ROOT, "fuzz", "corpus")
 
 # pcap LINKTYPE -> index in LinkType::ALL
 # (Ethernet, RawIp, Ipv4, Ipv6, LinuxSll, LinuxSll2, Ppp).
-LINK_INDEX = {1: 0, 101: 1, 12: 1, 14: 1, 228: 2, 229: 3, 113: 4, 276: 5, 9: 6}
+LINK_INDEX = {1: 0, 101: 1, 12: 1, 14: 1, 228: 2, 229: 3, 113: 4, 276: 5, 9: 6, 0: 7, 108: 8}
 
 
 def read_pcap(path):
@@ -66,6 +66,8 @@ def ip_offset(link, frame):
         at, et = 20, frame[0:2]
     elif link in (1, 2, 3):
         return 0
+    elif link in (7, 8):
+        return 4
     else:
         return None
     while et in (b"\x81\x00", b"\x88\xa8", b"\x91\x00"):

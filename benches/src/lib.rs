@@ -166,7 +166,8 @@ pub struct Offsets {
     pub opts_end: usize,
 }
 
-/// Locates IP and TCP in a frame of `link` (Ethernet, SLL, SLL2, raw IP);
+/// Locates IP and TCP in a frame of `link` (Ethernet, SLL, SLL2, raw IP,
+/// loopback);
 /// `None` for anything else or a frame too short to hold its TCP header.
 pub fn locate(frame: &[u8], link: LinkType) -> Option<Offsets> {
     let ip = match link {
@@ -180,6 +181,7 @@ pub fn locate(frame: &[u8], link: LinkType) -> Option<Offsets> {
         LinkType::LinuxSll => 16,
         LinkType::LinuxSll2 => 20,
         LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => 0,
+        LinkType::Null | LinkType::Loop => 4,
         LinkType::Ppp => return None,
     };
     let ver = frame.get(ip)? >> 4;

@@ -75,13 +75,15 @@ fn linktype_from_pcap() {
         (228, LinkType::Ipv4),
         (229, LinkType::Ipv6),
         (276, LinkType::LinuxSll2),
+        (0, LinkType::Null),
+        (108, LinkType::Loop),
     ] {
         assert_eq!(LinkType::from_pcap(n), Some(l));
     }
     for l in LinkType::ALL {
         assert_eq!(LinkType::from_pcap(l.to_pcap()), Some(l));
     }
-    assert_eq!(LinkType::from_pcap(0), None);
+    assert_eq!(LinkType::from_pcap(2), None);
     assert_eq!(LinkType::from_pcap(127), None);
 }
 
@@ -240,6 +242,44 @@ fn ppp_with_and_without_address_control() {
     let e = parse_frame(&[0xff, 0x03, 0xc0, 0x21, 1, 2], LinkType::Ppp).unwrap_err();
     assert!(e.is_not_ip());
     assert_eq!(e.reason, FrameErrorReason::NotIp(0xc021));
+}
+
+/// BSD loopback: the address family in the capturing host's byte order
+/// (NULL, either order read) or in network order (LOOP); IPv6's family
+/// number differs by system (24, 28, 30, 10), as in libpcap's table.
+#[test]
+fn loopback_families_in_either_byte_order() {
+    let ip4 = ipv4(6, 0, &tcp_segment());
+    let ip6 = ipv6(6, &tcp_segment());
+    for (link, header, ip, version) in [
+        (LinkType::Null, [2, 0, 0, 0], &ip4, 4),
+        (LinkType::Null, [0, 0, 0, 2], &ip4, 4),
+        (LinkType::Null, [24, 0, 0, 0], &ip6, 6),
+        (LinkType::Null, [0, 0, 0, 28], &ip6, 6),
+        (LinkType::Null, [30, 0, 0, 0], &ip6, 6),
+        (LinkType::Null, [10, 0, 0, 0], &ip6, 6),
+        (LinkType::Loop, [0, 0, 0, 2], &ip4, 4),
+        (LinkType::Loop, [0, 0, 0, 30], &ip6, 6),
+    ] {
+        let mut b = header.to_vec();
+        b.extend_from_slice(ip);
+        let f = parse_frame(&b, link).unwrap();
+        assert_eq!(
+            (f.ip_version(), f.ip_offset),
+            (version, 4),
+            "{link:?} {header:?}"
+        );
+        assert!(f.tcp().is_some());
+    }
+    // LOOP is network order only; an unknown family is not IP, a short
+    // header is truncated.
+    let mut b = vec![2, 0, 0, 0];
+    b.extend_from_slice(&ip4);
+    assert!(parse_frame(&b, LinkType::Loop).unwrap_err().is_not_ip());
+    let e = parse_frame(&[7, 0, 0, 0, 0x45], LinkType::Null).unwrap_err();
+    assert_eq!(e.reason, FrameErrorReason::NotIp(7));
+    let e = parse_frame(&[2, 0, 0], LinkType::Null).unwrap_err();
+    assert!(!e.is_not_ip());
 }
 
 #[test]

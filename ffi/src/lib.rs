@@ -2106,7 +2106,7 @@ fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_rem
 /// nanoseconds: the default timeouts are 10 s closed, 30 s embryonic, 2 h
 /// established) on a link of pcap type `linktype` (`LINKTYPE_ETHERNET` 1,
 /// raw IP 101 / 12 / 14, IPv4 228, IPv6 229, Linux SLL 113, SLL2 276, PPP
-/// 9), and writes the result to `*out`. Entries removed from the tables by
+/// 9, BSD loopback 0 and 108), and writes the result to `*out`. Entries removed from the tables by
 /// this call are readable with [`mpd_removed_get`] until the next call;
 /// every dissecting call on a valid handle, failed or not, first forgets
 /// the removals of the one before.

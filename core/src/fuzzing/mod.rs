@@ -792,6 +792,7 @@ fn check_frame(f: &Frame<'_>, data: &[u8], link: LinkType) {
         LinkType::LinuxSll => assert_eq!(f.ip_offset, 16 + tags),
         LinkType::LinuxSll2 => assert_eq!(f.ip_offset, 20 + tags),
         LinkType::Ppp => assert!(f.vlan.is_empty() && (1..=4).contains(&f.ip_offset)),
+        LinkType::Null | LinkType::Loop => assert!(f.vlan.is_empty() && f.ip_offset == 4),
         LinkType::RawIp | LinkType::Ipv4 | LinkType::Ipv6 => {
             assert!(f.vlan.is_empty() && f.ip_offset == 0);
         }
@@ -932,7 +933,7 @@ fn check_padding_ignored(f: &Frame<'_>, data: &[u8], link: LinkType) {
 }
 
 /// Oracle for [`parse_frame`]: `data[0]` picks the link type
-/// (`LinkType::ALL[data[0] % 7]`), the rest is the captured frame.
+/// (`LinkType::ALL[data[0] % LinkType::ALL.len()]`), the rest is the captured frame.
 ///
 /// An error's offset is within the frame (or one past it, for "truncated
 /// here") and renders; a [`Frame`]'s link, IP and transport offsets and

@@ -363,7 +363,7 @@ fn program(data: &[u8], mut emit: impl FnMut(&[u8], LinkType, u64)) -> u64 {
             }
         };
         let link = if raw {
-            LinkType::ALL[usize::from(op >> 4) % 7]
+            LinkType::ALL[usize::from(op >> 4) % LinkType::ALL.len()]
         } else {
             LinkType::RawIp
         };

@@ -57,14 +57,22 @@ pub enum LinkType {
     LinuxSll2,
     /// PPP (RFC 1661), with or without the 0xff 0x03 address/control bytes.
     Ppp,
+    /// BSD loopback (`LINKTYPE_NULL`): a 4-byte address family in the
+    /// capturing host's byte order (either is read).
+    Null,
+    /// OpenBSD loopback (`LINKTYPE_LOOP`): the 4-byte address family in
+    /// network byte order.
+    Loop,
 }
 
 impl LinkType {
     /// The link type of a pcap / pcapng `LINKTYPE_*` value: 1 Ethernet,
     /// 101 (and the platform-dependent DLT values 12 and 14) raw IP, 228
-    /// IPv4, 229 IPv6, 113 Linux SLL, 276 Linux SLL2, 9 PPP.
+    /// IPv4, 229 IPv6, 113 Linux SLL, 276 Linux SLL2, 9 PPP, 0 BSD
+    /// loopback, 108 OpenBSD loopback.
     pub const fn from_pcap(linktype: u32) -> Option<LinkType> {
         match linktype {
+            0 => Some(LinkType::Null),
             1 => Some(LinkType::Ethernet),
             9 => Some(LinkType::Ppp),
             12 | 14 | 101 => Some(LinkType::RawIp),
@@ -72,6 +80,7 @@ impl LinkType {
             228 => Some(LinkType::Ipv4),
             229 => Some(LinkType::Ipv6),
             276 => Some(LinkType::LinuxSll2),
+            108 => Some(LinkType::Loop),
             _ => None,
         }
     }
@@ -86,11 +95,13 @@ impl LinkType {
             LinkType::Ipv4 => 228,
             LinkType::Ipv6 => 229,
             LinkType::LinuxSll2 => 276,
+            LinkType::Null => 0,
+            LinkType::Loop => 108,
         }
     }
 
     /// Every link type, for exhaustive tests.
-    pub const ALL: [LinkType; 7] = [
+    pub const ALL: [LinkType; 9] = [
         LinkType::Ethernet,
         LinkType::RawIp,
         LinkType::Ipv4,
@@ -98,6 +109,8 @@ impl LinkType {
         LinkType::LinuxSll,
         LinkType::LinuxSll2,
         LinkType::Ppp,
+        LinkType::Null,
+        LinkType::Loop,
     ];
 }
 
@@ -127,11 +140,23 @@ pub mod ppp {
     pub const IPV6: u16 = 0x0057;
 }
 
+/// The BSD loopback header (`LINKTYPE_NULL`, `LINKTYPE_LOOP`).
+pub mod null {
+    /// Header length: the address family, 4 bytes.
+    pub const HEADER_LEN: usize = 4;
+    /// `AF_INET` on every system.
+    pub const AF_INET: u32 = 2;
+    /// `AF_INET6` as the BSDs, macOS and Linux number it (NetBSD / OpenBSD
+    /// 24, FreeBSD 28, macOS 30, Linux 10), as libpcap and Wireshark read
+    /// them.
+    pub const AF_INET6: [u32; 4] = [24, 28, 30, 10];
+}
+
 /// The layer a [`FrameError`] comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Layer {
-    /// The link header (Ethernet, VLAN, SLL, SLL2, PPP).
+    /// The link header (Ethernet, VLAN, SLL, SLL2, PPP, loopback).
     Link,
     /// IPv4.
     Ipv4,
@@ -158,8 +183,9 @@ pub enum FrameErrorReason {
     LinkTruncated,
     /// Ethernet header or VLAN tags malformed.
     Ethernet(EthernetErrorReason),
-    /// Not an IP frame: the EtherType (Ethernet, SLL, SLL2) or PPP protocol
-    /// carried. Not malformed — skip it quietly.
+    /// Not an IP frame: the EtherType (Ethernet, SLL, SLL2), PPP protocol
+    /// or loopback address family (`u16::MAX` for one above it) carried.
+    /// Not malformed — skip it quietly.
     NotIp(u16),
     /// Raw IP whose first nibble is neither 4 nor 6.
     UnknownIpVersion(u8),
@@ -450,6 +476,29 @@ fn parse_link(data: &[u8], link: LinkType) -> Result<(VlanTags, usize, Ip), Fram
                 _ => Err(FrameError {
                     offset: at,
                     reason: FrameErrorReason::NotIp(proto),
+                }),
+            }
+        }
+        LinkType::Null | LinkType::Loop => {
+            let b: [u8; 4] = data
+                .get(..null::HEADER_LEN)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(truncated(data.len()))?;
+            // NULL is in the capturing host's byte order: a family read
+            // the other way round has its value in the upper half.
+            let be = u32::from_be_bytes(b);
+            let family = if link == LinkType::Null && be > 0xffff {
+                u32::from_le_bytes(b)
+            } else {
+                be
+            };
+            let tags = VlanTags::default();
+            match family {
+                null::AF_INET => Ok((tags, null::HEADER_LEN, Ip::V4)),
+                f if null::AF_INET6.contains(&f) => Ok((tags, null::HEADER_LEN, Ip::V6)),
+                f => Err(FrameError {
+                    offset: 0,
+                    reason: FrameErrorReason::NotIp(u16::try_from(f).unwrap_or(u16::MAX)),
                 }),
             }
         }
