@@ -49,6 +49,7 @@ use mptcp_dissect_ffi::prefetch::prefetch;
 
 use pcap_parser::pcapng::{
     parse_block_be, parse_block_le, parse_sectionheaderblock, Block, InterfaceDescriptionBlock,
+    OptionCode,
 };
 use pcap_parser::{create_reader, nom, parse_pcap_header, PcapBlockOwned, PcapError};
 
@@ -116,6 +117,8 @@ struct Interface {
     /// Timestamp units per second.
     resolution: u64,
     offset: i64,
+    /// Bytes captured of each packet at most (0: no limit).
+    snaplen: u32,
 }
 
 impl Interface {
@@ -125,27 +128,65 @@ impl Interface {
             linktype,
             resolution: if nanosecond { 1_000_000_000 } else { 1_000_000 },
             offset: 0,
+            snaplen: 0,
         }
     }
 
-    /// A pcapng interface (microseconds unless `if_tsresol` says otherwise).
-    fn pcapng(idb: &InterfaceDescriptionBlock<'_>) -> Interface {
-        let resolution = idb
-            .if_tsresol()
-            .and_then(|r| r.ok())
-            .map_or(Some(1_000_000), pcap_parser::build_ts_resolution)
-            .unwrap_or(1_000_000);
-        Interface {
+    /// A pcapng interface of a section in byte order `big_endian`
+    /// (microseconds unless `if_tsresol` says otherwise). The options are
+    /// read here, not by pcap-parser 0.17.0, which reads a power-of-two
+    /// `if_tsresol` (bit 7 set) as invalid and `if_tsoffset` as
+    /// little-endian in every section. An `if_tsresol` whose units do not
+    /// fit a u64 (10^20 and up, 2^64 and up), or an option of the wrong
+    /// length, makes the block corrupt: its times cannot be read.
+    fn pcapng(idb: &InterfaceDescriptionBlock<'_>, big_endian: bool) -> Result<Interface, String> {
+        let mut ifc = Interface {
             linktype: idb.linktype.0 as u32,
-            resolution,
-            offset: idb.if_tsoffset,
+            resolution: 1_000_000,
+            offset: 0,
+            snaplen: idb.snaplen,
+        };
+        for o in &idb.options {
+            let value = o.as_bytes().map_err(|e| format!("interface option: {e}"))?;
+            match o.code {
+                OptionCode::IfTsresol => {
+                    let &[r] = value else {
+                        return Err(format!("if_tsresol of {} bytes", value.len()));
+                    };
+                    ifc.resolution = ts_resolution(r)
+                        .ok_or_else(|| format!("if_tsresol {r:#04x} out of range"))?;
+                }
+                OptionCode::IfTsoffset => {
+                    let b: [u8; 8] = value
+                        .try_into()
+                        .map_err(|_| format!("if_tsoffset of {} bytes", value.len()))?;
+                    ifc.offset = if big_endian {
+                        i64::from_be_bytes(b)
+                    } else {
+                        i64::from_le_bytes(b)
+                    };
+                }
+                _ => {}
+            }
         }
+        Ok(ifc)
     }
 
     /// Seconds since the epoch of a pcap record's (seconds, fraction).
     #[inline]
     fn legacy_ts(&self, sec: u32, frac: u32) -> f64 {
         f64::from(sec) + f64::from(frac) / self.resolution as f64
+    }
+
+    /// The captured bytes of a Simple Packet Block: its original length, at
+    /// most the interface's snap length, at most what the block holds (its
+    /// data is padded to 32 bits).
+    fn spb_data<'a>(&self, origlen: u32, data: &'a [u8]) -> &'a [u8] {
+        let mut len = (origlen as usize).min(data.len());
+        if self.snaplen != 0 {
+            len = len.min(self.snaplen as usize);
+        }
+        data.get(..len).unwrap_or(data)
     }
 
     /// Seconds since the epoch of a pcapng 64-bit timestamp.
@@ -155,6 +196,16 @@ impl Interface {
         self.offset as f64
             + (raw / self.resolution) as f64
             + (raw % self.resolution) as f64 / self.resolution as f64
+    }
+}
+
+/// Timestamp units per second of a pcapng `if_tsresol`: 10^r, or 2^(r &
+/// 0x7f) with bit 7 set; `None` past a u64.
+fn ts_resolution(r: u8) -> Option<u64> {
+    if r & 0x80 == 0 {
+        10u64.checked_pow(u32::from(r))
+    } else {
+        1u64.checked_shl(u32::from(r & 0x7f))
     }
 }
 
@@ -229,11 +280,12 @@ pub fn open_with<T: Send + 'static>(
     prepare: Prepare<T>,
 ) -> Result<Capture<T>, CaptureError> {
     let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
-    let len = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map_or(0, |m| m.len());
+    let meta = file.metadata().ok();
+    if meta.as_ref().is_some_and(|m| m.is_dir()) {
+        let e = std::io::Error::new(ErrorKind::IsADirectory, "is a directory");
+        return Err(CaptureError::Io(path.into(), e));
+    }
+    let len = meta.filter(|m| m.is_file()).map_or(0, |m| m.len());
     let input = if len == 0 {
         Input::Stream(file)
     } else if len <= CHUNK as u64 {
@@ -685,6 +737,7 @@ fn walk_from(
         Format::Pcapng {
             big_endian: false,
             interfaces: Vec::new(),
+            last_ts: 0.0,
         }
     } else {
         match parse_pcap_header(head) {
@@ -730,6 +783,8 @@ enum Format {
     Pcapng {
         big_endian: bool,
         interfaces: Vec<Interface>,
+        /// The time of the last packet (a Simple Packet Block has none).
+        last_ts: f64,
     },
 }
 
@@ -753,7 +808,8 @@ impl Format {
             Format::Pcapng {
                 big_endian,
                 interfaces,
-            } => walk_pcapng(bytes, eof, big_endian, interfaces, count, each),
+                last_ts,
+            } => walk_pcapng(bytes, eof, big_endian, interfaces, last_ts, count, each),
         }
     }
 }
@@ -831,6 +887,7 @@ fn walk_pcapng(
     eof: bool,
     big_endian: &mut bool,
     interfaces: &mut Vec<Interface>,
+    last_ts: &mut f64,
     count: &mut u64,
     each: &mut impl FnMut(Packet<'_>),
 ) -> Option<usize> {
@@ -862,27 +919,29 @@ fn walk_pcapng(
                 *big_endian = shb.big_endian();
                 interfaces.clear();
             }
-            Block::InterfaceDescription(idb) => interfaces.push(Interface::pcapng(&idb)),
+            Block::InterfaceDescription(idb) => {
+                interfaces.push(Interface::pcapng(&idb, *big_endian).ok()?);
+            }
             Block::EnhancedPacket(epb) => {
                 let ifc = interfaces.get(epb.if_id as usize)?;
                 let len = (epb.caplen as usize).min(epb.data.len());
                 *count += 1;
+                *last_ts = ifc.pcapng_ts(epb.ts_high, epb.ts_low);
                 each(Packet {
                     index: *count,
-                    ts: ifc.pcapng_ts(epb.ts_high, epb.ts_low),
+                    ts: *last_ts,
                     linktype: ifc.linktype,
                     data: &epb.data[..len],
                 });
             }
             Block::SimplePacket(spb) => {
                 let ifc = interfaces.first()?;
-                let len = (spb.origlen as usize).min(spb.data.len());
                 *count += 1;
                 each(Packet {
                     index: *count,
-                    ts: 0.0,
+                    ts: *last_ts,
                     linktype: ifc.linktype,
-                    data: &spb.data[..len],
+                    data: ifc.spb_data(spb.origlen, spb.data),
                 });
             }
             _ => {}
@@ -905,15 +964,23 @@ fn stream(
             each(p)
         }
     };
+    // pcap-parser reports a read error without the OS's reason: keep it.
+    let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let input = Remembered {
+        input,
+        failed: failed.clone(),
+    };
+    let read_error = || {
+        let e = failed.lock().ok().and_then(|mut f| f.take());
+        CaptureError::Io(
+            path.into(),
+            e.unwrap_or_else(|| std::io::Error::other("read failed")),
+        )
+    };
     let mut reader = match create_reader(STREAM_BUFFER, input) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty(path.into())),
-        Err(PcapError::ReadError) => {
-            return Err(CaptureError::Io(
-                path.into(),
-                std::io::Error::other("read failed"),
-            ))
-        }
+        Err(PcapError::ReadError) => return Err(read_error()),
         Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
             return Err(CaptureError::Truncated(path.into(), 0))
         }
@@ -922,6 +989,8 @@ fn stream(
     let mut legacy: Option<Interface> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut count: u64 = 0;
+    // The time of the last packet (a Simple Packet Block has none).
+    let mut last_ts = 0.0;
     // The current pcapng section's byte order (None: not pcapng, or before
     // its first section header).
     let mut section_be: Option<bool> = None;
@@ -960,7 +1029,13 @@ fn stream(
                         interfaces.clear();
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        interfaces.push(Interface::pcapng(&idb));
+                        let be = section_be.unwrap_or(false);
+                        match Interface::pcapng(&idb, be) {
+                            Ok(ifc) => interfaces.push(ifc),
+                            Err(why) => {
+                                return Err(CaptureError::Corrupt(path.into(), count, why));
+                            }
+                        }
                     }
                     PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
                         let Some(ifc) = interfaces.get(epb.if_id as usize).copied() else {
@@ -972,9 +1047,10 @@ fn stream(
                         };
                         let len = (epb.caplen as usize).min(epb.data.len());
                         count += 1;
+                        last_ts = ifc.pcapng_ts(epb.ts_high, epb.ts_low);
                         each(Packet {
                             index: count,
-                            ts: ifc.pcapng_ts(epb.ts_high, epb.ts_low),
+                            ts: last_ts,
                             linktype: ifc.linktype,
                             data: epb.data.get(..len).unwrap_or(epb.data),
                         });
@@ -983,13 +1059,12 @@ fn stream(
                         let Some(ifc) = interfaces.first().copied() else {
                             return Err(CaptureError::UnknownInterface(path.into(), count, 0));
                         };
-                        let len = (spb.origlen as usize).min(spb.data.len());
                         count += 1;
                         each(Packet {
                             index: count,
-                            ts: 0.0,
+                            ts: last_ts,
                             linktype: ifc.linktype,
-                            data: spb.data.get(..len).unwrap_or(spb.data),
+                            data: ifc.spb_data(spb.origlen, spb.data),
                         });
                     }
                     PcapBlockOwned::NG(_) => {}
@@ -1001,10 +1076,7 @@ fn stream(
                 // The reader says Eof / UnexpectedEof itself once its input
                 // is exhausted, so refilling always makes progress.
                 if reader.refill().is_err() {
-                    return Err(CaptureError::Io(
-                        path.into(),
-                        std::io::Error::other("read failed"),
-                    ));
+                    return Err(read_error());
                 }
             }
             Err(PcapError::UnexpectedEof) => {
@@ -1019,12 +1091,28 @@ fn stream(
                         "block larger than 256 MiB".into(),
                     ));
                 }
-                reader.refill().map_err(|_| {
-                    CaptureError::Io(path.into(), std::io::Error::other("read failed"))
-                })?;
+                reader.refill().map_err(|_| read_error())?;
             }
             Err(e) => return Err(CaptureError::Corrupt(path.into(), count, format!("{e:?}"))),
         }
+    }
+}
+
+/// A reader that keeps its last error for [`stream`] to report.
+struct Remembered<R> {
+    input: R,
+    failed: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
+}
+
+impl<R: Read> Read for Remembered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let r = self.input.read(buf);
+        if let Err(e) = &r {
+            if let Ok(mut f) = self.failed.lock() {
+                *f = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        r
     }
 }
 
@@ -1388,9 +1476,20 @@ mod tests {
         }
         /// Interface description; `tsresol` adds the if_tsresol option.
         fn idb(&mut self, linktype: u16, tsresol: Option<u8>) {
-            let mut body = [&self.u16(linktype)[..], &[0, 0], &self.u32(0)].concat();
-            if let Some(r) = tsresol {
-                body.extend_from_slice(&[&self.u16(9)[..], &self.u16(1), &[r, 0, 0, 0]].concat());
+            let opts: Vec<(u16, Vec<u8>)> = tsresol.map(|r| (9, vec![r])).into_iter().collect();
+            self.idb_with(linktype, 0, &opts);
+        }
+        /// Interface description with a snap length and options (code,
+        /// value; each padded to 4 bytes).
+        fn idb_with(&mut self, linktype: u16, snaplen: u32, opts: &[(u16, Vec<u8>)]) {
+            let mut body = [&self.u16(linktype)[..], &[0, 0], &self.u32(snaplen)].concat();
+            for (code, value) in opts {
+                body.extend_from_slice(&self.u16(*code));
+                body.extend_from_slice(&self.u16(value.len() as u16));
+                body.extend_from_slice(value);
+                body.resize(body.len().div_ceil(4) * 4, 0);
+            }
+            if !opts.is_empty() {
                 body.extend_from_slice(&[0; 4]); // opt_endofopt
             }
             self.block(1, &body);
@@ -1411,10 +1510,73 @@ mod tests {
         }
         /// Simple packet block (data padded to 4 bytes).
         fn spb(&mut self, data: &[u8]) {
-            let mut body = [&self.u32(data.len() as u32)[..], data].concat();
+            self.spb_of(data.len() as u32, data);
+        }
+        /// Simple packet block of a packet of `origlen` bytes (data padded
+        /// to 4 bytes).
+        fn spb_of(&mut self, origlen: u32, data: &[u8]) {
+            let mut body = [&self.u32(origlen)[..], data].concat();
             body.resize(body.len().div_ceil(4) * 4, 0);
             self.block(3, &body);
         }
+    }
+
+    /// pcapng interface options read as the format says (pcap-parser
+    /// 0.17.0 misreads two of them): a power-of-two `if_tsresol` (2^-20 s
+    /// here), `if_tsoffset` in the section's byte order, each alone and
+    /// together; an `if_tsresol` past a u64 makes the block corrupt.
+    #[test]
+    fn pcapng_time_resolution_and_offset_follow_the_format() {
+        for be in [false, true] {
+            let mut ng = Ng {
+                be,
+                out: Vec::new(),
+            };
+            let offset = |v: i64| if be { v.to_be_bytes() } else { v.to_le_bytes() }.to_vec();
+            ng.shb();
+            ng.idb_with(1, 0, &[(9, vec![0x80 | 20])]);
+            ng.idb_with(1, 0, &[(14, offset(1000))]);
+            ng.idb_with(1, 0, &[(9, vec![0x80 | 1]), (14, offset(-5))]);
+            ng.epb(0, (3 << 20) + (1 << 19), &[0; 14]);
+            ng.epb(1, 2_500_000, &[0; 14]);
+            ng.epb(2, 21, &[0; 14]);
+            let times: Vec<f64> = packets(&ng.out).iter().map(|p| p.3).collect();
+            assert_eq!(times, vec![3.5, 1002.5, 5.5], "big-endian {be}");
+        }
+        let mut ng = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        ng.shb();
+        ng.idb(1, None);
+        ng.epb(0, 1, &[0; 14]);
+        ng.idb(1, Some(20)); // 10^20 units a second
+        ng.epb(1, 1, &[0; 14]);
+        let (seen, r) = read_all(&ng.out);
+        assert_eq!(seen.len(), 1);
+        match r {
+            Err(CaptureError::Corrupt(_, 1, why)) => assert!(why.contains("if_tsresol"), "{why}"),
+            r => panic!("{r:?}"),
+        }
+    }
+
+    /// A Simple Packet Block holds at most the interface's snap length
+    /// (its padding is not packet data) and has no time of its own: it
+    /// takes the time of the packet before it (0 for the first).
+    #[test]
+    fn simple_packet_blocks_keep_the_snap_length_and_the_last_time() {
+        let mut ng = Ng {
+            be: false,
+            out: Vec::new(),
+        };
+        ng.shb();
+        ng.idb_with(1, 77, &[]);
+        ng.spb_of(100, &[7; 77]);
+        ng.epb(0, 2_000_000, &[0; 14]);
+        ng.spb_of(20, &[9; 20]);
+        let p = packets(&ng.out);
+        let short: Vec<(usize, f64)> = p.iter().map(|p| (p.2, p.3)).collect();
+        assert_eq!(short, vec![(77, 0.0), (14, 2.0), (20, 2.0)]);
     }
 
     #[test]
@@ -1645,6 +1807,12 @@ mod tests {
             let w = walk_with(failing, way, (RESERVE, CHUNK), &mut |_| {});
             assert_eq!(w, Walk::Stopped(0), "{way:?}");
         }
+        // The streaming reader, which reports it, keeps the reason.
+        for cut in [24, 24 + 36 + 56 + 10] {
+            let failing = Failing(std::io::Cursor::new(f.clone()), cut);
+            let e = stream(Path::new("f"), failing, 0, &mut |_| {}).unwrap_err();
+            assert_eq!(e.to_string(), "f: cannot read: disk on fire");
+        }
     }
 
     /// A reader over `bytes` that counts what was read and says when it
@@ -1763,11 +1931,17 @@ mod tests {
             for_each_packet(Path::new("/dev/null"), |_| {}),
             Err(CaptureError::Empty(_))
         ));
+        // A directory says so (not pcap-parser's bare "read failed").
         let dir = std::env::temp_dir();
-        assert!(matches!(
-            for_each_packet(&dir, |_| {}),
-            Err(CaptureError::Io(..))
-        ));
+        match for_each_packet(&dir, |_| {}) {
+            Err(e @ CaptureError::Io(..)) => {
+                assert!(
+                    e.to_string().ends_with("cannot read: is a directory"),
+                    "{e}"
+                );
+            }
+            r => panic!("{r:?}"),
+        }
         assert!(matches!(
             for_each_packet(Path::new("/nonexistent/capture.pcap"), |_| {}),
             Err(CaptureError::Io(..))
@@ -1896,8 +2070,9 @@ mod tests {
         let (all, r) = read_all(&f);
         assert_eq!(r.unwrap(), 6);
         // The simple packet block's packet: the first interface's link
-        // type, no time.
-        assert_eq!(all[2], (3, 1, 13, 0.0));
+        // type, the time of the packet before it.
+        assert_eq!(all[1].3, 3.000_007);
+        assert_eq!(all[2], (3, 1, 13, 3.000_007));
         for cut in 0..f.len() {
             let (got, _) = read_all(&f[..cut]);
             assert_eq!(got[..], all[..got.len()], "cut {cut}");
