@@ -959,11 +959,21 @@ fn stream(
     skip: u64,
     each: &mut impl FnMut(Packet<'_>),
 ) -> Result<u64, CaptureError> {
-    let mut each = |p: Packet<'_>| {
-        if p.index > skip {
-            each(p)
-        }
-    };
+    stream_until(path, input, skip, &mut |p| {
+        each(p);
+        true
+    })
+}
+
+/// [`stream`], stopping (with the count so far) when `each` returns
+/// `false`.
+fn stream_until(
+    path: &Path,
+    input: impl Read + Send,
+    skip: u64,
+    each: &mut impl FnMut(Packet<'_>) -> bool,
+) -> Result<u64, CaptureError> {
+    let mut each = |p: Packet<'_>| p.index <= skip || each(p);
     // pcap-parser reports a read error without the OS's reason: keep it.
     let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
     let input = Remembered {
@@ -1017,12 +1027,14 @@ fn stream(
                         };
                         let len = (b.caplen as usize).min(b.data.len());
                         count += 1;
-                        each(Packet {
+                        if !each(Packet {
                             index: count,
                             ts: ifc.legacy_ts(b.ts_sec, b.ts_usec),
                             linktype: ifc.linktype,
                             data: b.data.get(..len).unwrap_or(b.data),
-                        });
+                        }) {
+                            return Ok(count);
+                        }
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
                         section_be = Some(shb.big_endian());
@@ -1048,24 +1060,28 @@ fn stream(
                         let len = (epb.caplen as usize).min(epb.data.len());
                         count += 1;
                         last_ts = ifc.pcapng_ts(epb.ts_high, epb.ts_low);
-                        each(Packet {
+                        if !each(Packet {
                             index: count,
                             ts: last_ts,
                             linktype: ifc.linktype,
                             data: epb.data.get(..len).unwrap_or(epb.data),
-                        });
+                        }) {
+                            return Ok(count);
+                        }
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         let Some(ifc) = interfaces.first().copied() else {
                             return Err(CaptureError::UnknownInterface(path.into(), count, 0));
                         };
                         count += 1;
-                        each(Packet {
+                        if !each(Packet {
                             index: count,
                             ts: last_ts,
                             linktype: ifc.linktype,
                             data: ifc.spb_data(spb.origlen, spb.data),
-                        });
+                        }) {
+                            return Ok(count);
+                        }
                     }
                     PcapBlockOwned::NG(_) => {}
                 }
@@ -1096,6 +1112,23 @@ fn stream(
             Err(e) => return Err(CaptureError::Corrupt(path.into(), count, format!("{e:?}"))),
         }
     }
+}
+
+/// The time of the first packet of the capture at `path` (`None`: it has
+/// none), reading no further than that packet; an error if the file
+/// cannot be read up to it.
+pub fn first_time(path: &Path) -> Result<Option<f64>, CaptureError> {
+    let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        let e = std::io::Error::new(ErrorKind::IsADirectory, "is a directory");
+        return Err(CaptureError::Io(path.into(), e));
+    }
+    let mut first = None;
+    stream_until(path, file, 0, &mut |p| {
+        first = Some(p.ts);
+        false
+    })?;
+    Ok(first)
 }
 
 /// A reader that keeps its last error for [`stream`] to report.

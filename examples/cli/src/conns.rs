@@ -331,12 +331,21 @@ pub struct Report {
     /// Handshakes without a connection, by subflow slot bits (MPTCP
     /// offered) or by 4-tuple (plain TCP).
     pub handshakes: BTreeMap<String, Handshake>,
+    /// What ended the capture early (the records cover the packets before
+    /// it).
+    pub error: Option<capture::CaptureError>,
+    /// Frames of a link type the dissector does not read (skipped).
+    pub unsupported_link: u64,
 }
 
 /// Runs the dissector over `path`; returns the records by connection id.
 #[allow(dead_code)] // kept for the report command
 pub fn collect(path: &Path, capacity: usize) -> Result<BTreeMap<u32, Record>, Error> {
-    Ok(collect_all(path, capacity)?.conns)
+    let rep = collect_all(path, capacity)?;
+    match rep.error {
+        Some(e) => Err(e.into()),
+        None => Ok(rep.conns),
+    }
 }
 
 /// Runs the dissector over `path`; returns connections and handshakes.
@@ -351,11 +360,16 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     let mut gone: Vec<Gone> = Vec::new();
     // Subflow slot bits → its TCP-timestamp RTT samples (last reading).
     let mut ts_of: BTreeMap<u64, TsRtt> = BTreeMap::new();
-    capture::open_with(path, tcp_check)?.for_each_prepared(|pkt, check| {
+    // The dissector's clock never goes back.
+    let (mut clock, mut unsupported_link) = (0u64, 0u64);
+    let read = capture::open_with(path, tcp_check)?.for_each_prepared(|pkt, check| {
         let Some(link) = LinkType::from_pcap(pkt.linktype) else {
+            unsupported_link += 1;
             return;
         };
-        let now = (pkt.ts * 1e9) as u64;
+        // `as` saturates (and takes a negative or NaN time to 0).
+        clock = clock.max((pkt.ts * 1e9) as u64);
+        let now = clock;
         mem.make_room();
         let mut d = mem.view();
         let dis = d.dissect_checked(pkt.data, link, now, check, |g| gone.push(g));
@@ -497,7 +511,7 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
                 }
             }
         }
-    })?;
+    });
     let d = mem.view();
     for (id, c) in d.connections() {
         recs.entry(id.serial).or_default().conn = Some(*c);
@@ -524,6 +538,8 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     Ok(Report {
         conns: recs,
         handshakes,
+        error: read.err(),
+        unsupported_link,
     })
 }
 
@@ -548,7 +564,7 @@ fn hs_entry(
 
 /// Run `conns` over `path`, writing one JSON line per connection to `out`.
 pub fn run(path: &Path, capacity: usize, out: &mut impl Write) -> Result<(), Error> {
-    let rep = collect_all(path, capacity)?;
+    let mut rep = collect_all(path, capacity)?;
     for (id, r) in &rep.conns {
         if let Some(v) = to_json(*id, r) {
             writeln!(out, "{}", serde_json::to_string(&v).unwrap_or_default())?;
@@ -561,7 +577,18 @@ pub fn run(path: &Path, capacity: usize, out: &mut impl Write) -> Result<(), Err
             serde_json::to_string(&handshake_json(h)).unwrap_or_default()
         )?;
     }
-    Ok(())
+    if rep.unsupported_link > 0 {
+        eprintln!(
+            "mpdissect: warning: {} frames of an unsupported link type were skipped",
+            rep.unsupported_link
+        );
+    }
+    // What was read is printed; an error that ended the capture early
+    // still fails the command.
+    match rep.error.take() {
+        Some(e) => Err(Error::Incomplete(vec![e.to_string()])),
+        None => Ok(()),
+    }
 }
 
 /// The JSON object of a handshake without a connection.

@@ -42,20 +42,21 @@ enum Command {
         /// A pcap or pcapng file.
         file: PathBuf,
         /// Entries per table (subflows, connections), rounded up to a power
-        /// of two.
-        #[arg(long, default_value_t = 4096)]
+        /// of two (1 to 2^24).
+        #[arg(long, default_value_t = 4096, value_parser = capacity)]
         capacity: usize,
     },
     /// Reproduce the analyses of Hesmans et al. (TMA 2015) on a trace.
     ///
-    /// Several files are read in the order given as one trace. Without a
-    /// file, the capture bundled in the repository is read.
+    /// Several files are read as one trace, in the order of their first
+    /// packet's time. Without a file, the capture bundled in the
+    /// repository is read.
     Report {
         /// pcap or pcapng files (default: the bundled capture).
         files: Vec<PathBuf>,
         /// Entries per table (subflows, connections), rounded up to a power
-        /// of two; bounds the memory of the pass.
-        #[arg(long, default_value_t = 65536)]
+        /// of two (1 to 2^24); bounds the memory of the pass.
+        #[arg(long, default_value_t = 65536, value_parser = capacity)]
         capacity: usize,
         /// Print one JSON document (stable keys) instead of text tables.
         #[arg(long)]
@@ -70,6 +71,20 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+}
+
+/// Largest `--capacity`: 2^24 entries a table (the index arrays alone,
+/// allocated up front, are then 128 MiB a table).
+const MAX_CAPACITY: usize = 1 << 24;
+
+/// Parses `--capacity`: 1 to [`MAX_CAPACITY`].
+fn capacity(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if (1..=MAX_CAPACITY).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be 1 to {MAX_CAPACITY}"))
+    }
 }
 
 fn main() -> ExitCode {
@@ -117,6 +132,9 @@ pub enum Error {
     Capture(capture::CaptureError),
     /// Writing the output failed.
     Io(io::Error),
+    /// The output was written, but covers only the packets read before
+    /// these errors (one a file).
+    Incomplete(Vec<String>),
 }
 
 impl std::fmt::Display for Error {
@@ -124,6 +142,19 @@ impl std::fmt::Display for Error {
         match self {
             Error::Capture(e) => e.fmt(f),
             Error::Io(e) => write!(f, "writing output: {e}"),
+            Error::Incomplete(errors) => {
+                write!(f, "{}", errors.join("\nmpdissect: "))?;
+                write!(f, "\nmpdissect: the output covers the packets read before")?;
+                write!(
+                    f,
+                    " {}",
+                    if errors.len() == 1 {
+                        "this error"
+                    } else {
+                        "these errors"
+                    }
+                )
+            }
         }
     }
 }

@@ -196,6 +196,35 @@ fn csv_and_svg_for_every_table_and_figure() {
             assert_eq!(l.split(',').count(), cols, "{name}: {l}");
         }
     }
+    // Every key of a key,value file is the JSON path of its value.
+    let doc = json(&[fixture("linux/merged-report.pcapng").as_ref()]);
+    for (name, root) in [
+        ("table1_summary.csv", "table1"),
+        ("s3_1_addresses.csv", "addresses"),
+        ("s3_2_subflow_setup.csv", "subflow_setup"),
+        ("s3_3_subflows.csv", "subflows"),
+        ("s3_4_middleboxes.csv", "middleboxes"),
+        ("s3_5_termination.csv", "termination"),
+        ("s3_6_data.csv", "data"),
+        ("dissector.csv", "dissector"),
+    ] {
+        let text = std::fs::read_to_string(csv.join(name)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("key,value"), "{name}");
+        for l in lines {
+            let (key, value) = l.split_once(',').unwrap();
+            let v = key
+                .split('.')
+                .try_fold(&doc[root], |v, k| v.get(k))
+                .unwrap_or_else(|| panic!("{name}: {key} is not in the JSON"));
+            let shown = match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            assert_eq!(shown, value, "{name}: {key}");
+        }
+    }
     // 2 MP_FAIL (v1-mpfail) on port 5000 over IPv4.
     let fails = std::fs::read_to_string(csv.join("s3_4_mp_fail_by_port.csv")).unwrap();
     assert_eq!(fails, "port,ip_version,count\n5000,4,2\n");

@@ -40,8 +40,16 @@ use mptcp_dissect::wire::tcp::TcpFlags;
 pub struct Agg {
     /// Files read, in order.
     pub files: Vec<PathBuf>,
+    /// Why a file ended early, or was not read (its packets before the
+    /// error are counted).
+    pub errors: Vec<String>,
+    /// Things the reader of the report should know (files overlapping in
+    /// time, frames of a link type the dissector does not read).
+    pub warnings: Vec<String>,
     /// Frames read.
     pub frames: u64,
+    /// Frames of a link type the dissector does not read (skipped).
+    pub unsupported_link: u64,
     /// Earliest and latest capture time (seconds since the epoch).
     pub first_ts: Option<f64>,
     /// Latest capture time.
@@ -592,18 +600,33 @@ pub fn collect(
     // Earliest and latest capture time (capture times are never NaN).
     let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut frames = 0;
+    // The dissector's clock never goes back (a capture's own times may,
+    // a little; files overlapping in time, a lot).
+    let mut clock = 0u64;
+    let (mut errors, mut unsupported_link) = (Vec::new(), 0u64);
+    let mut warnings = Vec::new();
     for path in files {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.file(path, len);
         let capture = match first.take() {
             Some(opened) => opened,
             None => capture::open_with(path, tcp_check),
-        }?;
+        };
+        let capture = match capture {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
         // Bytes read but not yet handed to `progress`.
         let mut unreported = 0;
+        // The latest time of the files before this one.
+        let (before, mut overlap) = (last_ts, 0.0f64);
         // TCP checksums are verified where the packets are read (on the
         // reader thread of a large file).
-        frames += capture.for_each_prepared(|pkt, check| {
+        let read = capture.for_each_prepared(|pkt, check| {
+            frames += 1;
             unreported += pkt.data.len() as u64 + 16;
             if unreported >= PROGRESS_STEP {
                 progress.advance(unreported);
@@ -615,18 +638,37 @@ pub fn collect(
             if pkt.ts > last_ts {
                 last_ts = pkt.ts;
             }
+            overlap = overlap.max(before - pkt.ts);
             let Some(link) = LinkType::from_pcap(pkt.linktype) else {
+                unsupported_link += 1;
                 return;
             };
             // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
             // at today's epoch), and pcap times are microseconds.
-            let now = round_u64(pkt.ts * 1e6) * 1000;
+            clock = clock.max(round_u64(pkt.ts * 1e6).saturating_mul(1000));
+            let now = clock;
             mem.make_room();
             let mut d = mem.view();
             let dis = d.dissect_checked(pkt.data, link, now, check, |g| fold.gone(g));
             fold.frame(&dis, &d);
-        })?;
+        });
         progress.advance(unreported);
+        if let Err(e) = read {
+            errors.push(e.to_string());
+        }
+        if overlap > 0.0 {
+            warnings.push(format!(
+                "{} overlaps in time the files before it (by {overlap:.6} s): files are \
+                 read one after the other, so its earlier packets come late to the \
+                 dissector; merge overlapping captures by time first (mergecap)",
+                path.display()
+            ));
+        }
+    }
+    if unsupported_link > 0 {
+        warnings.push(format!(
+            "{unsupported_link} frames of an unsupported link type were skipped"
+        ));
     }
     let Fold {
         mut agg,
@@ -637,6 +679,9 @@ pub fn collect(
         plain,
     } = fold;
     agg.frames = frames;
+    agg.errors = errors;
+    agg.warnings = warnings;
+    agg.unsupported_link = unsupported_link;
     if agg.frames > 0 {
         agg.first_ts = Some(first_ts);
         agg.last_ts = Some(last_ts);

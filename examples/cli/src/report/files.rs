@@ -17,7 +17,7 @@ use crate::Error;
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) if s.contains([',', '"', '\n']) => {
+        Value::String(s) if s.contains([',', '"', '\n', '\r']) => {
             format!("\"{}\"", s.replace('"', "\"\""))
         }
         Value::String(s) => s.clone(),
@@ -77,8 +77,13 @@ pub fn csv_files(r: &Value) -> Vec<(&'static str, String)> {
     }
     f.push(("table1_traffic.csv", s));
     let mut s = String::from("key,value\n");
-    leaves("", &t["collection_period"], &mut s);
+    leaves("collection_period", &t["collection_period"], &mut s);
     leaves("frames", &t["frames"], &mut s);
+    leaves(
+        "frames_unsupported_link",
+        &t["frames_unsupported_link"],
+        &mut s,
+    );
     leaves("mptcp_connections", &t["mptcp_connections"], &mut s);
     leaves("clients", &t["clients"], &mut s);
     f.push(("table1_summary.csv", s));

@@ -86,15 +86,20 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> Result<()
     } else {
         files.to_vec()
     };
-    // Every file must be readable before the pass starts.
-    for f in &files {
-        if let Err(e) = std::fs::File::open(f) {
-            return Err(Error::Capture(crate::capture::CaptureError::Io(
-                f.clone(),
-                e,
-            )));
-        }
+    // Every file must be a capture whose first packet (if any) can be
+    // read before the pass starts. They are read in the order of their
+    // first packet's time (as given for equal times; files without
+    // packets last), so rotated captures read in time order whatever
+    // order the shell globbed them in.
+    let mut timed = Vec::with_capacity(files.len());
+    for f in files {
+        timed.push((crate::capture::first_time(&f)?, f));
     }
+    timed.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (x, y) => y.is_some().cmp(&x.is_some()),
+    });
+    let files: Vec<PathBuf> = timed.into_iter().map(|(_, f)| f).collect();
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -125,5 +130,14 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> Result<()
     } else {
         out.write_all(text::render(&report).as_bytes())?;
     }
-    Ok(())
+    for w in &agg.warnings {
+        eprintln!("mpdissect: warning: {w}");
+    }
+    // The report covers what was read; an error that ended a file early
+    // still fails the command.
+    if agg.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Incomplete(agg.errors.clone()))
+    }
 }

@@ -213,9 +213,12 @@ pub fn build(a: &Agg) -> Value {
     json!({
         "schema": SCHEMA,
         "files": a.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "errors": a.errors,
+        "warnings": a.warnings,
         "table1": {
             "collection_period": period,
             "frames": a.frames,
+            "frames_unsupported_link": a.unsupported_link,
             "all_tcp": {"packets": split(a.tcp_pkts), "bytes": split(a.tcp_bytes)},
             "mptcp": {"packets": split(a.mptcp_pkts), "bytes": split(a.mptcp_bytes)},
             "mptcp_connections": conns,

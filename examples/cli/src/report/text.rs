@@ -57,6 +57,16 @@ pub fn render(r: &Value) -> String {
     for f in r["files"].as_array().into_iter().flatten() {
         let _ = writeln!(o, "trace: {}", f.as_str().unwrap_or(""));
     }
+    for e in r["errors"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            o,
+            "INCOMPLETE: {} (the report covers the packets before it)",
+            e.as_str().unwrap_or("")
+        );
+    }
+    for w in r["warnings"].as_array().into_iter().flatten() {
+        let _ = writeln!(o, "warning: {}", w.as_str().unwrap_or(""));
+    }
 
     heading(&mut o, "Table 1 — dataset");
     let p = &t["collection_period"];
@@ -71,7 +81,12 @@ pub fn render(r: &Value) -> String {
             num(&p["seconds"], 3)
         );
     }
-    let _ = writeln!(o, "frames read           {}", u(&t["frames"]));
+    let _ = write!(o, "frames read           {}", u(&t["frames"]));
+    let skipped = u(&t["frames_unsupported_link"]);
+    if skipped > 0 {
+        let _ = write!(o, " ({skipped} of an unsupported link type, skipped)");
+    }
+    let _ = writeln!(o);
     let _ = writeln!(o, "\n{:<22}{:>12}{:>12}{:>12}", "", "total", "IPv4", "IPv6");
     for (label, k, what) in [
         ("All TCP packets", "all_tcp", "packets"),
