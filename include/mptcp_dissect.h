@@ -205,7 +205,8 @@
 #define MPD_EVENT_TCP_RST 11
 
 // Event: fallback to TCP (`subflow_id`, `conn_*` if known, `reason`: 1 MP_CAPABLE
-// not echoed, 2 infinite mapping, 3 data without DSS).
+// not echoed, 2 infinite mapping, 3 data without DSS, 4 the SYN's own key
+// mirrored in the SYN/ACK: no connection).
 #define MPD_EVENT_FALLBACK 12
 
 // Event: the third ACK's keys differ from those seen before (`conn_*`).
@@ -909,7 +910,7 @@ mpd_status mpd_dissector_init_ex(void *mem,
 // nanoseconds: the default timeouts are 10 s closed, 30 s embryonic, 2 h
 // established) on a link of pcap type `linktype` (`LINKTYPE_ETHERNET` 1,
 // raw IP 101 / 12 / 14, IPv4 228, IPv6 229, Linux SLL 113, SLL2 276, PPP
-// 9), and writes the result to `*out`. Entries removed from the tables by
+// 9, BSD loopback 0 and 108), and writes the result to `*out`. Entries removed from the tables by
 // this call are readable with [`mpd_removed_get`] until the next call;
 // every dissecting call on a valid handle, failed or not, first forgets
 // the removals of the one before.

@@ -563,6 +563,10 @@ pub enum FallbackReason {
     /// A sender's first payload on a v1 connection carried no DSS while it
     /// had sent no mapping (RFC 8684 §3.7).
     DataWithoutDss,
+    /// The SYN/ACK's MP_CAPABLE carried the SYN's own key: a middlebox
+    /// mirrored the option it did not understand (Mehani et al.'s
+    /// erratum), so the server never spoke MPTCP. No connection is made.
+    MirroredKey,
 }
 
 /// Something that happened on this packet.
@@ -2198,6 +2202,17 @@ impl<'a> DissectorView<'a> {
                 }
                 match sub.kind() {
                     SubflowKind::Initial => match opts.capable {
+                        // The client's own key back: mirrored, not an
+                        // MPTCP server (the mirror analysis has the
+                        // evidence); plain TCP from here, no connection.
+                        Some(c) if c.sender_key.is_some() && c.sender_key == sub.syn_key() => {
+                            sub.set_kind(SubflowKind::Plain);
+                            ev.push(Event::Fallback {
+                                subflow: SubflowId(sid),
+                                conn: None,
+                                why: FallbackReason::MirroredKey,
+                            });
+                        }
                         Some(c) => {
                             sub.set_v1(c.version == Version::V1);
                             if cid.is_none() {
@@ -3812,6 +3827,47 @@ mod tests {
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
         }
+    }
+
+    /// A v0 SYN/ACK carrying the SYN's own key is a middlebox mirroring
+    /// the option (Mehani et al.): no connection, at the SYN/ACK or at the
+    /// third ACK that echoes the key pair; the subflow is plain TCP.
+    #[test]
+    fn a_mirrored_key_makes_no_connection() {
+        let d = &mut dis();
+        let v0 = Version::V0;
+        go(
+            d,
+            pkt(A, 1000, B, 80, 100, 0, SYN, &[cap(v0, Some(KA), None)], 0),
+            0,
+        );
+        let r = go(
+            d,
+            pkt(
+                B,
+                80,
+                A,
+                1000,
+                500,
+                101,
+                synack(),
+                &[cap(v0, Some(KA), None)],
+                0,
+            ),
+            MS,
+        );
+        assert!(r.conn.is_none());
+        assert!(events(&r).contains(&Event::Fallback {
+            subflow: r.subflow.unwrap(),
+            conn: None,
+            why: FallbackReason::MirroredKey,
+        }));
+        let third = cap(v0, Some(KA), Some(KA));
+        let r = go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &[third], 0), 2 * MS);
+        assert!(r.conn.is_none());
+        assert_eq!(d.connections().count(), 0);
+        assert_eq!(only_sub(d).1, SubflowState::Established);
+        assert_eq!(d.subflows().next().unwrap().2.kind(), SubflowKind::Plain);
     }
 
     /// A v0 MP_PRIO's AddrID names one of its sender's addresses: the

@@ -423,7 +423,8 @@ pub const MPD_EVENT_MP_FAIL: u32 = 10;
 /// Event: MP_TCPRST (`subflow_id`, `reason` = RFC 8684 reason code).
 pub const MPD_EVENT_TCP_RST: u32 = 11;
 /// Event: fallback to TCP (`subflow_id`, `conn_*` if known, `reason`: 1 MP_CAPABLE
-/// not echoed, 2 infinite mapping, 3 data without DSS).
+/// not echoed, 2 infinite mapping, 3 data without DSS, 4 the SYN's own key
+/// mirrored in the SYN/ACK: no connection).
 pub const MPD_EVENT_FALLBACK: u32 = 12;
 /// Event: the third ACK's keys differ from those seen before (`conn_*`).
 pub const MPD_EVENT_KEY_MISMATCH: u32 = 13;
@@ -1726,6 +1727,7 @@ fn event_c(ev: &Event, view: &DissectorView<'_>) -> mpd_event {
                 FallbackReason::MpCapableNotEchoed => 1,
                 FallbackReason::InfiniteMapping => 2,
                 FallbackReason::DataWithoutDss => 3,
+                FallbackReason::MirroredKey => 4,
             };
         }
         Event::KeyMismatch { conn } => {

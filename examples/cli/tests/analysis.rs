@@ -202,6 +202,8 @@ fn mirrored_handshakes() {
     // (a) v0 SYN/ACK with the client's own key.
     let a = by_port(41000);
     assert_eq!(a["verdict"], "mirrored");
+    // Not an MPTCP connection (Mehani et al.): a handshake without one.
+    assert!(a["id"].is_null(), "{a}");
     assert_eq!(strs(&a["mirror_evidence"]), ["v0_key_echo"]);
     // (b) v1 SYN/ACK with a keyless MP_CAPABLE.
     let b = by_port(41001);

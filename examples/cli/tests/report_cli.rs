@@ -253,3 +253,16 @@ fn empty_trace_reports_nothing_without_failing() {
     assert!(r["termination"]["data_fin_share"].is_null());
     assert_eq!(r["table1"]["all_tcp"]["packets"]["ipv4"], 25);
 }
+
+/// Mehani et al.'s erratum: an "MPTCP server" whose SYN/ACK carries the
+/// client's own key is a middlebox mirroring the option. The mirrored
+/// fixture's four handshakes (fixtures/README.md) are all such mirrors:
+/// no MPTCP connection, no MPTCP packet, four mirrored verdicts.
+#[test]
+fn mirrored_handshakes_are_not_mptcp_connections() {
+    let r = json(&[fixture("crafted/v1-mirrored.pcap").as_ref()]);
+    assert_eq!(r["middleboxes"]["verdicts"]["mirrored"], 4);
+    assert_eq!(r["table1"]["mptcp_connections"], 0);
+    assert_eq!(r["table1"]["mptcp"]["packets"]["total"], 0);
+    assert_eq!(r["middleboxes"]["fallback"]["events"]["mirrored_key"], 1);
+}

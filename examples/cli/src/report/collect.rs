@@ -336,6 +336,7 @@ struct ConnRec {
 fn fallback_name(why: FallbackReason) -> &'static str {
     match why {
         FallbackReason::MpCapableNotEchoed => "mp_capable_not_echoed",
+        FallbackReason::MirroredKey => "mirrored_key",
         FallbackReason::InfiniteMapping => "infinite_mapping",
         FallbackReason::DataWithoutDss => "data_without_dss",
     }
