@@ -2100,10 +2100,12 @@ impl<'a> DissectorView<'a> {
                 let class = if syn {
                     EvictClass::Embryonic
                 } else {
-                    // Third ACK without its SYN: the ISNs are implied by it.
+                    // Third ACK without its SYN: the ISNs are implied by it;
+                    // no handshake RTT can be measured.
                     sub.set_isn(Role::C2s, tcp.seq_number().wrapping_sub(1));
                     sub.set_isn(Role::S2c, tcp.ack_number().wrapping_sub(1));
                     sub.set_state(SubflowState::SynAckSeen);
+                    sub.set_syn_unseen();
                     EvictClass::Embryonic
                 };
                 let policy = self.st.config.subflow_policy;
@@ -3827,6 +3829,25 @@ mod tests {
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
         }
+    }
+
+    /// A connection picked up at its third ACK (SYN and SYN/ACK not
+    /// captured) has no handshake RTT: it was 1 µs, the third ACK timed
+    /// against itself.
+    #[test]
+    fn a_third_ack_without_its_syn_gives_no_rtt() {
+        let d = &mut dis();
+        let third = cap(Version::V1, Some(KA), Some(KB));
+        let r = go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &[third], 0), 50 * MS);
+        assert!(r.conn.is_some());
+        let s = d.subflows().next().unwrap().2;
+        assert_eq!((s.rtt_us(), s.syn_seen()), (None, false));
+        assert_eq!(s.state(), SubflowState::Established);
+        // A normal handshake keeps its RTT.
+        let d = &mut dis();
+        handshake(d, Version::V1);
+        let s = d.subflows().next().unwrap().2;
+        assert!(s.syn_seen() && s.rtt_us().is_some());
     }
 
     /// A v0 SYN/ACK carrying the SYN's own key is a middlebox mirroring

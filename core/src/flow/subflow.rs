@@ -470,8 +470,24 @@ impl Subflow {
         self.has(bit::RTT_FULL)
     }
 
+    /// Marks a subflow picked up at its third ACK, its SYN not seen: no
+    /// handshake RTT will be recorded ([`Subflow::rtt_us`] stays `None`)
+    /// and [`Subflow::syn_ts`] is the third ACK's time, not a SYN's.
+    pub fn set_syn_unseen(&mut self) {
+        self.rtt_us = 0;
+        self.set(bit::RTT_FULL, true);
+    }
+
+    /// `false` for a subflow picked up without its SYN (see
+    /// [`Subflow::set_syn_unseen`]).
+    #[must_use]
+    pub fn syn_seen(&self) -> bool {
+        !(self.rtt_full() && self.rtt_us == 0)
+    }
+
     /// Records the handshake RTT measured at `now` (`full`: at the third
-    /// ACK). A full measurement is never replaced by a partial one.
+    /// ACK). A full measurement is never replaced by a partial one, and a
+    /// subflow whose SYN was not seen gets none.
     pub fn set_rtt(&mut self, now: u64, full: bool) {
         if self.rtt_full() || (self.rtt_us != 0 && !full) {
             return;

@@ -1,7 +1,8 @@
 //! What `mpdissect report` and `conns` make of awkward inputs: a file cut
 //! short (the packets before the cut are reported, and the command fails),
 //! files given out of time order or overlapping in time, BSD loopback
-//! captures, a timestamp past the year 2500, and `--capacity` out of range.
+//! captures, a timestamp past the year 2500, `--capacity` out of range,
+//! and a trace that starts after a connection's SYN.
 //! Every expectation is another run of the tool on an equivalent input
 //! (the same packets in order, on Ethernet, whole), not a number it
 //! printed before.
@@ -295,4 +296,30 @@ fn capacity_out_of_range_is_refused() {
         ]);
         assert!(out.status.success(), "{cmd}");
     }
+}
+
+/// A trace that starts after the initial subflow's SYN and SYN/ACK (the
+/// capture began mid-handshake): the connection is picked up at its third
+/// ACK, but it has no handshake RTT (tshark has no `initial_rtt` either)
+/// and no SYN to time its first join from. Its join's RTT alone makes no
+/// spread. Before, the third ACK's own time gave a 1 µs RTT.
+#[test]
+fn a_connection_picked_up_at_its_third_ack_has_no_handshake_times() {
+    let f = std::fs::read(fixture("linux/v1-csum-on.pcap")).unwrap();
+    let (header, recs) = records(&f);
+    // Frames 1 and 2 are the initial SYN and SYN/ACK (flags at the TCP
+    // header's byte 13, after 14 + 20 bytes of Ethernet and IPv4).
+    assert_eq!(recs[0].1[14 + 20 + 13], 0x02);
+    assert_eq!(recs[1].1[14 + 20 + 13], 0x12);
+    let whole = fixture("linux/v1-csum-on.pcap");
+    let (w, _) = report_json(&[&whole]);
+    assert_eq!(w["subflow_setup"]["join_delay"]["count"], 1);
+    assert_eq!(w["subflow_setup"]["rtt_spread"]["count"], 1);
+    let late = Temp::new("late.pcap", &pcap(&header, &recs[2..]));
+    let (v, out) = report_json(&[&late.0]);
+    assert!(out.status.success());
+    assert_eq!(v["table1"]["mptcp_connections"], 1);
+    assert_eq!(v["subflow_setup"]["connections_with_join"], 1);
+    assert_eq!(v["subflow_setup"]["join_delay"]["count"], 0);
+    assert_eq!(v["subflow_setup"]["rtt_spread"]["count"], 0);
 }

@@ -414,7 +414,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         announcing += u64::from(!set.is_empty());
         distinct += set.len() as u64;
         max_addrs = max_addrs.max(set.len() as u64);
-        for (_, _, a, p) in &set {
+        for (client, _, a, p) in &set {
             with_port += u64::from(p.is_some());
             let class = CLASS
                 .iter()
@@ -422,7 +422,8 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
                 .unwrap_or_else(|| panic!("address {a} missing from CLASS"))
                 .1;
             let v = if a.contains(':') { 6 } else { 4 };
-            *classes.entry(format!("{v}:{class}")).or_default() += 1;
+            let sender = if *client { "client" } else { "server" };
+            *classes.entry(format!("{sender}:{v}:{class}")).or_default() += 1;
         }
     }
     put("/addresses/announcing_any", announcing.into());
@@ -653,7 +654,8 @@ fn actual(r: &Value, key: &str) -> Value {
             let mut m: BTreeMap<String, u64> = BTreeMap::new();
             for c in r.pointer(k).and_then(Value::as_array).unwrap() {
                 *m.entry(format!(
-                    "{}:{}",
+                    "{}:{}:{}",
+                    c["sender"].as_str().unwrap(),
                     c["ip_version"],
                     c["class"].as_str().unwrap()
                 ))

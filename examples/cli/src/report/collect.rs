@@ -80,8 +80,9 @@ pub struct Agg {
     /// … from either side.
     pub announcing_any: u64,
     /// Distinct advertised addresses (per connection, per sender, by
-    /// `(id, address, port)`), by (IP version, class).
-    pub addr_classes: BTreeMap<(u8, String), u64>,
+    /// `(id, address, port)`), by (sender: `client` | `server`, IP
+    /// version, class). The paper's Table 2 is the client's.
+    pub addr_classes: BTreeMap<(&'static str, u8, String), u64>,
     /// Distinct advertised addresses that carried a port.
     pub add_addr_with_port: u64,
     /// Non-echo ADD_ADDR options seen (retransmissions included).
@@ -790,7 +791,10 @@ fn finish(
     agg.announcing_any += u64::from(by_client || by_server);
     for (a, class) in &r.advs {
         let v = if a.ip.is_ipv4() { 4 } else { 6 };
-        *agg.addr_classes.entry((v, class.to_string())).or_default() += 1;
+        let sender = if a.sender_client { "client" } else { "server" };
+        *agg.addr_classes
+            .entry((sender, v, class.to_string()))
+            .or_default() += 1;
         agg.add_addr_with_port += u64::from(a.port.is_some());
     }
     let n = r.advs.len() as u64;
@@ -811,7 +815,8 @@ fn finish(
     if !joins.is_empty() || c.first_join_ts().is_some() {
         agg.conns_with_join += 1;
     }
-    if let (Some(i), Some(j)) = (initial, c.first_join_ts()) {
+    // From the initial SYN: not measured if that SYN was not captured.
+    if let (Some(i), Some(j)) = (initial.filter(|i| i.sub.syn_seen()), c.first_join_ts()) {
         agg.join_delays
             .push(j.saturating_sub(i.sub.syn_ts()) as f64 / 1e9);
     }

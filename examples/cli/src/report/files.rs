@@ -103,7 +103,7 @@ pub fn csv_files(r: &Value) -> Vec<(&'static str, String)> {
     let mut s = String::new();
     rows(
         &r["addresses"]["classes"],
-        &["ip_version", "class", "count", "share_of_version"],
+        &["sender", "ip_version", "class", "count", "share_of_version"],
         &mut s,
     );
     f.push(("table2_address_classes.csv", s));

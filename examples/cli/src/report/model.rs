@@ -154,22 +154,24 @@ pub fn build(a: &Agg) -> Value {
     };
 
     let distinct_adv: u64 = a.addr_classes.values().sum();
-    let per_version = |v: u8| -> u64 {
+    // Shares within the sender's addresses of that IP version.
+    let per_version = |sender: &str, v: u8| -> u64 {
         a.addr_classes
             .iter()
-            .filter(|((iv, _), _)| *iv == v)
+            .filter(|((s, iv, _), _)| *s == sender && *iv == v)
             .map(|(_, n)| n)
             .sum()
     };
     let classes: Vec<Value> = a
         .addr_classes
         .iter()
-        .map(|((v, class), n)| {
+        .map(|((sender, v, class), n)| {
             json!({
+                "sender": sender,
                 "ip_version": v,
                 "class": class,
                 "count": n,
-                "share_of_version": share(*n, per_version(*v)),
+                "share_of_version": share(*n, per_version(sender, *v)),
             })
         })
         .collect();

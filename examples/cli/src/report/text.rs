@@ -172,19 +172,24 @@ pub fn render(r: &Value) -> String {
     if !classes.is_empty() {
         let _ = writeln!(
             o,
-            "\n{:<6}{:<18}{:>8}{:>16}",
-            "IP", "class (Table 2)", "count", "share of IPvX"
+            "\n{:<8}{:<6}{:<18}{:>8}{:>16}",
+            "sender", "IP", "class", "count", "share of IPvX"
         );
         for row in &classes {
             let _ = writeln!(
                 o,
-                "IPv{:<3}{:<18}{:>8}{:>16}",
+                "{:<8}IPv{:<3}{:<18}{:>8}{:>16}",
+                row["sender"].as_str().unwrap_or(""),
                 u(&row["ip_version"]),
                 row["class"].as_str().unwrap_or(""),
                 u(&row["count"]),
                 pct(&row["share_of_version"])
             );
         }
+        let _ = writeln!(
+            o,
+            "  (Table 2 is the client rows; shares are of the sender's addresses of that IP version)"
+        );
     }
     let _ = writeln!(
         o,
