@@ -2538,6 +2538,7 @@ impl<'a> DissectorView<'a> {
     fn on_syn(&mut self, sub: &mut Subflow, opts: &Opts<'_>, p: &Pkt, ev: &mut Events) {
         if let Some(c) = opts.capable {
             sub.set_v1(c.version == Version::V1);
+            sub.set_syn_capable_flags(c.flags);
             if c.version == Version::V0 {
                 if let Some(k) = c.sender_key {
                     sub.set_syn_key(k);
@@ -2767,7 +2768,12 @@ impl<'a> DissectorView<'a> {
         let mut conn = Connection::new(
             version, serial, key, client_dir, server_key, kh.token, kh.idsn,
         );
-        conn.checksum = cap.checksum_required();
+        // Checksums if the SYN or the SYN/ACK (or the third ACK, when it
+        // creates the connection) asks for them (RFC 8684 §3.1).
+        let syn_asked = sub
+            .syn_capable_flags()
+            .is_some_and(|f| f & MpCapable::FLAG_CHECKSUM != 0);
+        conn.checksum = cap.checksum_required() || syn_asked;
         conn.subflows_linked = 1;
         let policy = self.st.config.conn_policy;
         let id = match self
@@ -3828,6 +3834,55 @@ mod tests {
             assert_eq!(joined(d).state(), SubflowState::Established);
             let c = d.connection(conn.slot).unwrap();
             assert_eq!((c.subflows_linked, c.subflows_established), (2, 2));
+        }
+    }
+
+    /// RFC 8684 §3.1: checksums are used if either side asks. A client
+    /// SYN with flag A and a server SYN/ACK without (the third ACK not
+    /// captured) negotiate them; neither asking does not. The SYN's flags
+    /// stay readable on the initial subflow, whose address id reads 0.
+    #[test]
+    fn the_syns_checksum_flag_counts() {
+        let capf = |v, sk, flags| {
+            MptcpOption::Capable(MpCapable {
+                version: v,
+                flags,
+                sender_key: sk,
+                receiver_key: None,
+                data_len: None,
+                checksum: None,
+            })
+        };
+        let (on, off) = (
+            MpCapable::FLAG_HMAC_SHA | MpCapable::FLAG_CHECKSUM,
+            MpCapable::FLAG_HMAC_SHA,
+        );
+        for (syn, want) in [(on, true), (off, false)] {
+            let d = &mut dis();
+            let v = Version::V0;
+            go(
+                d,
+                pkt(A, 1000, B, 80, 100, 0, SYN, &[capf(v, Some(KA), syn)], 0),
+                0,
+            );
+            let r = go(
+                d,
+                pkt(
+                    B,
+                    80,
+                    A,
+                    1000,
+                    500,
+                    101,
+                    synack(),
+                    &[capf(v, Some(KB), off)],
+                    0,
+                ),
+                MS,
+            );
+            assert_eq!(d.connection(r.conn.unwrap().slot).unwrap().checksum, want);
+            let s = d.subflows().next().unwrap().2;
+            assert_eq!((s.syn_capable_flags(), s.addr_id()), (Some(syn), 0));
         }
     }
 

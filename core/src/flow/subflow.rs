@@ -194,6 +194,8 @@ pub struct Subflow {
     /// its connection exists: the client key from the SYN.
     aux: [u32; 2],
     state: SubflowState,
+    /// Join: the initiator's address id. Initial subflow (whose address
+    /// ids are 0): the MP_CAPABLE flags of its SYN.
     addr_id: u8,
     flags: u16,
 }
@@ -363,12 +365,32 @@ impl Subflow {
     /// Address id of the join's initiator (0 for the initial subflow).
     #[must_use]
     pub fn addr_id(&self) -> u8 {
-        self.addr_id
+        if self.kind() == SubflowKind::Join {
+            self.addr_id
+        } else {
+            0
+        }
     }
 
-    /// Sets the address id.
+    /// Sets the join initiator's address id.
     pub fn set_addr_id(&mut self, id: u8) {
         self.addr_id = id;
+    }
+
+    /// The MP_CAPABLE flags of an initial subflow's SYN (`None` for a join
+    /// or a plain subflow; 0 if the SYN was not seen: see
+    /// [`Subflow::syn_seen`]). RFC 8684 §3.1: checksums are used if the
+    /// SYN or the SYN/ACK asks for them (flag A).
+    #[must_use]
+    pub fn syn_capable_flags(&self) -> Option<u8> {
+        (self.kind() == SubflowKind::Initial).then_some(self.addr_id)
+    }
+
+    /// Records the MP_CAPABLE flags of an initial subflow's SYN.
+    pub fn set_syn_capable_flags(&mut self, flags: u8) {
+        if self.kind() == SubflowKind::Initial {
+            self.addr_id = flags;
+        }
     }
 
     /// `true` if the join's listener is the connection's client (the join

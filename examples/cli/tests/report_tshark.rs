@@ -547,6 +547,21 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         );
     }
     put("/middleboxes/mp_fail/by_port", hist_s(&fails));
+    // The client's SYN alone: did it ask for checksums?
+    let (mut syns, mut syn_off) = (0u64, 0u64);
+    for ss in conns.values() {
+        let i = initial(ss).unwrap();
+        if let Some(r) = ss[i]
+            .rows
+            .iter()
+            .find(|r| r.syn && !r.ack && r.subtypes.contains(&0))
+        {
+            syns += 1;
+            syn_off += u64::from(!r.csum);
+        }
+    }
+    put("/middleboxes/dss_checksum/client_syns", syns.into());
+    put("/middleboxes/dss_checksum/client_opted_out", syn_off.into());
     put("/middleboxes/dss_checksum/negotiated", csum.into());
     put("/middleboxes/dss_checksum/opted_out", (n - csum).into());
 

@@ -28,6 +28,7 @@ use mptcp_dissect::dissector::{Dissection, DissectorView, Event, FallbackReason,
 use mptcp_dissect::flow::table::SlotId;
 use mptcp_dissect::flow::{ConnEnd, Connection, Direction, FlowKey, Role, Subflow, SubflowKind};
 use mptcp_dissect::wire::frame::{LinkType, Transport};
+use mptcp_dissect::wire::mptcp::MpCapable;
 
 use crate::capture;
 use crate::conns::{tcp_check, Analysis, Memory};
@@ -128,6 +129,11 @@ pub struct Agg {
     pub checksum_on: u64,
     /// Connections where both sides opted out.
     pub checksum_off: u64,
+    /// Connections whose client's MP_CAPABLE SYN was seen.
+    pub client_syns: u64,
+    /// … of which the SYN did not ask for checksums (flag A clear): the
+    /// paper's "about 5 %" (its server always asked).
+    pub client_opted_out: u64,
     /// Fallback events by reason (all subflows, tracked connection or not).
     pub fallback_events: BTreeMap<&'static str, u64>,
     /// Connections marked as fallen back.
@@ -869,6 +875,13 @@ fn finish(
         agg.checksum_on += 1;
     } else {
         agg.checksum_off += 1;
+    }
+    let syn_flags = initial
+        .filter(|i| i.sub.syn_seen())
+        .and_then(|i| i.sub.syn_capable_flags());
+    if let Some(f) = syn_flags {
+        agg.client_syns += 1;
+        agg.client_opted_out += u64::from(f & MpCapable::FLAG_CHECKSUM == 0);
     }
     agg.fallback_conns += u64::from(c.fallback);
 

@@ -298,6 +298,9 @@ pub fn build(a: &Agg) -> Value {
                 "negotiated": a.checksum_on,
                 "opted_out": a.checksum_off,
                 "opted_out_share": share(a.checksum_off, conns),
+                "client_syns": a.client_syns,
+                "client_opted_out": a.client_opted_out,
+                "client_opted_out_share": share(a.client_opted_out, a.client_syns),
             },
             "fallback": {
                 "connections": a.fallback_conns,

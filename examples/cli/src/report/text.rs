@@ -340,10 +340,14 @@ pub fn render(r: &Value) -> String {
     let dc = &m["dss_checksum"];
     let _ = writeln!(
         o,
-        "DSS checksum negotiated {}, opted out by both sides {} ({})",
+        "DSS checksum negotiated {}, opted out by both sides {} ({}); clients not asking \
+         for it {} of {} SYNs ({})",
         u(&dc["negotiated"]),
         u(&dc["opted_out"]),
-        pct(&dc["opted_out_share"])
+        pct(&dc["opted_out_share"]),
+        u(&dc["client_opted_out"]),
+        u(&dc["client_syns"]),
+        pct(&dc["client_opted_out_share"])
     );
     let fb = &m["fallback"];
     let ev: Vec<String> = fb["events"]
