@@ -438,12 +438,58 @@ def v1_split_mapping():
     write_pcap(os.path.join(OUT, "v1-split-mapping.pcap"), frames)
 
 
+def v1_join_paths():
+    """Two RFC 8684 v1 connections and where their joins go (§3.2's
+    n-subflow path manager): connection 1 (client port 43100) joins once
+    between the initial subflow's two addresses (other port) and once to
+    the server's second address 203.0.113.2; connection 2 (keys A2/B2,
+    port 43200) joins only between its initial addresses. Each join:
+    SYN, SYN/ACK, third ACK (HMAC-SHA256), the server's ACK. Hand count:
+    same address (some join) 2 connections, (all joins) 1."""
+    frames = []
+    key_a2, key_b2 = 0x0F1E2D3C4B5A6978, 0x8877665544332211
+    conns = [(KEY_A, KEY_B, 43100, [(43101, SRV), (43102, SRV2)]),
+             (key_a2, key_b2, 43200, [(43201, SRV)])]
+    flags = 0x01  # H (HMAC-SHA256), no checksum
+    sp = 443
+    ts = 10
+    for n, (key_a, key_b, cp, joins) in enumerate(conns):
+        kb = key_material(key_b, hashlib.sha256)
+        A, B = struct.pack("!Q", key_a), struct.pack("!Q", key_b)
+        isn_c, isn_s = 3000 + 1000 * n, 8000 + 1000 * n
+        frames.append(tcp_segment(CLI, SRV, cp, sp, isn_c, 0, "S",
+                                  opt_mss() + opt_ts(ts, 0) + NOP + NOP + mp(0, 1, bytes([flags]))))
+        frames.append(tcp_segment(SRV, CLI, sp, cp, isn_s, isn_c + 1, "SA",
+                                  opt_mss() + opt_ts(ts + 1, ts) + NOP + NOP + mp(0, 1, bytes([flags]) + B)))
+        frames.append(tcp_segment(CLI, SRV, cp, sp, isn_c + 1, isn_s + 1, "A",
+                                  NOP + NOP + opt_ts(ts + 2, ts + 1) + mp(0, 1, bytes([flags]) + A + B)))
+        ts += 3
+        mac_a, mac_b = join_hmacs(key_a, key_b, R_A, R_B, hashlib.sha256)
+        for k, (jp, dst) in enumerate(joins):
+            ji_c, ji_s = 20000 + 100 * k, 30000 + 100 * k
+            syn = mp(1, 0, bytes([0]) + struct.pack("!II", kb["token"], R_A))
+            synack = mp(1, 0, bytes([0]) + mac_b[:8] + struct.pack("!I", R_B))
+            ack = mp(1, 0, b"\0" + mac_a[:20])
+            assert (len(syn), len(synack), len(ack)) == (12, 16, 24)
+            frames.append(tcp_segment(CLI, dst, jp, sp, ji_c, 0, "S",
+                                      opt_mss() + opt_ts(ts, 0) + NOP + NOP + syn))
+            frames.append(tcp_segment(dst, CLI, sp, jp, ji_s, ji_c + 1, "SA",
+                                      opt_mss() + opt_ts(ts + 1, ts) + NOP + NOP + synack))
+            frames.append(tcp_segment(CLI, dst, jp, sp, ji_c + 1, ji_s + 1, "A",
+                                      NOP + NOP + opt_ts(ts + 2, ts + 1) + ack))
+            frames.append(tcp_segment(dst, CLI, sp, jp, ji_s + 1, ji_c + 1, "A",
+                                      NOP + NOP + opt_ts(ts + 3, ts + 2)))
+            ts += 4
+    write_pcap(os.path.join(OUT, "v1-join-paths.pcap"), frames)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     extra = v0_handshake()
     v1_mirrored()
     malformed()
     v1_split_mapping()
+    v1_join_paths()
     vectors(extra)
     return 0
 

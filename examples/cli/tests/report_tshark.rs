@@ -64,6 +64,7 @@ const FIXTURES: &[&str] = &[
     "fixtures/public/merged-sll2-eth-raw.pcapng",
     "fixtures/crafted/v0-handshake.pcap",
     "fixtures/crafted/v1-split-mapping.pcap",
+    "fixtures/crafted/v1-join-paths.pcap",
 ];
 
 /// Hand classification of every address advertised in the fixtures
@@ -443,9 +444,26 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     let mut delays = Vec::new();
     let mut prio = 0u64;
     let mut spreads = Vec::new();
+    let (mut same_any, mut same_all) = (0u64, 0u64);
     for ss in conns.values() {
         let i = initial(ss).unwrap();
         let t0 = ss[i].syn().unwrap().ts;
+        // (SYN's source, SYN/ACK's source) of a subflow: its addresses.
+        let pair = |s: &Sub| {
+            let synack = s.rows.iter().find(|r| r.syn && r.ack);
+            (
+                s.syn().map(|r| r.src.clone()),
+                synack.map(|r| r.src.clone()),
+            )
+        };
+        let joins: Vec<&Sub> = ss
+            .iter()
+            .copied()
+            .filter(|s| s.syn().is_some_and(|r| r.subtypes.contains(&1)))
+            .collect();
+        let same = joins.iter().filter(|j| pair(j) == pair(&ss[i])).count();
+        same_any += u64::from(same > 0);
+        same_all += u64::from(same > 0 && same == joins.len());
         let first_join = ss
             .iter()
             .flat_map(|s| s.rows.iter())
@@ -484,6 +502,8 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         delays.iter().copied().reduce(f64::max).into(),
     );
     put("/subflow_setup/mp_prio/options", prio.into());
+    put("/subflow_setup/same_address/any", same_any.into());
+    put("/subflow_setup/same_address/all", same_all.into());
     put(
         "/subflow_setup/rtt_spread/count",
         (spreads.len() as u64).into(),

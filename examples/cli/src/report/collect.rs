@@ -751,6 +751,16 @@ fn client_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
     }
 }
 
+/// The connection's server side of subflow `s`.
+fn server_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
+    let ((initiator, _), (listener, _)) = key.endpoints(s.client_dir());
+    if s.listener_is_conn_client() {
+        initiator
+    } else {
+        listener
+    }
+}
+
 /// Folds the record of connection `serial` into `agg` and drops it.
 fn finish(
     agg: &mut Agg,
@@ -826,11 +836,15 @@ fn finish(
         agg.join_delays
             .push(j.saturating_sub(i.sub.syn_ts()) as f64 / 1e9);
     }
+    // Linux's n-subflow path manager opens its joins between the initial
+    // subflow's two addresses (other ports); a join from the same client
+    // address to another server address (learned by ADD_ADDR) is the
+    // full mesh's.
     if let Some(i) = initial {
-        let ip = client_ip(&i.key, &i.sub);
+        let pair = (client_ip(&i.key, &i.sub), server_ip(&i.key, &i.sub));
         let same = joins
             .iter()
-            .filter(|j| client_ip(&j.key, &j.sub) == ip)
+            .filter(|j| (client_ip(&j.key, &j.sub), server_ip(&j.key, &j.sub)) == pair)
             .count();
         agg.same_addr_any += u64::from(same > 0);
         agg.same_addr_all += u64::from(same > 0 && same == joins.len());

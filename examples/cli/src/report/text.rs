@@ -223,7 +223,7 @@ pub fn render(r: &Value) -> String {
     let sa = &s["same_address"];
     let _ = writeln!(
         o,
-        "joins from the initial subflow's client address: all joins {} ({} of connections \
+        "joins between the initial subflow's two addresses: all joins {} ({} of connections \
          with a join; n-subflow path manager), some join {}",
         u(&sa["all"]),
         pct(&sa["all_share"]),
