@@ -461,7 +461,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
             .copied()
             .filter(|s| s.syn().is_some_and(|r| r.subtypes.contains(&1)))
             .collect();
-        let same = joins.iter().filter(|j| pair(j) == pair(&ss[i])).count();
+        let same = joins.iter().filter(|j| pair(j) == pair(ss[i])).count();
         same_any += u64::from(same > 0);
         same_all += u64::from(same > 0 && same == joins.len());
         let first_join = ss
