@@ -444,8 +444,10 @@ def v1_join_paths():
     between the initial subflow's two addresses (other port) and once to
     the server's second address 203.0.113.2; connection 2 (keys A2/B2,
     port 43200) joins only between its initial addresses. Each join:
-    SYN, SYN/ACK, third ACK (HMAC-SHA256), the server's ACK. Hand count:
-    same address (some join) 2 connections, (all joins) 1."""
+    SYN, SYN/ACK, third ACK (HMAC-SHA256), the server's ACK. Connection
+    1's first join then sends MP_PRIO B=1, then B=0. Hand count: same
+    address (some join) 2 connections, (all joins) 1; backup subflows 1
+    in 1 connection, MP_PRIO 2 options in 1 connection."""
     frames = []
     key_a2, key_b2 = 0x0F1E2D3C4B5A6978, 0x8877665544332211
     conns = [(KEY_A, KEY_B, 43100, [(43101, SRV), (43102, SRV2)]),
@@ -480,6 +482,12 @@ def v1_join_paths():
             frames.append(tcp_segment(dst, CLI, sp, jp, ji_s + 1, ji_c + 1, "A",
                                       NOP + NOP + opt_ts(ts + 3, ts + 2)))
             ts += 4
+            if (n, k) == (0, 0):
+                # MP_PRIO (v1, len 3): backup, then back to regular.
+                for b in (1, 0):
+                    frames.append(tcp_segment(CLI, dst, jp, sp, ji_c + 1, ji_s + 1, "A",
+                                              NOP + NOP + opt_ts(ts, ts - 1) + NOP + mp(5, b, b"")))
+                    ts += 1
     write_pcap(os.path.join(OUT, "v1-join-paths.pcap"), frames)
 
 

@@ -104,6 +104,7 @@ const FIELDS: &[&str] = &[
     "frame.cap_len",
     "frame.len",
     "tcp.flags.fin",
+    "tcp.options.mptcp.backup.flag",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -132,6 +133,8 @@ struct Row {
     recvkey: bool,
     /// The snap length cut the frame.
     cut: bool,
+    /// An MP_JOIN or MP_PRIO backup flag set.
+    backup: bool,
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -205,6 +208,7 @@ fn tshark_rows(path: &Path) -> Vec<Row> {
                 initial_rtt: first(21).map(|s| s.parse().unwrap()),
                 recvkey: first(22).is_some(),
                 cut: g(23) != g(24),
+                backup: flag(g(26)),
             }
         })
         .collect()
@@ -502,6 +506,24 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         delays.iter().copied().reduce(f64::max).into(),
     );
     put("/subflow_setup/mp_prio/options", prio.into());
+    // Backup: the join's SYN asked for it, or an MP_PRIO set it on the
+    // subflow, at any time.
+    let (mut bk_subs, mut bk_conns) = (0u64, 0u64);
+    for ss in conns.values() {
+        let n = ss
+            .iter()
+            .filter(|s| {
+                s.rows.iter().any(|r| {
+                    r.backup
+                        && (r.subtypes.contains(&5) || (r.syn && !r.ack && r.subtypes.contains(&1)))
+                })
+            })
+            .count() as u64;
+        bk_subs += n;
+        bk_conns += u64::from(n > 0);
+    }
+    put("/subflow_setup/backup/subflows", bk_subs.into());
+    put("/subflow_setup/backup/connections", bk_conns.into());
     put("/subflow_setup/same_address/any", same_any.into());
     put("/subflow_setup/same_address/all", same_all.into());
     put(
@@ -517,6 +539,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     let mut att: BTreeMap<u64, u64> = BTreeMap::new();
     let mut est: BTreeMap<u64, u64> = BTreeMap::new();
     let (mut sub_total, mut sub_max, mut conn_max) = (0u64, None::<u64>, None::<u64>);
+    let mut sub_count = 0u64;
     for ss in conns.values() {
         *att.entry(ss.iter().filter(|s| s.syn().is_some()).count() as u64)
             .or_default() += 1;
@@ -526,6 +549,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
         sub_total += total;
         conn_max = conn_max.max(Some(total));
         sub_max = sub_max.max(ss.iter().map(|s| s.bytes()).max());
+        sub_count += ss.iter().filter(|s| s.established()).count() as u64;
     }
     let hist = |h: &BTreeMap<u64, u64>| -> Value {
         h.iter()
@@ -536,6 +560,7 @@ fn expected(rows: &[Row]) -> Vec<(String, Value)> {
     put("/subflows/attempted", hist(&att));
     put("/subflows/established", hist(&est));
     put("/subflows/bytes_per_subflow/total", sub_total.into());
+    put("/subflows/bytes_per_subflow/count", sub_count.into());
     put("/subflows/bytes_per_connection/total", sub_total.into());
     put(
         "/subflows/bytes_per_subflow/max~",

@@ -280,6 +280,9 @@ struct SubAcc {
     bytes: u64,
     /// On-wire payload bytes by [`Direction`] (relative to the key).
     payload: [u64; 2],
+    /// Marked backup at some point (MP_JOIN or MP_PRIO), even if an
+    /// MP_PRIO cleared it later.
+    backup: bool,
 }
 
 /// One finished subflow of a connection.
@@ -289,6 +292,8 @@ struct SubDone {
     pkts: u64,
     bytes: u64,
     payload: [u64; 2],
+    /// [`SubAcc::backup`], or backup at the end.
+    backup: bool,
 }
 
 impl SubDone {
@@ -424,6 +429,7 @@ impl Fold {
                     pkts: acc.pkts,
                     bytes: acc.bytes,
                     payload: acc.payload,
+                    backup: acc.backup || subflow.backup(),
                 });
                 if r.gone && r.live == 0 {
                     finish(&mut self.agg, &mut self.recs, &mut self.serial_of, s);
@@ -465,6 +471,12 @@ impl Fold {
         }
         for e in d.events().iter() {
             match *e {
+                // A backup flag set by the join's SYN or an MP_PRIO.
+                Event::SubflowJoined { subflow, .. } | Event::PriorityChanged { subflow, .. } => {
+                    if d.subflow(subflow.0).is_some_and(|(_, s)| s.backup()) {
+                        self.subs.entry(subflow.0).backup = true;
+                    }
+                }
                 Event::Mapping {
                     conn,
                     dsn,
@@ -711,6 +723,7 @@ pub fn collect(
                 pkts: acc.pkts,
                 bytes: acc.bytes,
                 payload: acc.payload,
+                backup: acc.backup || s.backup(),
             });
         }
     }
@@ -849,7 +862,7 @@ fn finish(
         agg.same_addr_any += u64::from(same > 0);
         agg.same_addr_all += u64::from(same > 0 && same == joins.len());
     }
-    let backups = r.subflows.iter().filter(|s| s.sub.backup()).count() as u64;
+    let backups = r.subflows.iter().filter(|s| s.backup).count() as u64;
     agg.backup_subflows += backups;
     agg.backup_conns += u64::from(backups > 0);
     agg.mp_prio_conns += u64::from(c.mp_prio > 0);
@@ -872,10 +885,14 @@ fn finish(
     let established = r.subflows.iter().filter(|s| s.sub.established()).count() as u64;
     *agg.attempted_hist.entry(attempted).or_default() += 1;
     *agg.established_hist.entry(established).or_default() += 1;
+    // Per subflow: the established ones (an attempt that never
+    // established carries nothing and would only add zeros).
     let mut total = 0;
     for s in &r.subflows {
         let b = s.total();
-        agg.subflow_bytes.push(b);
+        if s.sub.established() {
+            agg.subflow_bytes.push(b);
+        }
         total += b;
     }
     agg.conn_bytes.push(total);
