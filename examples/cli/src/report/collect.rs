@@ -472,10 +472,10 @@ impl Fold {
         for e in d.events().iter() {
             match *e {
                 // A backup flag set by the join's SYN or an MP_PRIO.
-                Event::SubflowJoined { subflow, .. } | Event::PriorityChanged { subflow, .. } => {
-                    if d.subflow(subflow.0).is_some_and(|(_, s)| s.backup()) {
-                        self.subs.entry(subflow.0).backup = true;
-                    }
+                Event::SubflowJoined { subflow, .. } | Event::PriorityChanged { subflow, .. }
+                    if d.subflow(subflow.0).is_some_and(|(_, s)| s.backup()) =>
+                {
+                    self.subs.entry(subflow.0).backup = true;
                 }
                 Event::Mapping {
                     conn,
