@@ -144,7 +144,9 @@ use crate::flow::{
     HmacVerdict, InsertError, PerClass, Removed, Role, RttStats, SlotId, Subflow, SubflowEnd,
     SubflowKind, SubflowState, TsSegment,
 };
-use crate::wire::frame::{parse_frame, Frame, FrameError, FrameErrorReason, LinkType, Transport};
+use crate::wire::frame::{
+    parse_frame, Frame, FrameError, FrameErrorReason, IpHeader, LinkType, Transport,
+};
 use crate::wire::mptcp::{
     subtype, AddAddr, AddAddrForm, DssView, MpCapable, MpFail, MpJoin, MpPrio, MpTcpRst,
     MptcpOption, RemoveAddr, TcpRstReason, Version,
@@ -375,11 +377,20 @@ impl TcpCheck {
 }
 
 /// Whether the dissector checks the TCP checksum of `frame`'s segment: only
-/// a whole (not cut by the snap length), unfragmented one.
+/// a whole (not cut by the snap length), unfragmented one whose final
+/// destination is in its IP header (not behind an IPv6 routing header with
+/// segments left: RFC 8200 §8.1 puts the final destination in the
+/// pseudo-header; the chain is walked again only when there is one).
 #[inline]
 fn checkable(frame: &Frame<'_>) -> bool {
     u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len)
         && frame.fragment.is_none()
+        && match frame.ip {
+            IpHeader::V6(p) if frame.transport_offset > frame.ip_offset.saturating_add(40) => {
+                !p.extensions().routed
+            }
+            _ => true,
+        }
 }
 
 /// Global counters.
@@ -3472,6 +3483,7 @@ impl<const S: usize, const C: usize> Dissector<S, C> {
 #[cfg(test)]
 mod tests {
     extern crate std;
+    use std::vec;
     use std::vec::Vec;
 
     use super::*;
@@ -3903,6 +3915,37 @@ mod tests {
         handshake(d, Version::V1);
         let s = d.subflows().next().unwrap().2;
         assert!(s.syn_seen() && s.rtt_us().is_some());
+    }
+
+    /// RFC 8200 §8.1: behind a routing header with segments left the
+    /// pseudo-header takes the final destination, which the IPv6 header
+    /// does not hold: such a segment's checksum is not checked (it was,
+    /// against the wrong address, and found bad).
+    #[test]
+    fn a_routed_ipv6_segments_checksum_is_not_checked() {
+        let ip6 = |left: u8| {
+            let mut tcp = vec![0u8; 20];
+            tcp[..4].copy_from_slice(&[0x04, 0xd2, 0, 80]);
+            tcp[12] = 0x50;
+            tcp[13] = 0x10;
+            let mut srh = vec![6, 2, 4, left, 0, 0, 0, 0];
+            srh.extend_from_slice(&[
+                0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99,
+            ]);
+            srh.extend_from_slice(&tcp);
+            let mut p = vec![0x60, 0, 0, 0, 0, srh.len() as u8, 43, 64];
+            p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+            p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+            p.extend_from_slice(&srh);
+            p
+        };
+        let routed = ip6(1);
+        let f = parse_frame(&routed, LinkType::Ipv6).unwrap();
+        assert!(f.tcp().is_some());
+        assert_eq!(TcpCheck::of_frame(&f), None);
+        let arrived = ip6(0);
+        let f = parse_frame(&arrived, LinkType::Ipv6).unwrap();
+        assert!(TcpCheck::of_frame(&f).is_some());
     }
 
     /// A v0 SYN/ACK carrying the SYN's own key is a middlebox mirroring

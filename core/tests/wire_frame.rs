@@ -384,3 +384,67 @@ fn whole_frames_have_equal_wire_and_captured_transport_lengths() {
     let f = parse_frame(&full, LinkType::Ipv4).unwrap();
     assert_eq!(f.transport_len as usize, f.transport_bytes.len());
 }
+
+/// A routing header with segments left (here a segment routing header,
+/// type 4, one segment to go) says the IPv6 header's destination is not
+/// the final one; with none left, it is.
+#[test]
+fn a_routing_header_with_segments_left_is_routed() {
+    for (left, routed) in [(1u8, true), (0, false)] {
+        let mut srh = vec![6, 2, 4, left, 0, 0, 0, 0];
+        srh.extend_from_slice(&"2001:db8::99".parse::<Ipv6Addr>().unwrap().octets());
+        srh.extend_from_slice(&tcp_segment());
+        let b = ipv6(43, &srh);
+        let f = parse_frame(&b, LinkType::Ipv6).unwrap();
+        assert!(f.tcp().is_some());
+        let mptcp_dissect::wire::frame::IpHeader::V6(p) = f.ip else {
+            panic!("IPv6");
+        };
+        assert_eq!(p.extensions().routed, routed, "segments left {left}");
+    }
+}
+
+/// IPv4 total length 0 is a sender-side capture under segmentation
+/// offload (or IPv4 BIG TCP): the packet runs to the end of the capture,
+/// as Wireshark reads it. Any other too-small length is malformed.
+#[test]
+fn ipv4_total_length_zero_runs_to_the_end_of_the_capture() {
+    let mut seg = tcp_segment();
+    seg.extend_from_slice(&[7; 3000]);
+    let mut ip = ipv4(6, 0x4000, &seg);
+    ip[2..4].copy_from_slice(&[0, 0]);
+    let frame = ethernet(0x0800, &ip);
+    let f = parse_frame(&frame, LinkType::Ethernet).unwrap();
+    assert_eq!(f.transport_len as usize, seg.len());
+    assert_eq!(f.transport_bytes, &seg[..]);
+    assert_eq!(f.tcp().unwrap().payload().len(), 2 + 3000);
+    ip[2..4].copy_from_slice(&[0, 19]);
+    assert!(parse_frame(&ethernet(0x0800, &ip), LinkType::Ethernet).is_err());
+}
+
+/// An IPv6 capture cut by its snap length inside an extension header is
+/// truncated (the IP header must be whole, as for IPv4 options), not a
+/// packet of protocol 59 with a made-up length.
+#[test]
+fn ipv6_cut_inside_an_extension_header_is_truncated() {
+    let mut dst_opts = vec![6, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    dst_opts.extend_from_slice(&tcp_segment());
+    let b = ipv6(60, &dst_opts);
+    assert!(parse_frame(&b, LinkType::Ipv6).unwrap().tcp().is_some());
+    let e = parse_frame(&b[..50], LinkType::Ipv6).unwrap_err();
+    assert!(
+        matches!(
+            e.reason,
+            FrameErrorReason::Ipv6(
+                mptcp_dissect::wire::ipv6::Ipv6ErrorReason::ExtensionHeaderTruncated { header: 60 }
+            )
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.offset, 40);
+    // Cut inside the TCP header after a whole chain: the TCP header is
+    // malformed, the frame is not.
+    let f = parse_frame(&b[..40 + 16 + 10], LinkType::Ipv6).unwrap();
+    assert_eq!(f.protocol, 6);
+    assert!(f.tcp().is_none());
+}

@@ -803,8 +803,9 @@ fn check_frame(f: &Frame<'_>, data: &[u8], link: LinkType) {
     let (ip_bytes, ip_header_end) = match f.ip {
         IpHeader::V4(p) => {
             assert_eq!(f.ip_version(), 4);
-            // Whole, or cut by the capture's snap length (and then it is
-            // all of the frame after the link header).
+            // Whole, or cut by the capture's snap length, or of total
+            // length 0 (segmentation offload; and then it is all of the
+            // frame after the link header).
             match Ipv4Packet::new_checked(p.into_inner()) {
                 Ok(_) => assert_eq!(p.into_inner().len(), usize::from(p.total_len())),
                 Err(e) => {
@@ -812,6 +813,7 @@ fn check_frame(f: &Frame<'_>, data: &[u8], link: LinkType) {
                         matches!(
                             e.reason,
                             ipv4::Ipv4ErrorReason::TotalLengthBeyondBuffer { .. }
+                                | ipv4::Ipv4ErrorReason::TotalLengthTooSmall { total_len: 0, .. }
                         ),
                         "v4 view unchecked: {e}"
                     );
@@ -906,16 +908,22 @@ const PAD_MAX: usize = 2048;
 
 /// Link padding after the IP packet must change nothing: the same frame
 /// with trailing bytes parses to an equal [`Frame`] (not for an IPv6
-/// jumbogram, which by definition runs to the end of the frame).
+/// jumbogram or an IPv4 packet of total length 0, which run to the end of
+/// the frame).
 fn check_padding_ignored(f: &Frame<'_>, data: &[u8], link: LinkType) {
     // A packet the snap length cut has no padding: extra bytes are more of it.
     if f.transport_bytes.len() < f.transport_len as usize {
         return;
     }
-    if let IpHeader::V6(p) = f.ip {
-        if p.payload_len() == 0 && p.next_header() == ipv6::next_header::HOP_BY_HOP {
-            return;
+    match f.ip {
+        IpHeader::V6(p)
+            if p.payload_len() == 0 && p.next_header() == ipv6::next_header::HOP_BY_HOP =>
+        {
+            return
         }
+        // Total length 0 (segmentation offload) runs to the end too.
+        IpHeader::V4(p) if p.total_len() == 0 => return,
+        _ => {}
     }
     let mut buf = [0u8; PAD_MAX];
     let pad = 1 + data.len() % 7;

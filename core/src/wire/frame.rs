@@ -297,8 +297,11 @@ pub enum Transport<'a> {
 pub struct PseudoHeader {
     /// Source address.
     pub src: IpAddr,
-    /// Destination address (the final one; a routing header is not
-    /// followed).
+    /// Destination address: the IP header's. Behind an IPv6 routing
+    /// header with segments left that is not the final destination, which
+    /// the pseudo-header should hold (RFC 8200 §8.1); the dissector does
+    /// not check such a segment's checksum (see
+    /// [`ExtensionChain::routed`](crate::wire::ipv6::ExtensionChain::routed)).
     pub dst: IpAddr,
     /// Upper-layer protocol.
     pub protocol: u8,
@@ -331,7 +334,10 @@ pub struct Frame<'a> {
     pub transport_bytes: &'a [u8],
     /// Length of the transport segment on the wire, from the IP header
     /// (IPv4 total length or IPv6 payload length, less IP options and
-    /// extension headers; the captured length for an IPv6 jumbogram).
+    /// extension headers; the captured length for an IPv6 jumbogram or an
+    /// IPv4 total length of 0). For a first fragment, the fragment's part
+    /// of the segment: the rest is in fragments the dissector does not
+    /// reassemble, so such a segment counts short in sequence space.
     pub transport_len: u32,
     /// What the transport bytes are.
     pub transport: Transport<'a>,
@@ -517,7 +523,10 @@ fn tcp_or_malformed(bytes: &[u8]) -> Transport<'_> {
 
 /// Takes a captured frame of link type `link` down to its transport layer.
 ///
-/// Link padding after the IP packet is dropped. A capture cut by its snap
+/// Link padding after the IP packet is dropped (except after an IPv4
+/// packet of total length 0, a sender's capture under segmentation
+/// offload, or an IPv6 jumbogram: both run to the end of the frame). A
+/// capture cut by its snap
 /// length inside the IP packet is dissected as far as its bytes go: the IP
 /// header must be whole, the TCP header too (else
 /// [`Transport::MalformedTcp`]), and [`Frame::transport_len`] keeps the
@@ -664,6 +673,11 @@ pub(crate) fn general<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, F
                     Ipv4ErrorReason::TotalLengthBeyondBuffer { total_len, .. } => {
                         usize::from(total_len)
                     }
+                    // 0: a sender's capture under TCP segmentation offload
+                    // (Wireshark: "reported as 0, presumed to be because of
+                    // TSO") or an IPv4 BIG TCP segment: the packet extends
+                    // to the end of the capture, as the IPv6 jumbogram does.
+                    Ipv4ErrorReason::TotalLengthTooSmall { total_len: 0, .. } => ip_data.len(),
                     reason => {
                         return Err(FrameError {
                             offset: ip_offset.saturating_add(e.offset),
@@ -713,7 +727,12 @@ pub(crate) fn general<'a>(data: &'a [u8], link: LinkType) -> Result<Frame<'a>, F
             };
             let trimmed = ip_data.get(..wire_end).unwrap_or(ip_data);
             let pkt = Ipv6Packet::new_unchecked(trimmed);
-            let chain = pkt.extensions();
+            // A checked packet's chain is whole; a cut one's must be too
+            // (the IP header, extension headers included, must be whole).
+            let chain = pkt.try_extensions().map_err(|e| FrameError {
+                offset: ip_offset.saturating_add(e.offset),
+                reason: FrameErrorReason::Ipv6(e.reason),
+            })?;
             let protocol = chain.next_header;
             let fragment = chain.fragment.map(|f| Fragment {
                 offset: f.offset,

@@ -156,6 +156,10 @@ pub struct ExtensionChain {
     pub count: u8,
     /// The fragment header, if any.
     pub fragment: Option<Ipv6Fragment>,
+    /// A routing header with segments left was walked: the IPv6 header's
+    /// destination is not the packet's final one (RFC 8200 §8.1: the
+    /// upper-layer checksum's pseudo-header uses the final destination).
+    pub routed: bool,
 }
 
 impl ExtensionChain {
@@ -188,6 +192,7 @@ fn walk(packet: &[u8], first: u8) -> Result<ExtensionChain, Ipv6Error> {
         transport_offset: HEADER_LEN,
         count: 0,
         fragment: None,
+        routed: false,
     };
     loop {
         let nh = chain.next_header;
@@ -217,6 +222,9 @@ fn walk(packet: &[u8], first: u8) -> Result<ExtensionChain, Ipv6Error> {
             });
         }
         chain.count = chain.count.saturating_add(1);
+        if nh == next_header::ROUTING && packet.get(at.saturating_add(3)).is_some_and(|&l| l != 0) {
+            chain.routed = true;
+        }
         chain.next_header = packet.get(at).copied().unwrap_or(next_header::NO_NEXT);
         chain.transport_offset = end;
         if nh == next_header::FRAGMENT {
@@ -356,6 +364,13 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
         }
     }
 
+    /// Walks the extension headers, or says why the chain is malformed or
+    /// cut short (on an unchecked buffer: a capture cut by its snap
+    /// length).
+    pub fn try_extensions(&self) -> Result<ExtensionChain, Ipv6Error> {
+        walk(self.packet(), self.next_header())
+    }
+
     /// Walks the extension headers. After a successful
     /// [`check_len`](Self::check_len) this cannot fail; on an unchecked
     /// buffer a malformed chain yields `next_header` 59 (no next header)
@@ -367,6 +382,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
             transport_offset: packet.len(),
             count: 0,
             fragment: None,
+            routed: false,
         })
     }
 
