@@ -380,7 +380,8 @@ impl TcpCheck {
 /// a whole (not cut by the snap length), unfragmented one whose final
 /// destination is in its IP header (not behind an IPv6 routing header with
 /// segments left: RFC 8200 §8.1 puts the final destination in the
-/// pseudo-header; the chain is walked again only when there is one).
+/// pseudo-header; the chain is walked again only when there is one), and
+/// whose length is known (not an IPv4 total length of 0).
 #[inline]
 fn checkable(frame: &Frame<'_>) -> bool {
     u32::try_from(frame.transport_bytes.len()).ok() == Some(frame.transport_len)
@@ -389,7 +390,10 @@ fn checkable(frame: &Frame<'_>) -> bool {
             IpHeader::V6(p) if frame.transport_offset > frame.ip_offset.saturating_add(40) => {
                 !p.extensions().routed
             }
-            _ => true,
+            // Total length 0 (segmentation offload): the length on the
+            // wire is unknown, the capture may have cut the segment.
+            IpHeader::V4(p) => p.total_len() != 0,
+            IpHeader::V6(_) => true,
         }
 }
 
@@ -2291,6 +2295,17 @@ impl<'a> DissectorView<'a> {
                     sub.set_v1(c.version == Version::V1);
                     if let (Some(ck), Some(sk)) = (c.sender_key, c.receiver_key) {
                         match cid {
+                            // The client's own key as the server's (the
+                            // SYN/ACK not captured): mirrored, as at the
+                            // SYN/ACK.
+                            None if ck == sk => {
+                                sub.set_kind(SubflowKind::Plain);
+                                ev.push(Event::Fallback {
+                                    subflow: SubflowId(sid),
+                                    conn: None,
+                                    why: FallbackReason::MirroredKey,
+                                });
+                            }
                             None => {
                                 cid = self.create_conn(
                                     key,
@@ -3948,6 +3963,21 @@ mod tests {
         assert!(TcpCheck::of_frame(&f).is_some());
     }
 
+    /// An IPv4 segment of total length 0 (segmentation offload) has no
+    /// known length: the capture may have cut it, so its checksum is not
+    /// checked (a cut one always failed).
+    #[test]
+    fn an_ipv4_total_length_of_0_is_not_checked() {
+        let mut p = pkt(A, 1000, B, 80, 101, 501, ACK, &[], 100);
+        let whole = parse_frame(&p, LinkType::Ipv4).unwrap();
+        assert!(TcpCheck::of_frame(&whole).is_some());
+        p[2..4].copy_from_slice(&[0, 0]);
+        p.truncate(60);
+        let f = parse_frame(&p, LinkType::Ipv4).unwrap();
+        assert!(f.tcp().is_some());
+        assert_eq!(TcpCheck::of_frame(&f), None);
+    }
+
     /// A v0 SYN/ACK carrying the SYN's own key is a middlebox mirroring
     /// the option (Mehani et al.): no connection, at the SYN/ACK or at the
     /// third ACK that echoes the key pair; the subflow is plain TCP.
@@ -3987,6 +4017,21 @@ mod tests {
         assert_eq!(d.connections().count(), 0);
         assert_eq!(only_sub(d).1, SubflowState::Established);
         assert_eq!(d.subflows().next().unwrap().2.kind(), SubflowKind::Plain);
+        // The SYN/ACK not captured: the third ACK's key pair alone says so.
+        let d = &mut dis();
+        go(
+            d,
+            pkt(A, 1000, B, 80, 100, 0, SYN, &[cap(v0, Some(KA), None)], 0),
+            0,
+        );
+        let r = go(d, pkt(A, 1000, B, 80, 101, 501, ACK, &[third], 0), 2 * MS);
+        assert!(r.conn.is_none());
+        assert!(events(&r).contains(&Event::Fallback {
+            subflow: r.subflow.unwrap(),
+            conn: None,
+            why: FallbackReason::MirroredKey,
+        }));
+        assert_eq!(d.connections().count(), 0);
     }
 
     /// A v0 MP_PRIO's AddrID names one of its sender's addresses: the

@@ -328,10 +328,15 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
         usize::from(self.header_len())
     }
 
-    /// The payload, trimmed to the total length (link padding removed).
+    /// The payload, trimmed to the total length (link padding removed);
+    /// to the end of the buffer for a total length of 0 (a capture under
+    /// segmentation offload, whose length the header does not give).
     pub fn payload(&self) -> &[u8] {
         let data = self.buffer.as_ref();
-        let end = usize::from(self.total_len()).min(data.len());
+        let end = match self.total_len() {
+            0 => data.len(),
+            n => usize::from(n).min(data.len()),
+        };
         data.get(self.payload_offset()..end).unwrap_or(&[])
     }
 }

@@ -360,16 +360,14 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     let mut gone: Vec<Gone> = Vec::new();
     // Subflow slot bits → its TCP-timestamp RTT samples (last reading).
     let mut ts_of: BTreeMap<u64, TsRtt> = BTreeMap::new();
-    // The dissector's clock never goes back.
-    let (mut clock, mut unsupported_link) = (0u64, 0u64);
+    let mut unsupported_link = 0u64;
     let read = capture::open_with(path, tcp_check)?.for_each_prepared(|pkt, check| {
         let Some(link) = LinkType::from_pcap(pkt.linktype) else {
             unsupported_link += 1;
             return;
         };
         // `as` saturates (and takes a negative or NaN time to 0).
-        clock = clock.max((pkt.ts * 1e9) as u64);
-        let now = clock;
+        let now = (pkt.ts * 1e9) as u64;
         mem.make_room();
         let mut d = mem.view();
         let dis = d.dissect_checked(pkt.data, link, now, check, |g| gone.push(g));

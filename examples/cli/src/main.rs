@@ -135,6 +135,8 @@ pub enum Error {
     /// The output was written, but covers only the packets read before
     /// these errors (one a file).
     Incomplete(Vec<String>),
+    /// Nothing could be read: these errors, one a file.
+    Unread(Vec<String>),
 }
 
 impl std::fmt::Display for Error {
@@ -142,6 +144,7 @@ impl std::fmt::Display for Error {
         match self {
             Error::Capture(e) => e.fmt(f),
             Error::Io(e) => write!(f, "writing output: {e}"),
+            Error::Unread(errors) => write!(f, "{}", errors.join("\nmpdissect: ")),
             Error::Incomplete(errors) => {
                 write!(f, "{}", errors.join("\nmpdissect: "))?;
                 write!(f, "\nmpdissect: the output covers the packets read before")?;

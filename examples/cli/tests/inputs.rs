@@ -323,3 +323,73 @@ fn a_connection_picked_up_at_its_third_ack_has_no_handshake_times() {
     assert_eq!(v["subflow_setup"]["join_delay"]["count"], 0);
     assert_eq!(v["subflow_setup"]["rtt_spread"]["count"], 0);
 }
+
+/// A pipe is read once: `report` does not probe it for its first time
+/// (before, the probe ate the start of the stream and the pass found an
+/// empty file).
+#[test]
+fn a_pipe_is_reported_like_its_file() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let f = fixture("linux/v1-mixed.pcap");
+    let (want, _) = report_json(&[&f]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpdissect"))
+        .args(["report", "--json", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(&f).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(numbers(got), numbers(want));
+}
+
+/// A file whose first packet cannot be read does not stop the others:
+/// their report, the file's error, exit 1. Only when no file yields a
+/// packet are the errors alone printed.
+#[test]
+fn a_file_damaged_in_its_first_packet_does_not_stop_the_others() {
+    let whole = std::fs::read(fixture("linux/v1-csum-on.pcap")).unwrap();
+    let cut = Temp::new("cut30.pcap", &whole[..30]);
+    let good = fixture("linux/v1-ipv6.pcap");
+    let (alone, _) = report_json(&[&good]);
+    let (both, out) = report_json(&[&good, &cut.0]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(both["table1"]["frames"], alone["table1"]["frames"]);
+    assert_eq!(both["errors"].as_array().unwrap().len(), 1);
+    let out = mpdissect(&["report".as_ref(), cut.0.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
+}
+
+/// One packet with a corrupt time far in the future: the dissector gets
+/// the times as they are (a clamp froze every later packet at that time,
+/// and their handshakes at 1 µs), and the report warns.
+#[test]
+fn a_corrupt_time_is_told_and_does_not_freeze_the_clock() {
+    let f = std::fs::read(fixture("linux/v1-mixed.pcap")).unwrap();
+    let (header, mut recs) = records(&f);
+    let t = u32::from_le_bytes(recs[4].0[..4].try_into().unwrap()) + 100_000_000;
+    recs[4].0[..4].copy_from_slice(&t.to_le_bytes());
+    let odd = Temp::new("odd-time.pcap", &pcap(&header, &recs));
+    let (want, _) = report_json(&[&fixture("linux/v1-mixed.pcap")]);
+    let (got, out) = report_json(&[&odd.0]);
+    assert!(out.status.success());
+    assert_eq!(
+        got["subflow_setup"]["rtt_spread"],
+        want["subflow_setup"]["rtt_spread"]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than 1 s before"), "{err}");
+}

@@ -620,9 +620,9 @@ pub fn collect(
     // Earliest and latest capture time (capture times are never NaN).
     let (mut first_ts, mut last_ts) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut frames = 0;
-    // The dissector's clock never goes back (a capture's own times may,
-    // a little; files overlapping in time, a lot).
-    let mut clock = 0u64;
+    // Packets more than a second older than one read before them (their
+    // times go to the dissector as they are).
+    let mut backwards = 0u64;
     let (mut errors, mut unsupported_link) = (Vec::new(), 0u64);
     let mut warnings = Vec::new();
     for path in files {
@@ -657,6 +657,8 @@ pub fn collect(
             }
             if pkt.ts > last_ts {
                 last_ts = pkt.ts;
+            } else if pkt.ts < last_ts - 1.0 {
+                backwards += 1;
             }
             overlap = overlap.max(before - pkt.ts);
             let Some(link) = LinkType::from_pcap(pkt.linktype) else {
@@ -665,8 +667,7 @@ pub fn collect(
             };
             // Rounded to the microsecond: `ts` is an f64 (≈ 0.24 µs apart
             // at today's epoch), and pcap times are microseconds.
-            clock = clock.max(round_u64(pkt.ts * 1e6).saturating_mul(1000));
-            let now = clock;
+            let now = round_u64(pkt.ts * 1e6).saturating_mul(1000);
             mem.make_room();
             let mut d = mem.view();
             let dis = d.dissect_checked(pkt.data, link, now, check, |g| fold.gone(g));
@@ -684,6 +685,13 @@ pub fn collect(
                 path.display()
             ));
         }
+    }
+    if backwards > 0 {
+        warnings.push(format!(
+            "{backwards} packets carry a time more than 1 s before a packet read earlier \
+             (reordered or corrupt timestamps, or files overlapping in time): handshake \
+             RTTs, delays and idle timeouts around them are unreliable"
+        ));
     }
     if unsupported_link > 0 {
         warnings.push(format!(

@@ -86,20 +86,30 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> Result<()
     } else {
         files.to_vec()
     };
-    // Every file must be a capture whose first packet (if any) can be
-    // read before the pass starts. They are read in the order of their
-    // first packet's time (as given for equal times; files without
-    // packets last), so rotated captures read in time order whatever
-    // order the shell globbed them in.
-    let mut timed = Vec::with_capacity(files.len());
-    for f in files {
-        timed.push((crate::capture::first_time(&f)?, f));
-    }
-    timed.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        (x, y) => y.is_some().cmp(&x.is_some()),
-    });
-    let files: Vec<PathBuf> = timed.into_iter().map(|(_, f)| f).collect();
+    // Several regular files are read in the order of their first
+    // packet's time (as given for equal times), so rotated captures read
+    // in time order whatever order the shell globbed them in. Last, as
+    // given: files without packets, files whose first packet cannot be
+    // read (the pass reports why), and what cannot be read twice (pipes).
+    let files: Vec<PathBuf> = if files.len() > 1 {
+        let mut timed: Vec<(Option<f64>, PathBuf)> = files
+            .into_iter()
+            .map(|f| {
+                let regular = std::fs::metadata(&f).is_ok_and(|m| m.is_file());
+                let t = regular
+                    .then(|| crate::capture::first_time(&f).ok().flatten())
+                    .flatten();
+                (t, f)
+            })
+            .collect();
+        timed.sort_by(|a, b| match (a.0, b.0) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (x, y) => y.is_some().cmp(&x.is_some()),
+        });
+        timed.into_iter().map(|(_, f)| f).collect()
+    } else {
+        files
+    };
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
@@ -117,6 +127,10 @@ pub fn run(files: &[PathBuf], opts: &Options, out: &mut impl Write) -> Result<()
             b
         });
     let agg = collect::collect(&files, opts.capacity, &mut Bar { bar })?;
+    // Not one packet from any file: the errors alone, no empty report.
+    if agg.frames == 0 && !agg.errors.is_empty() && agg.errors.len() == files.len() {
+        return Err(Error::Unread(agg.errors));
+    }
     let report = model::build(&agg);
     if let Some(dir) = &opts.csv {
         files::write_csv(dir, &report)?;
