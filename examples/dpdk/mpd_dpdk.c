@@ -539,6 +539,9 @@ static unsigned n_workers;
 static uint32_t linktype = 1;
 static int ts_offset = -1;
 static uint64_t ts_flag;
+/* Nanoseconds per unit of the port's RX timestamp (net_pcap: the capture's
+ * microseconds; other drivers' units vary, taken as nanoseconds). */
+static uint64_t ts_scale = 1;
 static _Atomic bool stop; /* set by the dispatcher at the end of input */
 
 /* `seen`: the ids of the connections created on this worker. An id stays
@@ -652,7 +655,7 @@ static int time_selftest(void)
 static uint64_t frame_time(const struct rte_mbuf *m)
 {
     if (ts_offset >= 0 && (m->ol_flags & ts_flag))
-        return *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *);
+        return *RTE_MBUF_DYNFIELD(m, ts_offset, rte_mbuf_timestamp_t *) * ts_scale;
     return tsc_ns(rte_get_tsc_cycles(), rte_get_tsc_hz());
 }
 
@@ -1007,7 +1010,12 @@ int main(int argc, char **argv)
     }
 
     uint16_t port = 0;
-    struct rte_mempool *pool = rte_pktmbuf_pool_create("mpd_pool", 8191, 256, 0,
+    /* Room for every mbuf that can be held at once: each worker's full
+     * ring, the RX descriptors, a burst in the dispatcher's hands and the
+     * per-lcore caches (a smaller pool made net_pcap drop frames when the
+     * rings filled: rx_nombuf, checked at the end). */
+    unsigned n_mbufs = n_workers * RING_SIZE + 1024 + BURST + (n_workers + 1) * 256 + 1024;
+    struct rte_mempool *pool = rte_pktmbuf_pool_create("mpd_pool", n_mbufs, 256, 0,
                                                        RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     if (!pool)
         rte_exit(EXIT_FAILURE, "mbuf pool: %s\n", rte_strerror(rte_errno));
@@ -1024,13 +1032,18 @@ int main(int argc, char **argv)
         rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL) < 0 ||
         rte_eth_dev_start(port) < 0)
         rte_exit(EXIT_FAILURE, "cannot set up port %u\n", port);
-    if (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+    /* The RX timestamp wherever the driver registered it: net_pcap fills it
+     * (in microseconds, the capture's) without advertising the offload, and
+     * each mbuf's flag says whether it carries one. */
+    {
         int flag_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
         ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
         if (flag_bit < 0)
             ts_offset = -1;
         else
             ts_flag = 1ULL << flag_bit;
+        if (info.driver_name && strstr(info.driver_name, "pcap"))
+            ts_scale = 1000;
     }
 
     for (unsigned i = 0; i < n_workers; i++)
@@ -1088,8 +1101,9 @@ int main(int argc, char **argv)
     mpd_stats sum = {0};
     for (unsigned i = 0; i < n_workers; i++) {
         struct worker *w = workers[i];
-        mpd_stats st;
-        mpd_stats_get(w->d, &st);
+        mpd_stats st = {0};
+        if (mpd_stats_get(w->d, &st) != MPD_OK)
+            rte_exit(EXIT_FAILURE, "mpd_stats_get failed on worker %u\n", i);
         sum.untracked += st.untracked;
         sum.join_unknown_token += st.join_unknown_token;
         t.packets += w->t.packets;
@@ -1151,7 +1165,15 @@ int main(int argc, char **argv)
     if (t.packets != ds.frames)
         fprintf(stderr, "frames lost: %" PRIu64 " dispatched, %" PRIu64 " dissected\n", ds.frames,
                 t.packets);
+    /* Frames the port could not hand over (no mbuf, no descriptor) never
+     * reached the dispatcher: lost too. */
+    struct rte_eth_stats es;
+    int port_lost = rte_eth_stats_get(port, &es) == 0 && (es.rx_nombuf || es.imissed || es.ierrors);
+    if (port_lost)
+        fprintf(stderr, "frames lost at the port: rx_nombuf %" PRIu64 ", imissed %" PRIu64
+                        ", ierrors %" PRIu64 "\n",
+                es.rx_nombuf, es.imissed, es.ierrors);
     rte_eth_dev_stop(port);
     rte_eal_cleanup();
-    return t.packets == ds.frames ? 0 : 1;
+    return t.packets == ds.frames && !port_lost ? 0 : 1;
 }
