@@ -49,6 +49,26 @@ pub enum Error<E> {
     /// read pointer is left where it was, so no byte of a later frame is
     /// taken for a header.
     BadHeader(u16),
+    /// A socket command (`Sn_CR`) was not taken within [`COMMAND_POLLS`]
+    /// reads.
+    CommandStuck(u8),
+}
+
+/// Reads of `Sn_CR` a command may take before it counts as stuck (the chip
+/// clears it once accepted, within microseconds).
+pub const COMMAND_POLLS: usize = 1000;
+
+/// Issues socket 0 command `cmd` and waits until the chip has taken it
+/// (`Sn_CR` back to 0, as WIZnet's ioLibrary waits), so that the next
+/// register read sees its effect.
+fn command<W: Registers>(w: &mut W, cmd: SocketCommand) -> Result<(), Error<W::Error>> {
+    w.set_sn_cr(SOCKET, cmd)?;
+    for _ in 0..COMMAND_POLLS {
+        if w.sn_cr(SOCKET)? == 0 {
+            return Ok(());
+        }
+    }
+    Err(Error::CommandStuck(cmd as u8))
 }
 
 impl<E> Error<E> {
@@ -60,6 +80,7 @@ impl<E> Error<E> {
             Error::Version(v) => Error::Version(v),
             Error::NotMacraw(s) => Error::NotMacraw(s),
             Error::BadHeader(h) => Error::BadHeader(h),
+            Error::CommandStuck(c) => Error::CommandStuck(c),
         }
     }
 }
@@ -71,12 +92,15 @@ impl<E> From<E> for Error<E> {
 }
 
 /// Brings socket 0 up in MACRAW mode with a 16 KiB RX buffer (the other
-/// sockets get none). The chip is expected fresh from a hardware reset.
+/// sockets get none): closed first, so that it also recovers a socket
+/// already open (an MCU-only reset, or a ring out of sync: opening resets
+/// the RX pointers).
 pub fn init<W: Registers>(w: &mut W) -> Result<(), Error<W::Error>> {
     let v = w.version()?;
     if v != W5500_VERSION {
         return Err(Error::Version(v));
     }
+    command(w, SocketCommand::Close)?;
     for sn in SOCKETS {
         let size = if sn == SOCKET {
             BufferSize::KB16
@@ -87,7 +111,7 @@ pub fn init<W: Registers>(w: &mut W) -> Result<(), Error<W::Error>> {
     }
     // MFEN off: receive every frame (a passive monitor), not only ours.
     w.set_sn_mr(SOCKET, SocketMode::DEFAULT.set_protocol(Protocol::Macraw))?;
-    w.set_sn_cr(SOCKET, SocketCommand::Open)?;
+    command(w, SocketCommand::Open)?;
     match w.sn_sr(SOCKET)? {
         Ok(SocketStatus::Macraw) => Ok(()),
         Ok(s) => Err(Error::NotMacraw(s as u8)),
@@ -129,7 +153,10 @@ pub fn recv_frame<W: Registers>(w: &mut W, buf: &mut [u8]) -> Result<Recv, Error
         None => Recv::Dropped(len),
     };
     w.set_sn_rx_rd(SOCKET, ptr.wrapping_add(total))?;
-    w.set_sn_cr(SOCKET, SocketCommand::Recv)?;
+    // Any error from here on leaves `Sn_RX_RD` ahead of the chip's own
+    // pointer: the caller must re-run [`init`] (the example's loop does on
+    // every error).
+    command(w, SocketCommand::Recv)?;
     Ok(out)
 }
 

@@ -159,7 +159,15 @@ fn main() -> ! {
         }) {
             Ok(Recv::Dropped(len)) => defmt::warn!("frame of {} B dropped (too long)", len),
             Ok(_) => {}
-            Err(e) => defmt::error!("frame loop: {}", e.erased()),
+            // An SPI error mid-frame or a bad length header leaves the RX
+            // ring out of step with the chip: reopen the socket (its RX
+            // pointers start afresh; the frames in the ring are lost).
+            Err(e) => {
+                defmt::error!("frame loop: {}; reopening the socket", e.erased());
+                if let Err(e) = init(&mut w5500) {
+                    defmt::error!("W5500 init: {}", e.erased());
+                }
+            }
         }
     }
 }

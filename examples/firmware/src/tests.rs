@@ -44,12 +44,16 @@ fn init_expectations(version: u8, status: u8) -> Vec<T<u8>> {
     if version != W5500_VERSION {
         return e;
     }
+    e.extend(wr(0x0001, SN0, &[0x10])); // Sn_CR = CLOSE
+    e.extend(rd(0x0001, SN0, &[0x10])); // not taken yet
+    e.extend(rd(0x0001, SN0, &[0x00])); // taken
     for sn in 0u8..8 {
         let size = if sn == 0 { 16 } else { 0 };
         e.extend(wr(0x001e, sn * 4 + 1, &[size]));
     }
     e.extend(wr(0x0000, SN0, &[0x04])); // Sn_MR = MACRAW, MFEN off
     e.extend(wr(0x0001, SN0, &[0x01])); // Sn_CR = OPEN
+    e.extend(rd(0x0001, SN0, &[0x00])); // Sn_CR taken
     e.extend(rd(0x0003, SN0, &[status])); // Sn_SR
     e
 }
@@ -67,6 +71,7 @@ fn recv_expectations(e: &mut Vec<T<u8>>, ptr: u16, frame: &[u8], fits: bool) -> 
     let next = ptr.wrapping_add(total);
     e.extend(wr(0x0028, SN0, &next.to_be_bytes()));
     e.extend(wr(0x0001, SN0, &[0x40])); // Sn_CR = RECV
+    e.extend(rd(0x0001, SN0, &[0x00])); // Sn_CR taken
     next
 }
 
@@ -216,4 +221,20 @@ fn frame_loop_over_fixtures() {
             );
         }
     }
+}
+
+/// A command the chip never takes (Sn_CR stays set) is an error after
+/// COMMAND_POLLS reads, not a hang, nor a read of a socket state the
+/// command has not produced.
+#[test]
+fn a_command_the_chip_does_not_take_is_an_error() {
+    let mut e = Vec::new();
+    e.extend(rd(0x0039, 0, &[0x04]));
+    e.extend(wr(0x0001, SN0, &[0x10])); // Sn_CR = CLOSE
+    for _ in 0..COMMAND_POLLS {
+        e.extend(rd(0x0001, SN0, &[0x10]));
+    }
+    let mut w = W5500::new(Mock::new(&e));
+    assert_eq!(init(&mut w), Err(Error::CommandStuck(0x10)));
+    w.free().done();
 }
