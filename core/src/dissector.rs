@@ -3864,6 +3864,17 @@ mod tests {
         }
     }
 
+    /// A:1000 → B:80 SYN with `syn` (at 0), B's SYN/ACK with `synack` (at
+    /// 1 ms); the SYN/ACK's result.
+    fn syn_and_synack(d: &mut D, syn: MptcpOption<'_>, synack_opt: MptcpOption<'_>) -> R {
+        go(d, pkt(A, 1000, B, 80, 100, 0, SYN, &[syn], 0), 0);
+        go(
+            d,
+            pkt(B, 80, A, 1000, 500, 101, synack(), &[synack_opt], 0),
+            MS,
+        )
+    }
+
     /// RFC 8684 §3.1: checksums are used if either side asks. A client
     /// SYN with flag A and a server SYN/ACK without (the third ACK not
     /// captured) negotiate them; neither asking does not. The SYN's flags
@@ -3887,26 +3898,7 @@ mod tests {
         for (syn, want) in [(on, true), (off, false)] {
             let d = &mut dis();
             let v = Version::V0;
-            go(
-                d,
-                pkt(A, 1000, B, 80, 100, 0, SYN, &[capf(v, Some(KA), syn)], 0),
-                0,
-            );
-            let r = go(
-                d,
-                pkt(
-                    B,
-                    80,
-                    A,
-                    1000,
-                    500,
-                    101,
-                    synack(),
-                    &[capf(v, Some(KB), off)],
-                    0,
-                ),
-                MS,
-            );
+            let r = syn_and_synack(d, capf(v, Some(KA), syn), capf(v, Some(KB), off));
             assert_eq!(d.connection(r.conn.unwrap().slot).unwrap().checksum, want);
             let s = d.subflows().next().unwrap().2;
             assert_eq!((s.syn_capable_flags(), s.addr_id()), (Some(syn), 0));
@@ -3985,26 +3977,7 @@ mod tests {
     fn a_mirrored_key_makes_no_connection() {
         let d = &mut dis();
         let v0 = Version::V0;
-        go(
-            d,
-            pkt(A, 1000, B, 80, 100, 0, SYN, &[cap(v0, Some(KA), None)], 0),
-            0,
-        );
-        let r = go(
-            d,
-            pkt(
-                B,
-                80,
-                A,
-                1000,
-                500,
-                101,
-                synack(),
-                &[cap(v0, Some(KA), None)],
-                0,
-            ),
-            MS,
-        );
+        let r = syn_and_synack(d, cap(v0, Some(KA), None), cap(v0, Some(KA), None));
         assert!(r.conn.is_none());
         assert!(events(&r).contains(&Event::Fallback {
             subflow: r.subflow.unwrap(),
