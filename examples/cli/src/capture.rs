@@ -279,13 +279,12 @@ pub fn open_with<T: Send + 'static>(
     path: &Path,
     prepare: Prepare<T>,
 ) -> Result<Capture<T>, CaptureError> {
-    let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
-    let meta = file.metadata().ok();
-    if meta.as_ref().is_some_and(|m| m.is_dir()) {
-        let e = std::io::Error::new(ErrorKind::IsADirectory, "is a directory");
-        return Err(CaptureError::Io(path.into(), e));
-    }
-    let len = meta.filter(|m| m.is_file()).map_or(0, |m| m.len());
+    let file = open_file(path)?;
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map_or(0, |m| m.len());
     let input = if len == 0 {
         Input::Stream(file)
     } else if len <= CHUNK as u64 {
@@ -1118,17 +1117,24 @@ fn stream_until(
 /// none), reading no further than that packet; an error if the file
 /// cannot be read up to it.
 pub fn first_time(path: &Path) -> Result<Option<f64>, CaptureError> {
-    let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        let e = std::io::Error::new(ErrorKind::IsADirectory, "is a directory");
-        return Err(CaptureError::Io(path.into(), e));
-    }
+    let file = open_file(path)?;
     let mut first = None;
     stream_until(path, file, 0, &mut |p| {
         first = Some(p.ts);
         false
     })?;
     Ok(first)
+}
+
+/// Opens `path` for reading; a directory says so (reading one fails with
+/// a reason pcap-parser would not pass on).
+fn open_file(path: &Path) -> Result<File, CaptureError> {
+    let file = File::open(path).map_err(|e| CaptureError::Io(path.into(), e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        let e = std::io::Error::new(ErrorKind::IsADirectory, "is a directory");
+        return Err(CaptureError::Io(path.into(), e));
+    }
+    Ok(file)
 }
 
 /// A reader that keeps its last error for [`stream`] to report.
@@ -1475,6 +1481,12 @@ mod tests {
     }
 
     impl Ng {
+        fn new(be: bool) -> Ng {
+            Ng {
+                be,
+                out: Vec::new(),
+            }
+        }
         fn u32(&self, v: u32) -> [u8; 4] {
             if self.be {
                 v.to_be_bytes()
@@ -1576,10 +1588,7 @@ mod tests {
             let times: Vec<f64> = packets(&ng.out).iter().map(|p| p.3).collect();
             assert_eq!(times, vec![3.5, 1002.5, 5.5], "big-endian {be}");
         }
-        let mut ng = Ng {
-            be: false,
-            out: Vec::new(),
-        };
+        let mut ng = Ng::new(false);
         ng.shb();
         ng.idb(1, None);
         ng.epb(0, 1, &[0; 14]);
@@ -1598,10 +1607,7 @@ mod tests {
     /// takes the time of the packet before it (0 for the first).
     #[test]
     fn simple_packet_blocks_keep_the_snap_length_and_the_last_time() {
-        let mut ng = Ng {
-            be: false,
-            out: Vec::new(),
-        };
+        let mut ng = Ng::new(false);
         ng.shb();
         ng.idb_with(1, 77, &[]);
         ng.spb_of(100, &[7; 77]);
@@ -1614,10 +1620,7 @@ mod tests {
 
     #[test]
     fn pcapng_interfaces_and_sections_keep_their_own_link_and_clock() {
-        let mut ng = Ng {
-            be: false,
-            out: Vec::new(),
-        };
+        let mut ng = Ng::new(false);
         ng.shb();
         ng.idb(1, None); // Ethernet, microseconds
         ng.idb(101, Some(9)); // raw IP, nanoseconds
@@ -1638,10 +1641,7 @@ mod tests {
 
     #[test]
     fn pcapng_errors_keep_their_packet_counts() {
-        let mut ng = Ng {
-            be: false,
-            out: Vec::new(),
-        };
+        let mut ng = Ng::new(false);
         ng.shb();
         ng.idb(1, None);
         ng.epb(0, 1, &[0; 14]);
@@ -1998,10 +1998,7 @@ mod tests {
     /// simple packet block), and blocks that carry none (name resolution,
     /// interface statistics, a type no reader knows).
     fn built_pcapng() -> Vec<u8> {
-        let mut ng = Ng {
-            be: false,
-            out: Vec::new(),
-        };
+        let mut ng = Ng::new(false);
         ng.shb();
         ng.idb(1, None);
         ng.idb(101, Some(9));

@@ -762,23 +762,13 @@ pub fn collect(
     Ok(agg)
 }
 
-/// The connection-level client address of a subflow.
-fn client_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
+/// The connection-level (client, server) addresses of a subflow.
+fn conn_ips(key: &FlowKey, s: &Subflow) -> (IpAddr, IpAddr) {
     let ((initiator, _), (listener, _)) = key.endpoints(s.client_dir());
     if s.listener_is_conn_client() {
-        listener
+        (listener, initiator)
     } else {
-        initiator
-    }
-}
-
-/// The connection's server side of subflow `s`.
-fn server_ip(key: &FlowKey, s: &Subflow) -> IpAddr {
-    let ((initiator, _), (listener, _)) = key.endpoints(s.client_dir());
-    if s.listener_is_conn_client() {
-        initiator
-    } else {
-        listener
+        (initiator, listener)
     }
 }
 
@@ -817,7 +807,7 @@ fn finish(
         agg.mptcp_pkts[v] += s.pkts;
         agg.mptcp_bytes[v] += s.bytes;
         *agg.port_pkts.entry(server_port).or_default() += s.pkts;
-        agg.clients.insert(client_ip(&s.key, &s.sub));
+        agg.clients.insert(conn_ips(&s.key, &s.sub).0);
     }
 
     // §3.1 addresses.
@@ -862,10 +852,10 @@ fn finish(
     // address to another server address (learned by ADD_ADDR) is the
     // full mesh's.
     if let Some(i) = initial {
-        let pair = (client_ip(&i.key, &i.sub), server_ip(&i.key, &i.sub));
+        let pair = conn_ips(&i.key, &i.sub);
         let same = joins
             .iter()
-            .filter(|j| (client_ip(&j.key, &j.sub), server_ip(&j.key, &j.sub)) == pair)
+            .filter(|j| conn_ips(&j.key, &j.sub) == pair)
             .count();
         agg.same_addr_any += u64::from(same > 0);
         agg.same_addr_all += u64::from(same > 0 && same == joins.len());
