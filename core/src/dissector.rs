@@ -376,6 +376,19 @@ impl TcpCheck {
     }
 }
 
+/// A handshake whose server key is the client's own: a middlebox mirrored
+/// the option (Mehani et al.), no server spoke MPTCP. The subflow is plain
+/// TCP from here; no connection is made.
+#[cold]
+fn mirrored_key(sub: &mut Subflow, sid: SlotId, ev: &mut Events) {
+    sub.set_kind(SubflowKind::Plain);
+    ev.push(Event::Fallback {
+        subflow: SubflowId(sid),
+        conn: None,
+        why: FallbackReason::MirroredKey,
+    });
+}
+
 /// Whether the dissector checks the TCP checksum of `frame`'s segment: only
 /// a whole (not cut by the snap length), unfragmented one whose final
 /// destination is in its IP header (not behind an IPv6 routing header with
@@ -2223,12 +2236,7 @@ impl<'a> DissectorView<'a> {
                         // MPTCP server (the mirror analysis has the
                         // evidence); plain TCP from here, no connection.
                         Some(c) if c.sender_key.is_some() && c.sender_key == sub.syn_key() => {
-                            sub.set_kind(SubflowKind::Plain);
-                            ev.push(Event::Fallback {
-                                subflow: SubflowId(sid),
-                                conn: None,
-                                why: FallbackReason::MirroredKey,
-                            });
+                            mirrored_key(&mut sub, sid, ev);
                         }
                         Some(c) => {
                             sub.set_v1(c.version == Version::V1);
@@ -2298,14 +2306,7 @@ impl<'a> DissectorView<'a> {
                             // The client's own key as the server's (the
                             // SYN/ACK not captured): mirrored, as at the
                             // SYN/ACK.
-                            None if ck == sk => {
-                                sub.set_kind(SubflowKind::Plain);
-                                ev.push(Event::Fallback {
-                                    subflow: SubflowId(sid),
-                                    conn: None,
-                                    why: FallbackReason::MirroredKey,
-                                });
-                            }
+                            None if ck == sk => mirrored_key(&mut sub, sid, ev),
                             None => {
                                 cid = self.create_conn(
                                     key,
