@@ -765,8 +765,15 @@ typedef struct mpd_peek_info {
   uint8_t is_tcp;
   // 1 for a SYN (without ACK) carrying MP_JOIN.
   uint8_t is_join_syn;
+  // 1 for a TCP segment carrying a valid MP_CAPABLE (SYN, SYN/ACK,
+  // third ACK or a v1 first data segment): only such a segment can
+  // tell a dissector a connection's key, hence a new token. A
+  // dispatcher that steers joins by token waits for the workers to
+  // dissect the MP_CAPABLE segments enqueued before a join SYN, and no
+  // others (`examples/dpdk`).
+  uint8_t has_capable;
   // Zero.
-  uint8_t _pad[2];
+  uint8_t _pad;
 } mpd_peek_info;
 
 // Success.

@@ -212,7 +212,7 @@ int main(void)
     EXPECT(mpd_peek(syn, sizeof syn, 0xdead, seed, &pi), MPD_ERR_BAD_LINKTYPE);
     EXPECT(mpd_peek(syn, SIZE_MAX, 1, seed, &pi), MPD_ERR_BAD_LENGTH);
     EXPECT(mpd_peek(syn, sizeof syn, 1, seed, &pi), MPD_OK);
-    TRUE(pi.is_tcp == 1 && pi.is_join_syn == 0 && pi.flow_hash != 0);
+    TRUE(pi.is_tcp == 1 && pi.is_join_syn == 0 && pi.has_capable == 1 && pi.flow_hash != 0);
     /* the reply direction hashes alike */
     uint8_t rev[sizeof syn];
     memcpy(rev, syn, sizeof syn);

@@ -863,17 +863,31 @@ static int worker_main(void *arg)
 
 /* ---- dispatcher ---------------------------------------------------------- */
 static uint64_t enqueued[MAX_WORKERS];
+/* Per worker: the position (1-based, in its stream) of the last frame
+ * carrying MP_CAPABLE enqueued to it. Only such a frame can make a worker
+ * publish a token (the key it carries), so once every worker has dissected
+ * its frames up to there, the directory holds every token announced before
+ * the join SYN at hand, including a token that a newer connection on
+ * another worker took over from an older one (the copies of a capture
+ * reuse keys: steering by the older owner's entry split the connection). */
+static uint64_t capable_at[MAX_WORKERS];
 
-/* Waits until every worker has dissected everything enqueued to it: then
- * every token of an earlier SYN/ACK or third ACK is in the directory. */
-static void barrier(void)
+/* Waits until every worker has dissected the MP_CAPABLE frames enqueued
+ * to it (and so published their tokens). Usually free: a join SYN comes
+ * at least a round trip after its connection's handshake. */
+static void wait_capable(void)
 {
     uint64_t t0 = rte_rdtsc();
+    bool waited = false;
     for (unsigned i = 0; i < n_workers; i++)
-        while (atomic_load_explicit(&workers[i]->done, memory_order_acquire) < enqueued[i])
+        while (atomic_load_explicit(&workers[i]->done, memory_order_acquire) < capable_at[i]) {
+            waited = true;
             rte_pause();
-    ds.barrier_waits++;
-    ds.barrier_cycles += rte_rdtsc() - t0;
+        }
+    if (waited) {
+        ds.barrier_waits++;
+        ds.barrier_cycles += rte_rdtsc() - t0;
+    }
 }
 
 /* Applies the workers' removal requests (at most a burst per worker per
@@ -892,7 +906,8 @@ static void drain_unpins(void)
     }
 }
 
-static unsigned steer(struct rte_mbuf *m)
+/* The worker for frame `m`; `*capable` says whether it carries MP_CAPABLE. */
+static unsigned steer(struct rte_mbuf *m, bool *capable)
 {
     mpd_peek_info pi;
     uint64_t t0 = rte_rdtsc();
@@ -901,16 +916,15 @@ static unsigned steer(struct rte_mbuf *m)
     uint64_t t1 = rte_rdtsc();
     ds.peek_cycles += t1 - t0;
     unsigned w = 0;
+    *capable = s == MPD_OK && pi.has_capable;
     if (s == MPD_OK && pi.is_tcp) {
         uint64_t h = pi.flow_hash | 1; /* 0 marks an empty pin */
         int p = pin_find(h);
         if (pi.is_join_syn) {
             ds.join_syns++;
+            if (n_workers > 1)
+                wait_capable(); /* the newest owner of the token has published it */
             int owner = dir_lookup(pi.join_token);
-            if (owner < 0 && n_workers > 1) {
-                barrier(); /* the owner may not have seen the SYN/ACK yet */
-                owner = dir_lookup(pi.join_token);
-            }
             if (owner >= 0) {
                 ds.dir_hits++;
                 /* The SYN is the next frame enqueued to the owner. */
@@ -1061,7 +1075,8 @@ int main(int argc, char **argv)
         }
         last = rte_get_tsc_cycles();
         for (uint16_t i = 0; i < n; i++) {
-            unsigned w = steer(bufs[i]);
+            bool capable;
+            unsigned w = steer(bufs[i], &capable);
             ds.frames++;
             /* Never drop (totals must be exact); while the worker's ring is
              * full, keep taking its removal requests, which it may be
@@ -1071,6 +1086,8 @@ int main(int argc, char **argv)
                 rte_pause();
             }
             enqueued[w]++;
+            if (capable)
+                capable_at[w] = enqueued[w];
         }
     }
     atomic_store_explicit(&stop, true, memory_order_release);

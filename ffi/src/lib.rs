@@ -91,9 +91,8 @@ use mptcp_dissect::flow::{
     MAX_CAPACITY,
 };
 use mptcp_dissect::wire::frame::{parse_frame, Frame, LinkType, Transport};
-use mptcp_dissect::wire::mptcp::{MpJoin, MptcpOption, Version};
+use mptcp_dissect::wire::mptcp::{MpJoin, MptcpView, Version};
 use mptcp_dissect::wire::tcp::TcpFlags;
-use mptcp_dissect::wire::tcp_option::TcpOption;
 
 // ---------------------------------------------------------------------------
 // Status codes
@@ -1058,8 +1057,15 @@ pub struct mpd_peek_info {
     pub is_tcp: u8,
     /// 1 for a SYN (without ACK) carrying MP_JOIN.
     pub is_join_syn: u8,
+    /// 1 for a TCP segment carrying a valid MP_CAPABLE (SYN, SYN/ACK,
+    /// third ACK or a v1 first data segment): only such a segment can
+    /// tell a dissector a connection's key, hence a new token. A
+    /// dispatcher that steers joins by token waits for the workers to
+    /// dissect the MP_CAPABLE segments enqueued before a join SYN, and no
+    /// others (`examples/dpdk`).
+    pub has_capable: u8,
     /// Zero.
-    pub _pad: [u8; 2],
+    pub _pad: u8,
 }
 
 // ---------------------------------------------------------------------------
@@ -2877,13 +2883,17 @@ pub unsafe extern "C" fn mpd_peek(
                 info.flow_hash = hasher.finish();
                 info.is_tcp = 1;
                 let fl = tcp.flags();
-                if fl.contains(TcpFlags::SYN) && !fl.contains(TcpFlags::ACK) {
-                    for o in tcp.option_iter().flatten() {
-                        if let TcpOption::Mptcp(MptcpOption::Join(MpJoin::Syn { token, .. })) = o {
-                            info.is_join_syn = 1;
-                            info.join_token = token;
-                            break;
+                let syn_only = fl.contains(TcpFlags::SYN) && !fl.contains(TcpFlags::ACK);
+                for v in tcp.option_iter().views().flatten() {
+                    match v.mptcp() {
+                        Some(MptcpView::Capable(_)) => info.has_capable = 1,
+                        Some(MptcpView::Join(j)) if syn_only && info.is_join_syn == 0 => {
+                            if let MpJoin::Syn { token, .. } = j.decode() {
+                                info.is_join_syn = 1;
+                                info.join_token = token;
+                            }
                         }
+                        _ => {}
                     }
                 }
             }
