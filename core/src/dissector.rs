@@ -9,8 +9,9 @@
 //! with [`DissectorView::events`] until the next call). It must not allocate, read
 //! a clock, panic, or do unbounded work per packet: every table operation is
 //! O(1) (one keyed hash of the subflow key per packet, plus one per table
-//! insertion or token lookup), expiry examines at most
-//! [`DissectorConfig::expire_work`] entries per table and per packet (none
+//! insertion or token lookup), expiry removes at most
+//! [`DissectorConfig::expire_work`] entries per table and per packet, and
+//! reads at most one that has not expired per eviction class (none
 //! while the table's `expire_due` says nothing can be due), and
 //! SHA/HMAC computations happen only when a key is first learned or an
 //! HMAC is checked.
@@ -178,7 +179,10 @@ pub struct DissectorConfig {
     pub subflow_policy: EvictPolicy,
     /// What a new connection may evict when the connection table is full.
     pub conn_policy: EvictPolicy,
-    /// Entries examined for expiry per table and per packet (default 2).
+    /// Entries removed by expiry at most, per table and per packet (default
+    /// 2). The walk also reads the first entry of each eviction class that
+    /// has not expired, without counting it: a fresh closed or embryonic
+    /// entry does not keep the walk from the established ones.
     pub expire_work: usize,
     /// Check every TCP segment's checksum (IPv4/IPv6 pseudo-header). Off by
     /// default: devices with checksum offload see partial checksums. Turn
@@ -214,8 +218,8 @@ pub struct DissectorConfig {
 impl DissectorConfig {
     /// The most entries one dissected frame can remove from the tables, that
     /// is the most [`Gone`] callbacks one frame can make: the expiry work
-    /// before it ([`DissectorConfig::expire_work`] entries examined in each
-    /// of the subflow and connection tables, each removed at most once),
+    /// before it ([`DissectorConfig::expire_work`] entries removed from each
+    /// of the subflow and connection tables),
     /// one subflow evicted for its new subflow and one connection evicted
     /// for its new connection (`2 × expire_work + 2`; saturating). A caller
     /// that stores removals in fixed memory (the C ABI's

@@ -1029,13 +1029,11 @@ pub struct FlowTableView<'a, K, V> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Expired {
-    /// Entries removed.
+    /// Entries removed (≤ `max_work`).
     pub removed: usize,
-    /// Entries examined (≤ `max_work`).
-    pub work: usize,
     /// `true` if every class was checked up to its first live entry or the
     /// end of its list: nothing expired is left. `false` if `max_work` ran
-    /// out first; call again.
+    /// out first (an expired entry is left); call again.
     pub complete: bool,
 }
 
@@ -1536,10 +1534,11 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
     }
 
     /// Removes entries idle for longer than their class's timeout
-    /// (`now - last_seen > timeouts[class]`), oldest first, examining at
-    /// most `max_work` entries; each removed entry is passed to
-    /// `on_expired`. Classes are visited lowest first; within a class the
-    /// walk stops at the first entry that has not expired. With a grace
+    /// (`now - last_seen > timeouts[class]`), oldest first, at most
+    /// `max_work` of them (besides, it reads each class's first entry that
+    /// has not expired: at most one per class); each removed entry is
+    /// passed to `on_expired`. Classes are visited lowest first; within a
+    /// class the walk stops at the first entry that has not expired. With a grace
     /// period `G` ([`FlowTableView::set_lru_grace`]) an expired entry may
     /// wait behind one that has not, at most `G` past its timeout.
     pub fn expire(
@@ -1552,7 +1551,6 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
         let now = self.advance_clock(now);
         let mut out = Expired {
             removed: 0,
-            work: 0,
             complete: true,
         };
         'classes: for class in EvictClass::ALL {
@@ -1562,13 +1560,20 @@ impl<'a, K, V> FlowTableView<'a, K, V> {
                 let Some(s) = self.slots.get(head as usize) else {
                     break;
                 };
-                if out.work >= max_work {
-                    out.complete = false;
-                    break 'classes;
-                }
-                out.work = out.work.wrapping_add(1);
+                // A head that has not timed out ends its class's walk free
+                // of charge: the budget pays for removals. Charging it (as
+                // until the twenty-second session) let the fresh heads of
+                // the closed and embryonic lists, which a busy link always
+                // has, spend a budget of 2 on every walk: the established
+                // list was never reached, idle flows never expired, and
+                // every walk was incomplete (so `expire_due` never skipped
+                // one).
                 if now.saturating_sub(s.last_seen) <= timeout {
                     break;
+                }
+                if out.removed >= max_work {
+                    out.complete = false;
+                    break 'classes;
                 }
                 let Some(r) = self.remove_slot(head) else {
                     break;
