@@ -2709,6 +2709,26 @@ impl<'a> DissectorView<'a> {
         }
     }
 
+    /// Links a re-created initial subflow back to its connection `c` (see
+    /// [`Self::create_conn`]). The connection still counts the subflow as
+    /// linked (a removal does not uncount it), so no count changes.
+    #[cold]
+    #[inline(never)]
+    fn relink_initial(
+        &mut self,
+        c: SlotId,
+        sub: &mut Subflow,
+        server_key: u64,
+        client_key: Option<u64>,
+        ev: &mut Events,
+    ) -> SlotId {
+        sub.set_conn(c, true);
+        if let Some(ck) = client_key {
+            self.check_keys(c, ck, server_key, ev);
+        }
+        c
+    }
+
     fn check_keys(&mut self, c: SlotId, client_key: u64, server_key: u64, ev: &mut Events) {
         let Some(conn) = self.conns.get(c) else {
             return;
@@ -2783,6 +2803,19 @@ impl<'a> DissectorView<'a> {
     ) -> Option<SlotId> {
         let version = cap.version;
         let kh = crypto::key_hash(version, server_key);
+        // Its own connection: the initial subflow left the table (evicted
+        // between its SYN/ACK and third ACK, say) while the connection
+        // stayed, and its third ACK (or a retransmitted SYN and SYN/ACK)
+        // made it again. Not a collision: the subflow is linked back.
+        if let Some(x) = self.conns.find(&kh.token) {
+            let same = self
+                .conns
+                .get(x)
+                .is_some_and(|c| c.server_key == server_key && c.initial == key);
+            if same {
+                return Some(self.relink_initial(x, sub, server_key, client_key, ev));
+            }
+        }
         if self.conns.find(&kh.token).is_some()
             || self
                 .tokens
@@ -4640,6 +4673,49 @@ mod tests {
             &[cap(Version::V1, None, None)],
             0,
         )
+    }
+
+    /// The initial subflow evicted between its SYN/ACK and its third ACK
+    /// (a SYN flood), its connection still there: the third ACK, which
+    /// makes the subflow again, links it back to that connection (it had
+    /// counted a token collision with it and left the connection without
+    /// its subflow).
+    #[test]
+    fn initial_subflow_made_again_links_back() {
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        let conn = go(d, synack_pkt(Version::V1), MS).conn.unwrap();
+        for port in 0..8u16 {
+            go(d, syn(2000 + port), 2 * MS + u64::from(port));
+        }
+        assert_eq!(d.stats().subflows_evicted, 1);
+        assert!(d.connection(conn.slot).is_some());
+        let third = pkt(
+            A,
+            1000,
+            B,
+            80,
+            101,
+            501,
+            ACK,
+            &[cap(Version::V1, Some(KA), Some(KB))],
+            0,
+        );
+        let r = go(d, third, 3 * MS);
+        assert_eq!(d.stats().token_collisions, 0);
+        assert_eq!(r.conn, Some(conn));
+        assert!(
+            !events(&r).iter().any(|e| matches!(
+                e,
+                Event::NewConnection { .. } | Event::TokenCollision { .. }
+            )),
+            "{:?}",
+            events(&r)
+        );
+        check_keys(d, conn, Version::V1);
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!((c.subflows_linked, c.subflows_established), (1, 1));
+        assert_eq!(d.stats().connections, 1);
     }
 
     /// The only subflow's id, state, `established()` and eviction class.
