@@ -496,7 +496,16 @@ int main(int argc, char **argv)
     void *mem = aligned_alloc(align, (size + align - 1) / align * align);
     if (!mem)
         return 2;
-    static const uint8_t seed[16] = "mpdissect-conns!";
+    /* A secret seed for the tables' hash (results do not depend on it): a
+     * seed known in advance lets crafted traffic crowd one region of the
+     * index, which every lookup homed there then walks. */
+    uint8_t seed[16];
+    FILE *rnd = fopen("/dev/urandom", "rb");
+    if (!rnd || fread(seed, 1, sizeof seed, rnd) != sizeof seed) {
+        fprintf(stderr, "mpd_conns: cannot read /dev/urandom\n");
+        return 1;
+    }
+    fclose(rnd);
     /* The CLI's options: TCP checksums verified, every mapping reported. */
     const mpd_options opts = {.verify_tcp_checksum = 1, .dss_all_events = 1};
     mpd_dissector *d;

@@ -1,9 +1,10 @@
 /* The smallest working use of the mptcp-dissect C ABI (the README's example):
  * memory from the caller, init in place, one call per frame, read events.
- *   cc -std=c11 smallest.c $(pkg-config --cflags --libs mptcp-dissect) -lpcap */
+ *   cc -std=c11 -D_DEFAULT_SOURCE smallest.c $(pkg-config --cflags --libs mptcp-dissect) -lpcap */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
 #include "mptcp_dissect.h"
 
@@ -18,7 +19,9 @@ int main(int argc, char **argv)
     if (mpd_dissector_size(1024, &size, &align) != MPD_OK)
         return 1;
     void *mem = aligned_alloc(align, (size + align - 1) / align * align);
-    static const uint8_t seed[16] = "use random bytes";
+    uint8_t seed[16]; /* secret: keys the flow-table hash */
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+        return 1;
     mpd_dissector *d;
     mpd_status s = mpd_dissector_init(mem, size, 1024, seed, &d);
     if (s != MPD_OK) {

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -53,7 +54,10 @@
 #define SEEN_SIZE (1u << 20) /* per-worker set of connection ids */
 #define SEEN_PROBES 64       /* entries a `seen` insertion / lookup looks at */
 
-static const uint8_t seed[16] = "mpd-dpdk-seed-16";
+/* Keys the flow hash (the dispatcher's and the dissectors' tables): random
+ * for every run, so that traffic cannot be crafted to collide. Results do
+ * not depend on it. The self-tests run with it zero. */
+static uint8_t seed[16];
 
 /* ---- token directory: token -> owning worker, shared, lock-free ---------- */
 /* Entry: token << 32 | (worker + 1); 0 = empty; DIR_TOMB = removed. Workers
@@ -959,6 +963,10 @@ int main(int argc, char **argv)
         return pin_selftest();
     if (argc == 2 && strcmp(argv[1], "--time-selftest") == 0)
         return time_selftest();
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+        fprintf(stderr, "getrandom failed\n");
+        return 1;
+    }
     int ret = rte_eal_init(argc, argv);
     if (ret < 0)
         rte_exit(EXIT_FAILURE, "rte_eal_init failed\n");

@@ -353,7 +353,7 @@ pub fn collect_all(path: &Path, capacity: usize) -> Result<Report, Error> {
     let mut handshakes: BTreeMap<String, Handshake> = BTreeMap::new();
     let mut tcp_bad_pending: BTreeMap<u64, u64> = BTreeMap::new();
     let mut mem = Memory::new(capacity);
-    mem.init(*b"mpdissect-conns!");
+    mem.init(crate::seed::get());
     let mut recs: BTreeMap<u32, Record> = BTreeMap::new();
     // Connection slot bits → serial, for subflows that outlive the lookup.
     let mut serial_of: BTreeMap<u64, u32> = BTreeMap::new();

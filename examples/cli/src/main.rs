@@ -19,12 +19,18 @@ mod conns;
 mod dump;
 mod json;
 mod report;
+mod seed;
 
 #[derive(Parser)]
 #[command(name = "mpdissect", version, about = "Multipath TCP trace tool")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Hash seed of the flow tables, 32 hexadecimal digits (default:
+    /// random for every run). No result depends on it; it makes a run's
+    /// timings reproducible.
+    #[arg(long, global = true, value_name = "HEX", value_parser = seed::parse)]
+    seed: Option<[u8; 16]>,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +95,7 @@ fn capacity(s: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    seed::set(cli.seed);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {

@@ -393,3 +393,49 @@ fn a_corrupt_time_is_told_and_does_not_freeze_the_clock() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("more than 1 s before"), "{err}");
 }
+
+/// The tables' hash seed is random for every run (`--seed` fixes it); no
+/// output depends on it: `conns` on every capture, with tables large and
+/// tiny (evicting), and `report` on all of them at once, under two fixed
+/// seeds and a random one. A malformed `--seed` is refused.
+#[test]
+fn no_output_depends_on_the_hash_seed() {
+    let seeds = [
+        Some("000102030405060708090a0b0c0d0e0f"),
+        Some("ffffffffffffffffffffffffffffffff"),
+        None,
+    ];
+    let run = |args: &[&str], seed: Option<&str>| -> Vec<u8> {
+        let mut a: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        if let Some(s) = seed {
+            a.extend([std::ffi::OsStr::new("--seed"), std::ffi::OsStr::new(s)]);
+        }
+        let out = mpdissect(&a);
+        [out.stdout, out.stderr].concat()
+    };
+    let files = common::captures();
+    assert!(files.len() >= 20);
+    let mut bytes = 0;
+    for f in &files {
+        let f = f.to_str().unwrap();
+        for cap in ["4096", "2"] {
+            let outs: Vec<_> = seeds
+                .iter()
+                .map(|&s| run(&["conns", "--capacity", cap, f], s))
+                .collect();
+            bytes += outs[0].len();
+            assert!(outs.iter().all(|o| o == &outs[0]), "{f} --capacity {cap}");
+        }
+    }
+    assert!(bytes > 10_000, "{bytes}");
+    let mut args = vec!["report", "--json"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let outs: Vec<_> = seeds.iter().map(|&s| run(&args, s)).collect();
+    assert!(
+        outs[0].len() > 1000 && outs.iter().all(|o| o == &outs[0]),
+        "report"
+    );
+    let out = mpdissect(&["conns".as_ref(), "--seed".as_ref(), "12".as_ref()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("32 hexadecimal digits"));
+}

@@ -605,7 +605,7 @@ pub fn collect(
     // Valid and not-negotiated mappings are counted from each connection's
     // analysis (`Analysis::add_quiet`), not one event each.
     mem.quiet_dss_events();
-    mem.init(*b"mpdissect-report");
+    mem.init(crate::seed::get());
     let mut fold = Fold {
         agg: Agg {
             files: files.to_vec(),
