@@ -7,7 +7,8 @@
 //! allocates, never reads a clock and never panics on any input: every
 //! malformed thing becomes a typed, `Copy` error that names what and why.
 //!
-//! * [`wire`] — Ethernet/VLAN, Linux SLL/SLL2, IPv4, IPv6, TCP header views,
+//! * [`wire`] — Ethernet/VLAN, raw IP, Linux SLL/SLL2, PPP, BSD loopback,
+//!   IPv4, IPv6, TCP header views,
 //!   the TCP option iterator and every MPTCP sub-option (parse **and** emit).
 //! * [`addr`] — the class of an advertised address (RFC 6890 registries and
 //!   the categories of Hesmans et al., Table 2).
@@ -17,8 +18,9 @@
 //! * [`crypto`] — MPTCP key-derived values (token, IDSN) and HMACs (MP_JOIN,
 //!   ADD_ADDR) as pure functions over keys and nonces seen on the wire.
 //! * [`flow`] — bounded state: the direction-free connection key and the
-//!   fixed-capacity flow table (stable generation-checked ids, exact
-//!   class-aware LRU eviction, bounded-work expiry), and the subflow and
+//!   fixed-capacity flow table (stable generation-checked ids, class-aware
+//!   LRU eviction, exact or within a grace period — the dissector sets
+//!   one —, bounded-work expiry), and the subflow and
 //!   connection values stored in it.
 //! * [`dissector`] — the one entry point: [`dissector::Dissector`] /
 //!   [`dissector::DissectorView`] turn a frame into a

@@ -220,7 +220,8 @@ pub struct Connection {
     client_token_raw: u32,
     /// Server token (the table key).
     pub server_token: u32,
-    /// Creation counter: the public connection id.
+    /// Creation counter: the public connection id (wraps after 2³²
+    /// connections).
     pub serial: u32,
     /// Subflows linked (initial + joins accepted).
     pub subflows_linked: u16,

@@ -37,7 +37,8 @@ struct Cli {
 enum Command {
     /// Print one JSON object per TCP segment carrying MPTCP options.
     Dump {
-        /// A pcap or pcapng file (Ethernet, raw IP, Linux SLL/SLL2, PPP).
+        /// A pcap or pcapng file (Ethernet, raw IP, Linux SLL/SLL2, PPP, BSD
+        /// loopback).
         file: PathBuf,
         /// Print every TCP segment, not only those with option 30.
         #[arg(long)]

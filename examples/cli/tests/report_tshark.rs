@@ -815,6 +815,7 @@ fn bundled_capture_hand_counts() {
     assert_eq!(dv["invalid_with_valid_tcp_checksum"], 1);
     assert_eq!(dv["mp_fail_match"]["flagged"], 1);
     assert_eq!(dv["mp_fail_match"]["echo"], 1);
+    assert_eq!(dv["mp_fail_match"]["not_flagged"], 0);
     // Verdicts: the stripped handshake; v1-mpfail fell back after MP_FAIL;
     // the six others are genuine MPTCP.
     let v = &r["middleboxes"]["verdicts"];

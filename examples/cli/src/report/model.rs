@@ -319,7 +319,12 @@ pub fn build(a: &Agg) -> Value {
                 ),
                 "invalid_with_valid_tcp_checksum": a.dss.invalid_tcp_verified,
                 "unverifiable_reasons": a.dss.reasons,
-                "mp_fail_match": a.mp_fail_match,
+                // Every outcome, 0 if none (stable keys).
+                "mp_fail_match": {
+                    "flagged": a.mp_fail_match.get("flagged").copied().unwrap_or(0),
+                    "not_flagged": a.mp_fail_match.get("not_flagged").copied().unwrap_or(0),
+                    "echo": a.mp_fail_match.get("echo").copied().unwrap_or(0),
+                },
             },
             "verdicts": verdicts,
         },

@@ -384,6 +384,7 @@ pub fn render(r: &Value) -> String {
         .as_object()
         .into_iter()
         .flatten()
+        .filter(|(_, v)| v.as_u64() != Some(0))
         .map(|(k, v)| format!("{k} {}", u(v)))
         .collect();
     if !mf.is_empty() {
