@@ -131,12 +131,31 @@ pub enum Recv {
     Dropped(usize),
 }
 
+/// Reads of `Sn_RX_RSR` [`recv_frame`] makes at most while waiting for two
+/// in a row to agree.
+pub const RSR_READS: usize = 16;
+
+/// `Sn_RX_RSR` once two reads in a row agree (W5500 datasheet: the chip
+/// updates the 16-bit register while it receives, so one read can be torn
+/// between its two bytes), or `None` after [`RSR_READS`] reads that never
+/// did (frames arriving back to back; the caller tries again later).
+fn rx_received_size<W: Registers>(w: &mut W) -> Result<Option<u16>, Error<W::Error>> {
+    let mut last = w.sn_rx_rsr(SOCKET)?;
+    for _ in 1..RSR_READS {
+        let now = w.sn_rx_rsr(SOCKET)?;
+        if now == last {
+            return Ok(Some(now));
+        }
+        last = now;
+    }
+    Ok(None)
+}
+
 /// Takes the next frame out of socket 0's RX ring into `buf`.
 pub fn recv_frame<W: Registers>(w: &mut W, buf: &mut [u8]) -> Result<Recv, Error<W::Error>> {
-    let rsr = w.sn_rx_rsr(SOCKET)?;
-    if rsr < 2 {
+    let Some(rsr) = rx_received_size(w)?.filter(|&n| n >= 2) else {
         return Ok(Recv::Empty);
-    }
+    };
     let ptr = w.sn_rx_rd(SOCKET)?;
     let mut hdr = [0u8; 2];
     w.sn_rx_buf(SOCKET, ptr, &mut hdr)?;

@@ -63,6 +63,7 @@ fn init_expectations(version: u8, status: u8) -> Vec<T<u8>> {
 fn recv_expectations(e: &mut Vec<T<u8>>, ptr: u16, frame: &[u8], fits: bool) -> u16 {
     let total = frame.len() as u16 + 2;
     e.extend(rd(0x0026, SN0, &total.to_be_bytes())); // Sn_RX_RSR
+    e.extend(rd(0x0026, SN0, &total.to_be_bytes())); // again, the same
     e.extend(rd(0x0028, SN0, &ptr.to_be_bytes())); // Sn_RX_RD
     e.extend(rd(ptr, SN0_RX, &total.to_be_bytes())); // length header
     if fits {
@@ -117,8 +118,37 @@ fn init_rejects_other_chips_and_states() {
 
 #[test]
 fn empty_ring_reads_only_rsr() {
-    let mut w = W5500::new(Mock::new(&rd(0x0026, SN0, &[0, 0])));
+    let mut e = rd(0x0026, SN0, &[0, 0]).to_vec();
+    e.extend(rd(0x0026, SN0, &[0, 0]));
+    let mut w = W5500::new(Mock::new(&e));
     let mut buf = [0u8; MAX_FRAME];
+    assert_eq!(recv_frame(&mut w, &mut buf), Ok(Recv::Empty));
+    w.free().done();
+}
+
+/// `Sn_RX_RSR` is read until two reads in a row agree: a torn read (here
+/// 0x01ff while the register goes from 0x00ff to 0x0100) is not taken for
+/// the ring's size. Reads that never agree leave the ring alone (empty for
+/// now), after `RSR_READS` reads.
+#[test]
+fn rx_size_is_read_until_two_reads_agree() {
+    let frame = [0x5au8; 98];
+    let mut e = Vec::new();
+    for v in [0x00ffu16, 0x01ff] {
+        e.extend(rd(0x0026, SN0, &v.to_be_bytes()));
+    }
+    // Then the frame's own transactions, whose two RSR reads agree.
+    recv_expectations(&mut e, 0x1234, &frame, true);
+    let mut w = W5500::new(Mock::new(&e));
+    let mut buf = [0u8; MAX_FRAME];
+    assert_eq!(recv_frame(&mut w, &mut buf), Ok(Recv::Frame(98)));
+    assert_eq!(&buf[..98], &frame[..]);
+    w.free().done();
+    let mut e = Vec::new();
+    for i in 0..RSR_READS as u16 {
+        e.extend(rd(0x0026, SN0, &(100 + i).to_be_bytes()));
+    }
+    let mut w = W5500::new(Mock::new(&e));
     assert_eq!(recv_frame(&mut w, &mut buf), Ok(Recv::Empty));
     w.free().done();
 }
@@ -141,6 +171,7 @@ fn bad_length_headers_are_refused() {
     for (rsr, total) in [(100u16, 0u16), (100, 1), (100, 101), (100, 0xffff)] {
         let mut e = Vec::new();
         e.extend(rd(0x0026, SN0, &rsr.to_be_bytes())); // Sn_RX_RSR
+        e.extend(rd(0x0026, SN0, &rsr.to_be_bytes())); // again, the same
         e.extend(rd(0x0028, SN0, &0x1234u16.to_be_bytes())); // Sn_RX_RD
         e.extend(rd(0x1234, SN0_RX, &total.to_be_bytes())); // length header
         let mut w = W5500::new(Mock::new(&e));
@@ -179,6 +210,7 @@ fn frame_loop_over_fixtures() {
         for f in &frames {
             ptr = recv_expectations(&mut e, ptr, f, true);
         }
+        e.extend(rd(0x0026, SN0, &[0, 0]));
         e.extend(rd(0x0026, SN0, &[0, 0]));
 
         // What the dissector says when run directly on the capture.
