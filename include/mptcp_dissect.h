@@ -803,6 +803,9 @@ typedef struct mpd_peek_info {
 #define MPD_ERR_PANIC 7
 
 // The handle does not point to an initialised dissector (bad magic).
+// The check reads the first 16 bytes the pointer points to, and nothing
+// past them unless they hold a handle's magic: a pointer that is not a
+// handle is refused so only if 16 bytes are readable there.
 #define MPD_ERR_BAD_HANDLE 8
 
 // A previous call on this handle panicked; call [`mpd_reset`].

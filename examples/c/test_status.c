@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mptcp_dissect.h"
 
@@ -122,6 +124,23 @@ int main(void)
     TRUE(junk != NULL);
     memset(junk, 0, size);
     EXPECT(mpd_dissect((mpd_dissector *)junk, syn, sizeof syn, 1, 0, &r), MPD_ERR_BAD_HANDLE);
+    /* A pointer that is not a handle is read for its first 16 bytes only:
+       16 zero bytes at the end of a page, before 64 KiB of PROT_NONE (the
+       magic was once 5120 bytes in: a segmentation fault). */
+    {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), guard = 64 << 10;
+        unsigned char *map = mmap(NULL, page + guard, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        TRUE(map != MAP_FAILED && mprotect(map + page, guard, PROT_NONE) == 0);
+        mpd_dissector *edge = (mpd_dissector *)(map + page - 16);
+        mpd_stats est;
+        mpd_conn_summary ec;
+        EXPECT(mpd_dissect(edge, syn, sizeof syn, 1, 0, &r), MPD_ERR_BAD_HANDLE);
+        EXPECT(mpd_stats_get(edge, &est), MPD_ERR_BAD_HANDLE);
+        EXPECT(mpd_conn_get(edge, 1, &ec), MPD_ERR_BAD_HANDLE);
+        EXPECT(mpd_reset(edge, seed), MPD_ERR_BAD_HANDLE);
+        TRUE(munmap(map, page + guard) == 0);
+    }
     EXPECT(mpd_dissect(d, NULL, sizeof syn, 1, 0, &r), MPD_ERR_NULL);
     EXPECT(mpd_dissect(d, syn, sizeof syn, 1, 0, NULL), MPD_ERR_NULL);
     EXPECT(mpd_dissect(d, syn, sizeof syn, 4242, 0, &r), MPD_ERR_BAD_LINKTYPE);

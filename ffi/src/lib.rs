@@ -30,8 +30,10 @@
 //! # Safety at the boundary
 //!
 //! * Every pointer argument is checked for null and alignment; a handle is
-//!   checked for its magic number. Bad arguments return a status (`MPD_ERR_*`),
-//!   never undefined behaviour, never an abort. What cannot be checked is
+//!   checked for its magic number, in the block's first 16 bytes (the only
+//!   ones read from a pointer that turns out not to be a handle). Bad
+//!   arguments return a status (`MPD_ERR_*`), never undefined behaviour,
+//!   never an abort. What cannot be checked is
 //!   documented per function (a handle must point to memory initialised by
 //!   [`mpd_dissector_init`] that is still valid; buffers must be as long as
 //!   their length says; one handle must not be used by two threads at once).
@@ -121,6 +123,9 @@ pub const MPD_ERR_NOT_FOUND: mpd_status = 6;
 /// A panic was caught inside the library (a bug); the handle is poisoned.
 pub const MPD_ERR_PANIC: mpd_status = 7;
 /// The handle does not point to an initialised dissector (bad magic).
+/// The check reads the first 16 bytes the pointer points to, and nothing
+/// past them unless they hold a handle's magic: a pointer that is not a
+/// handle is refused so only if 16 bytes are readable there.
 pub const MPD_ERR_BAD_HANDLE: mpd_status = 8;
 /// A previous call on this handle panicked; call [`mpd_reset`].
 pub const MPD_ERR_POISONED: mpd_status = 9;
@@ -1082,11 +1087,32 @@ type ConnSlot = Slot<u32, Connection>;
 /// cbindgen:ignore
 type TokSlot = Slot<u32, SlotId>;
 
-/// The head of the caller's block.
-struct Header {
+/// The first bytes of the caller's block: all a handle check reads, so a
+/// pointer that is not a handle needs only [`PREFIX_BYTES`] readable bytes
+/// to be refused with `MPD_ERR_BAD_HANDLE`.
+#[repr(C)]
+struct Prefix {
     magic: u64,
     capacity: u32,
-    poisoned: bool,
+    /// 1 after a caught panic, until `mpd_reset` (a `u8`: any byte read
+    /// from a pointer that is not a handle is a valid value).
+    poisoned: u8,
+    _pad: [u8; 3],
+}
+
+/// Bytes a handle check reads (the [`Prefix`]); documented in
+/// `MPD_ERR_BAD_HANDLE`.
+///
+/// cbindgen:ignore
+const PREFIX_BYTES: usize = 16;
+const _: () = assert!(size_of::<Prefix>() == PREFIX_BYTES && align_of::<Prefix>() == 8);
+
+/// The head of the caller's block. `repr(C)`: the [`Prefix`] comes first
+/// (without it rustc put the 5 KiB removal buffer first, and a handle check
+/// read the magic 5120 bytes past the pointer).
+#[repr(C)]
+struct Header {
+    prefix: Prefix,
     n_removed: u32,
     removed_dropped: u64,
     state: DissectorState,
@@ -1204,8 +1230,8 @@ struct Parts<'a> {
 /// Checks a handle: non-null, aligned, magic, valid capacity.
 ///
 /// # Safety
-/// If non-null and aligned, `h` must point to readable memory of at least
-/// `size_of::<Header>()` bytes.
+/// If non-null and aligned, `h` must point to at least [`PREFIX_BYTES`]
+/// readable bytes (the only ones read before the magic matched).
 unsafe fn check_handle(h: *const mpd_dissector) -> Result<Layout, mpd_status> {
     // SAFETY: forwarded caller promise.
     match unsafe { check_handle_any(h) }? {
@@ -1222,18 +1248,18 @@ unsafe fn check_handle_any(h: *const mpd_dissector) -> Result<(Layout, bool), mp
     if h.is_null() {
         return Err(MPD_ERR_NULL);
     }
-    let hp = h.cast::<Header>();
+    let hp = h.cast::<Prefix>();
     if !hp.is_aligned() {
         return Err(MPD_ERR_MISALIGNED);
     }
-    // SAFETY: `hp` is non-null and aligned; the caller promises it points to
-    // a block initialised by `mpd_dissector_init` (which wrote a `Header`),
-    // and only plain integer fields are read here.
+    // SAFETY: `hp` is non-null and aligned, and the caller promises
+    // `PREFIX_BYTES` readable bytes there, the size of `Prefix`; only its
+    // plain integer fields are read (any bytes are valid values).
     let (magic, capacity, poisoned) = unsafe {
         (
             core::ptr::addr_of!((*hp).magic).read(),
             core::ptr::addr_of!((*hp).capacity).read(),
-            core::ptr::addr_of!((*hp).poisoned).cast::<u8>().read(),
+            core::ptr::addr_of!((*hp).poisoned).read(),
         )
     };
     if magic != MAGIC {
@@ -1330,11 +1356,11 @@ fn guard(h: *mut mpd_dissector, body: impl FnOnce() -> mpd_status) -> mpd_status
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(s) => s,
         Err(_) => {
-            if !h.is_null() && h.cast::<Header>().is_aligned() {
+            if !h.is_null() && h.cast::<Prefix>().is_aligned() {
                 // SAFETY: the handle passed `check_handle` before the body
                 // could panic (every body checks it first), so it points to
-                // a live header; `poisoned` is a plain bool field.
-                unsafe { core::ptr::addr_of_mut!((*h.cast::<Header>()).poisoned).write(true) };
+                // a live header; `poisoned` is a plain u8 field.
+                unsafe { core::ptr::addr_of_mut!((*h.cast::<Prefix>()).poisoned).write(1) };
             }
             MPD_ERR_PANIC
         }
@@ -2004,9 +2030,12 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
         // zeroed indexes) before any reference to it is created.
         unsafe {
             base.cast::<Header>().write(Header {
-                magic: 0, // set last, once everything is valid
-                capacity,
-                poisoned: false,
+                prefix: Prefix {
+                    magic: 0, // set last, once everything is valid
+                    capacity,
+                    poisoned: 0,
+                    _pad: [0; 3],
+                },
                 n_removed: 0,
                 removed_dropped: 0,
                 state: DissectorState::new(config),
@@ -2050,7 +2079,7 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
         if !ok {
             return MPD_ERR_BAD_CAPACITY;
         }
-        p.hdr.magic = MAGIC;
+        p.hdr.prefix.magic = MAGIC;
         // SAFETY: `out` checked non-null and aligned above.
         unsafe { put(out, base.cast::<mpd_dissector>()) }
     })
@@ -2804,7 +2833,7 @@ pub unsafe extern "C" fn mpd_reset(h: *mut mpd_dissector, seed: *const u8) -> mp
         // SAFETY: `check_handle` verified an initialised block.
         let p = unsafe { parts(h.cast::<u8>(), &l) };
         let [a, b, c] = seeds(s);
-        p.hdr.poisoned = false;
+        p.hdr.prefix.poisoned = 0;
         p.hdr.n_removed = 0;
         p.hdr.removed_dropped = 0;
         p.hdr.removed = [None; MPD_MAX_REMOVED];

@@ -261,8 +261,12 @@ fn calls_check_handles_and_pointers() {
     let m = new_dissector(16);
     let mut r = zero_result();
     let frame = [0u8; 60];
+    // Junk handles: the check reads their first 16 bytes only (until the
+    // header became `repr(C)` it read the magic 5120 bytes in, past both).
     let mut junk = [0u64; 64];
-    // SAFETY: every pointer below is null, junk of the right size, or valid.
+    let mut junk16 = [0u64; 2];
+    // SAFETY: every pointer below is null, junk of at least 16 bytes, or
+    // valid.
     unsafe {
         assert_eq!(
             mpd_dissect(null_mut(), frame.as_ptr(), 60, 1, 0, &mut r),
@@ -281,6 +285,18 @@ fn calls_check_handles_and_pointers() {
         );
         assert_eq!(
             mpd_dissect(junk.as_mut_ptr().cast(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_BAD_HANDLE
+        );
+        assert_eq!(
+            mpd_dissect(junk16.as_mut_ptr().cast(), frame.as_ptr(), 60, 1, 0, &mut r),
+            MPD_ERR_BAD_HANDLE
+        );
+        assert_eq!(
+            mpd_stats_get(junk16.as_ptr().cast(), &mut mpd_stats::default()),
+            MPD_ERR_BAD_HANDLE
+        );
+        assert_eq!(
+            mpd_reset(junk16.as_mut_ptr().cast(), SEED.as_ptr()),
             MPD_ERR_BAD_HANDLE
         );
         // An initialised block copied to an address aligned for its header
@@ -348,6 +364,69 @@ fn calls_check_handles_and_pointers() {
         assert_eq!(p.is_tcp, 0);
     }
     drop(m.buf);
+}
+
+/// A pointer that is not a handle is refused after reading its first 16
+/// bytes, even when nothing readable follows them: 16 zero bytes at the end
+/// of a readable page, before 64 KiB of `PROT_NONE`, given to every entry
+/// point that takes a handle. (Before the header was `repr(C)`, the magic
+/// was read 5120 bytes in: a segmentation fault here.)
+#[test]
+#[cfg(target_os = "linux")]
+#[cfg_attr(miri, ignore = "mmap / mprotect")]
+fn a_non_handle_is_read_for_16_bytes_only() {
+    // SAFETY: sysconf has no preconditions.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap();
+    let guard = 64 << 10;
+    // SAFETY: a fresh anonymous private mapping; checked below.
+    let map = unsafe {
+        libc::mmap(
+            null_mut(),
+            page + guard,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(map, libc::MAP_FAILED);
+    let base = map.cast::<u8>();
+    // SAFETY: the last `guard` bytes of the mapping just made.
+    let rc = unsafe { libc::mprotect(base.add(page).cast(), guard, libc::PROT_NONE) };
+    assert_eq!(rc, 0);
+    // SAFETY: the last 16 bytes of the readable page (zeroed by mmap).
+    let h = unsafe { base.add(page - 16) }.cast::<mpd_dissector>();
+    let frame = [0u8; 60];
+    let mut r = zero_result();
+    let (mut c, mut s) = (mpd_conn_summary::default(), mpd_subflow_summary::default());
+    let (mut rm, mut st, mut cur) = (mpd_removed::default(), mpd_stats::default(), 0u32);
+    let mut out = [zero_result(); 1];
+    let fr = mpd_frame {
+        data: frame.as_ptr(),
+        len: frame.len(),
+        now: 0,
+    };
+    let mut done = 0usize;
+    // SAFETY: `h` points to 16 readable bytes, all a handle check reads;
+    // every other pointer is valid.
+    unsafe {
+        let statuses = [
+            mpd_dissect(h, frame.as_ptr(), 60, 1, 0, &mut r),
+            mpd_dissect_rx(h, frame.as_ptr(), 60, 1, 0, 0, &mut r),
+            mpd_dissect_burst(h, &fr, 1, 1, out.as_mut_ptr()),
+            mpd_dissect_burst_rx(h, &fr, 1, 1, null(), out.as_mut_ptr()),
+            mpd_dissect_burst_part(h, &fr, 1, 1, null(), out.as_mut_ptr(), &mut done),
+            mpd_removed_get(h, 0, &mut rm),
+            mpd_conn_get(h, 1, &mut c),
+            mpd_subflow_get(h, 1, &mut s),
+            mpd_conn_next(h, &mut cur, &mut c),
+            mpd_subflow_next(h, &mut cur, &mut s),
+            mpd_stats_get(h, &mut st),
+            mpd_reset(h, SEED.as_ptr()),
+        ];
+        assert_eq!(statuses, [MPD_ERR_BAD_HANDLE; 12]);
+        assert_eq!(libc::munmap(map, page + guard), 0);
+    }
 }
 
 /// Runs a fixture through the ABI; returns (connections seen in events,
