@@ -1046,7 +1046,8 @@ mpd_status mpd_dissect_burst_rx(struct mpd_dissector *h,
 //
 // Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
 // `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
-// written only with `MPD_OK`).
+// written only with `MPD_OK`). As every dissecting call, it first forgets
+// the removals of the call before, whatever `done` is.
 //
 // # Safety
 // As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must

@@ -179,8 +179,9 @@ int main(void)
         TRUE(rs[0].kind == MPD_KIND_MPTCP && rs[0].subflow_id == r.subflow_id);
         TRUE(rs[0].src_port == 40000 && rs[0].dst_port == 80 && rs[0].n_events == r.n_events);
     }
-    /* mpd_dissect_burst_part: `done` checked first and written only with
-     * MPD_OK; the same SYN on another fresh handle gives the same result */
+    /* mpd_dissect_burst_part: `done` checked before any frame is
+     * dissected and written only with MPD_OK; the same SYN on another
+     * fresh handle gives the same result */
     {
         alignas(64) static unsigned char raw3[1 << 20];
         mpd_dissector *d3 = NULL;

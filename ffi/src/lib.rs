@@ -2341,9 +2341,8 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
     rx_csum: *const u8,
     results: *mut mpd_result,
 ) -> mpd_status {
-    let mut done = 0;
     // SAFETY: the caller's promises are `burst_c`'s.
-    unsafe { burst_c(h, frames, n, linktype, rx_csum, results, false, &mut done) }
+    unsafe { burst_c(h, frames, n, linktype, rx_csum, results, None) }
 }
 
 /// [`mpd_dissect_burst_rx`] that never drops a removal: it dissects the
@@ -2365,7 +2364,8 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
 ///
 /// Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
 /// `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
-/// written only with `MPD_OK`).
+/// written only with `MPD_OK`). As every dissecting call, it first forgets
+/// the removals of the call before, whatever `done` is.
 ///
 /// # Safety
 /// As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must
@@ -2380,38 +2380,19 @@ pub unsafe extern "C" fn mpd_dissect_burst_part(
     results: *mut mpd_result,
     done: *mut usize,
 ) -> mpd_status {
-    if let Err(e) = check_out(done) {
-        return e;
-    }
-    let mut dissected = 0;
     // SAFETY: the caller's promises are `burst_c`'s.
-    let s = unsafe {
-        burst_c(
-            h,
-            frames,
-            n,
-            linktype,
-            rx_csum,
-            results,
-            true,
-            &mut dissected,
-        )
-    };
-    if s == MPD_OK {
-        // SAFETY: non-null and aligned (checked above), writable per the
-        // caller.
-        unsafe { done.write(dissected) };
-    }
-    s
+    unsafe { burst_c(h, frames, n, linktype, rx_csum, results, Some(done)) }
 }
 
-/// The body of [`mpd_dissect_burst_rx`] (`part` false: every frame) and
-/// [`mpd_dissect_burst_part`] (`part` true: stops while the removal entries
-/// still have room for one more frame's); `done` gets the frames dissected.
+/// The body of [`mpd_dissect_burst_rx`] (`done` `None`: every frame) and
+/// [`mpd_dissect_burst_part`] (`done` `Some`: stops while the removal
+/// entries still have room for one more frame's, and writes the frames
+/// dissected to `*done` with `MPD_OK`; `done` is checked after the removals
+/// of the call before are forgotten).
 ///
 /// # Safety
-/// As for [`mpd_dissect_burst_rx`].
-#[allow(clippy::too_many_arguments)]
+/// As for [`mpd_dissect_burst_rx`]; `done`, if `Some` of a non-null aligned
+/// pointer, must be writable.
 unsafe fn burst_c(
     h: *mut mpd_dissector,
     frames: *const mpd_frame,
@@ -2419,9 +2400,9 @@ unsafe fn burst_c(
     linktype: u32,
     rx_csum: *const u8,
     results: *mut mpd_result,
-    part: bool,
-    done: &mut usize,
+    done: Option<*mut usize>,
 ) -> mpd_status {
+    let part = done.is_some();
     guard(h, || {
         // SAFETY: the caller's promise on `h`.
         let l = match unsafe { check_handle(h) } {
@@ -2430,8 +2411,20 @@ unsafe fn burst_c(
         };
         // SAFETY: `h` passed `check_handle`.
         unsafe { forget_removed(h) };
+        if let Some(Err(e)) = done.map(check_out) {
+            return e;
+        }
+        // Writes the frames dissected to `*done` (part only), returns OK.
+        let finish = |t: usize| {
+            if let Some(d) = done {
+                // SAFETY: non-null and aligned (checked above), writable
+                // per the caller.
+                unsafe { d.write(t) };
+            }
+            MPD_OK
+        };
         if n == 0 {
-            return MPD_OK;
+            return finish(0);
         }
         if let Err(e) = check_out(results) {
             return e;
@@ -2538,10 +2531,7 @@ unsafe fn burst_c(
             total
         });
         match r {
-            Ok(t) => {
-                *done = t;
-                MPD_OK
-            }
+            Ok(t) => finish(t),
             Err(e) => e,
         }
     })

@@ -1664,7 +1664,8 @@ fn burst_part_checks_its_arguments_first() {
 
 /// Removals are readable until the next dissecting call on the handle,
 /// whatever that call returns: a failed `mpd_dissect` (bad link type, null
-/// frame, null out), an empty burst and a failed burst each leave none, so
+/// frame, null out), an empty burst, a failed burst and a burst part with
+/// a null or misaligned `done` each leave none, so
 /// a caller reading `mpd_removed_get` until `MPD_ERR_NOT_FOUND` after
 /// every call never exports a removal twice.
 #[test]
@@ -1675,7 +1676,7 @@ fn a_failed_or_empty_call_forgets_the_last_removals() {
     // Each way of failing (or doing nothing), after a call that removed
     // the one flow of the one-entry table.
     type Call = fn(&Mem, &[u8]) -> mpd_status;
-    let calls: [(&str, Call); 5] = [
+    let calls: [(&str, Call); 7] = [
         ("bad link type", |m, f| {
             let mut r = zero_result();
             // SAFETY: valid handle, frame and out pointers.
@@ -1704,6 +1705,30 @@ fn a_failed_or_empty_call_forgets_the_last_removals() {
             let mut r = zero_result();
             // SAFETY: valid handle, one readable frame, one writable result.
             unsafe { mpd_dissect_burst(m.h, &fr, 1, 0xdead, &mut r) }
+        }),
+        ("burst part with a null done", |m, f| {
+            let fr = mpd_frame {
+                data: f.as_ptr(),
+                len: f.len(),
+                now: 0,
+            };
+            let mut r = zero_result();
+            // SAFETY: valid handle, frame and result; a null `done` is
+            // refused.
+            unsafe { mpd_dissect_burst_part(m.h, &fr, 1, 1, null(), &mut r, null_mut()) }
+        }),
+        ("burst part with a misaligned done", |m, f| {
+            let fr = mpd_frame {
+                data: f.as_ptr(),
+                len: f.len(),
+                now: 0,
+            };
+            let mut r = zero_result();
+            let mut d = [0usize; 2];
+            let done = d.as_mut_ptr().cast::<u8>().wrapping_add(1).cast::<usize>();
+            // SAFETY: valid handle, frame and result; a misaligned `done`
+            // is refused, never written.
+            unsafe { mpd_dissect_burst_part(m.h, &fr, 1, 1, null(), &mut r, done) }
         }),
     ];
     for (i, (what, call)) in calls.iter().enumerate() {
