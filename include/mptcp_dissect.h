@@ -822,9 +822,13 @@ typedef struct mpd_peek_info {
 // A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
 #define MPD_ERR_BAD_RX_CSUM 12
 
-// A result buffer (`out`, `results`) shares bytes with what the call
-// reads or owns: a frame's bytes, the frame table, the receive verdicts
-// or the dissector's memory block. Nothing is dissected then.
+// An out pointer shares bytes with what the call reads or owns: the
+// dissector's memory block (any out pointer of any call on a handle —
+// `out`, `results`, `done`, a cursor — and the handle `out` of
+// [`mpd_dissector_init`] inside the block it initialises), or, for a
+// result buffer, a frame's bytes, the frame table, the receive verdicts
+// or another out pointer of the call (a cursor and its summary, `done`
+// and `results`). Nothing is dissected or written then.
 #define MPD_ERR_OVERLAP 13
 
 #ifdef __cplusplus
@@ -885,8 +889,10 @@ mpd_status mpd_dissector_size(uint32_t capacity, size_t *size, size_t *align);
 // list at most once per period; an idle entry becomes due for expiry at
 // most that much after its timeout).
 //
-// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
-// `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.
+// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY`,
+// `MPD_ERR_TOO_SMALL` or `MPD_ERR_OVERLAP` (`out` inside the first
+// `size` bytes of `mem`, those [`mpd_dissector_size`] asks for and this
+// call initialises); `*out` and `mem` are untouched on error.
 //
 // # Safety
 // `mem` must be valid for reads and writes of `mem_len` bytes, and not be
@@ -1045,9 +1051,11 @@ mpd_status mpd_dissect_burst_rx(struct mpd_dissector *h,
 // `removed_dropped`).
 //
 // Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
-// `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
-// written only with `MPD_OK`). As every dissecting call, it first forgets
-// the removals of the call before, whatever `done` is.
+// `MPD_ERR_MISALIGNED` for `done`, `MPD_ERR_OVERLAP` for a `done` inside
+// the handle's block or sharing bytes with `results` (nothing is
+// dissected then; `*done` is written only with `MPD_OK`). As every
+// dissecting call, it first forgets the removals of the call before,
+// whatever `done` is.
 //
 // # Safety
 // As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must
@@ -1063,7 +1071,8 @@ mpd_status mpd_dissect_burst_part(struct mpd_dissector *h,
 // The `index`-th entry (0-based, `< out->n_removed` of the last
 // [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call
 // on `h`: its last state, verdict and analysis counters (those its
-// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end.
+// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end;
+// the other statuses as for [`mpd_conn_get`].
 //
 // # Safety
 // As for [`mpd_dissect`] (`h`), and `out`, if non-null and aligned, must be
@@ -1073,8 +1082,10 @@ mpd_status mpd_removed_get(const struct mpd_dissector *h, uint32_t index, struct
 // The connection `conn_id` (from a result, event or subflow summary).
 // `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table; also
 // `MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` (for `h` or `out`),
-// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED` and `MPD_ERR_PANIC`, as the
-// other calls on a handle.
+// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_OVERLAP` (`out`
+// shares bytes with the handle's block; nothing is written) and
+// `MPD_ERR_PANIC`, as the other calls on a handle. The handle is checked
+// first, then `out`.
 //
 // # Safety
 // As for [`mpd_dissect`] (`h`); `out`, if non-null and aligned, must be
@@ -1097,7 +1108,8 @@ mpd_status mpd_subflow_get(const struct mpd_dissector *h,
 // `MPD_ERR_NOT_FOUND` at the end. Do not call [`mpd_dissect`] in between
 // (the order is then unspecified). The other statuses as for
 // [`mpd_conn_get`] (`MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` also for
-// `cursor`).
+// `cursor`, `MPD_ERR_OVERLAP` also for a cursor inside the handle's block
+// or sharing bytes with `out`; neither is written then).
 //
 // # Safety
 // As for [`mpd_conn_get`]; `cursor` must be valid for reads and writes.

@@ -223,6 +223,36 @@ int main(void)
     TRUE(st.packets == 3 && st.mptcp == 1 && st.subflows == 1 && st.malformed == 2);
     EXPECT(mpd_stats_get(d, NULL), MPD_ERR_NULL);
     EXPECT(mpd_stats_get(NULL, &st), MPD_ERR_NULL);
+    /* An out pointer inside the handle's block (raw) is refused before
+       anything is written: the live subflow and the counters read back the
+       same, and the cursor is not advanced. */
+    {
+        mpd_subflow_summary s0 = s, s1;
+        mpd_stats st1;
+        uint32_t c0 = 0;
+        size_t done = 7;
+        EXPECT(mpd_removed_get(d, 0, (mpd_removed *)raw), MPD_ERR_OVERLAP);
+        EXPECT(mpd_conn_get(d, 1, (mpd_conn_summary *)raw), MPD_ERR_OVERLAP);
+        EXPECT(mpd_subflow_get(d, r.subflow_id, (mpd_subflow_summary *)(raw + size - 8)),
+               MPD_ERR_OVERLAP);
+        EXPECT(mpd_conn_next(d, &c0, (mpd_conn_summary *)(raw + size / 128 * 64)),
+               MPD_ERR_OVERLAP);
+        EXPECT(mpd_subflow_next(d, &c0, (mpd_subflow_summary *)raw), MPD_ERR_OVERLAP);
+        EXPECT(mpd_subflow_next(d, (uint32_t *)(raw + 64), &s1), MPD_ERR_OVERLAP);
+        EXPECT(mpd_subflow_next(d, (uint32_t *)&s1.rtt_us, &s1), MPD_ERR_OVERLAP);
+        EXPECT(mpd_stats_get(d, (mpd_stats *)(raw + 128)), MPD_ERR_OVERLAP);
+        EXPECT(mpd_dissect_burst_part(d, fr, 1, 1, NULL, rs, (size_t *)(raw + 64)),
+               MPD_ERR_OVERLAP);
+        EXPECT(mpd_dissect_burst_part(d, fr, 1, 1, NULL, rs, (size_t *)&rs[0].conn_id),
+               MPD_ERR_OVERLAP);
+        EXPECT(mpd_dissector_init(raw, size, 64, seed, (mpd_dissector **)(raw + 8)),
+               MPD_ERR_OVERLAP);
+        TRUE(c0 == 0 && done == 7);
+        EXPECT(mpd_subflow_get(d, r.subflow_id, &s1), MPD_OK);
+        TRUE(memcmp(&s0, &s1, sizeof s1) == 0);
+        EXPECT(mpd_stats_get(d, &st1), MPD_OK);
+        TRUE(memcmp(&st, &st1, sizeof st1) == 0 && st1.packets == 3);
+    }
 
     /* peek */
     mpd_peek_info pi, pi2;

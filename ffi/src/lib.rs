@@ -137,9 +137,13 @@ pub const MPD_ERR_BAD_LENGTH: mpd_status = 10;
 pub const MPD_ERR_BAD_OPTIONS: mpd_status = 11;
 /// A receive checksum state is not one of the `MPD_RX_CSUM_*` values.
 pub const MPD_ERR_BAD_RX_CSUM: mpd_status = 12;
-/// A result buffer (`out`, `results`) shares bytes with what the call
-/// reads or owns: a frame's bytes, the frame table, the receive verdicts
-/// or the dissector's memory block. Nothing is dissected then.
+/// An out pointer shares bytes with what the call reads or owns: the
+/// dissector's memory block (any out pointer of any call on a handle —
+/// `out`, `results`, `done`, a cursor — and the handle `out` of
+/// [`mpd_dissector_init`] inside the block it initialises), or, for a
+/// result buffer, a frame's bytes, the frame table, the receive verdicts
+/// or another out pointer of the call (a cursor and its summary, `done`
+/// and `results`). Nothing is dissected or written then.
 pub const MPD_ERR_OVERLAP: mpd_status = 13;
 
 /// The static, NUL-terminated name of a status code (`"MPD_OK"`,
@@ -1422,6 +1426,20 @@ fn check_out<T>(out: *mut T) -> Result<(), mpd_status> {
     }
 }
 
+/// [`check_out`] for an out pointer of a call on the handle `h` whose
+/// block is `l.size` bytes, and `MPD_ERR_OVERLAP` if the `T` it points to
+/// shares a byte with the block: the call would write into the
+/// dissector's own memory (a summary written over the removal buffer
+/// leaves an invalid entry there). Compares addresses only.
+fn check_out_of<T>(h: *const mpd_dissector, l: &Layout, out: *mut T) -> Result<(), mpd_status> {
+    check_out(out)?;
+    if overlaps(h.cast(), l.size, out.cast_const().cast(), size_of::<T>()) {
+        Err(MPD_ERR_OVERLAP)
+    } else {
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Conversions
 // ---------------------------------------------------------------------------
@@ -1939,8 +1957,10 @@ pub unsafe extern "C" fn mpd_dissector_size(
 /// list at most once per period; an idle entry becomes due for expiry at
 /// most that much after its timeout).
 ///
-/// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY` or
-/// `MPD_ERR_TOO_SMALL`; `*out` is untouched on error.
+/// Returns `MPD_ERR_NULL`, `MPD_ERR_MISALIGNED`, `MPD_ERR_BAD_CAPACITY`,
+/// `MPD_ERR_TOO_SMALL` or `MPD_ERR_OVERLAP` (`out` inside the first
+/// `size` bytes of `mem`, those [`mpd_dissector_size`] asks for and this
+/// call initialises); `*out` and `mem` are untouched on error.
 ///
 /// # Safety
 /// `mem` must be valid for reads and writes of `mem_len` bytes, and not be
@@ -2019,6 +2039,16 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
         }
         if mem_len < l.size {
             return MPD_ERR_TOO_SMALL;
+        }
+        // The handle is written last, once the block is initialised: inside
+        // it, it would overwrite a part just written.
+        if overlaps(
+            base.cast_const(),
+            l.size,
+            out.cast_const().cast(),
+            size_of::<*mut mpd_dissector>(),
+        ) {
+            return MPD_ERR_OVERLAP;
         }
         let mut s = [0u8; 16];
         // SAFETY: `seed` is non-null and the caller promises 16 readable
@@ -2363,9 +2393,11 @@ pub unsafe extern "C" fn mpd_dissect_burst_rx(
 /// `removed_dropped`).
 ///
 /// Returns what [`mpd_dissect_burst_rx`] returns, or `MPD_ERR_NULL` /
-/// `MPD_ERR_MISALIGNED` for `done` (nothing is dissected then; `*done` is
-/// written only with `MPD_OK`). As every dissecting call, it first forgets
-/// the removals of the call before, whatever `done` is.
+/// `MPD_ERR_MISALIGNED` for `done`, `MPD_ERR_OVERLAP` for a `done` inside
+/// the handle's block or sharing bytes with `results` (nothing is
+/// dissected then; `*done` is written only with `MPD_OK`). As every
+/// dissecting call, it first forgets the removals of the call before,
+/// whatever `done` is.
 ///
 /// # Safety
 /// As for [`mpd_dissect_burst_rx`]; `done`, if non-null and aligned, must
@@ -2411,7 +2443,7 @@ unsafe fn burst_c(
         };
         // SAFETY: `h` passed `check_handle`.
         unsafe { forget_removed(h) };
-        if let Some(Err(e)) = done.map(check_out) {
+        if let Some(Err(e)) = done.map(|d| check_out_of(h, &l, d)) {
             return e;
         }
         // Writes the frames dissected to `*done` (part only), returns OK.
@@ -2467,6 +2499,8 @@ unsafe fn burst_c(
         if overlaps(table.0, table.1, res.0, res.1)
             || overlaps(rx.as_ptr(), rx.len(), res.0, res.1)
             || overlaps(h.cast::<u8>().cast_const(), l.size, res.0, res.1)
+            || done
+                .is_some_and(|d| overlaps(d.cast_const().cast(), size_of::<usize>(), res.0, res.1))
             || frames.iter().any(|f| overlaps(f.data, f.len, res.0, res.1))
         {
             return MPD_ERR_OVERLAP;
@@ -2552,7 +2586,8 @@ fn rx_checksum(rx: Option<u8>, frame: &Frame<'_>) -> ChecksumBy {
 /// The `index`-th entry (0-based, `< out->n_removed` of the last
 /// [`mpd_dissect`]) removed from a table during the last `mpd_dissect` call
 /// on `h`: its last state, verdict and analysis counters (those its
-/// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end.
+/// summary had right before it left). `MPD_ERR_NOT_FOUND` past the end;
+/// the other statuses as for [`mpd_conn_get`].
 ///
 /// # Safety
 /// As for [`mpd_dissect`] (`h`), and `out`, if non-null and aligned, must be
@@ -2565,10 +2600,11 @@ pub unsafe extern "C" fn mpd_removed_get(
 ) -> mpd_status {
     guard(h.cast_mut(), || {
         // SAFETY: the caller's promise on `h`.
-        if let Err(e) = unsafe { check_handle(h) } {
-            return e;
-        }
-        if let Err(e) = check_out(out) {
+        let l = match unsafe { check_handle(h) } {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        if let Err(e) = check_out_of(h, &l, out) {
             return e;
         }
         // SAFETY: `check_handle` passed: `h` points to an initialised
@@ -2612,16 +2648,20 @@ pub unsafe extern "C" fn mpd_removed_get(
     })
 }
 
-/// Shared read access to the attached view for the lookup functions.
+/// Shared read access to the attached view for the lookup functions:
+/// checks the handle, then runs `outs` (the checks of the call's out
+/// pointers, which need the block's layout), then `f` over the view.
 ///
 /// # Safety
 /// As for [`mpd_dissect`] (`h`).
 unsafe fn read<R>(
     h: *const mpd_dissector,
+    outs: impl FnOnce(&Layout) -> Result<(), mpd_status>,
     f: impl FnOnce(&DissectorView<'_>, u64) -> R,
 ) -> Result<R, mpd_status> {
     // SAFETY: the caller's promise on `h`.
     let l = unsafe { check_handle(h) }?;
+    outs(&l)?;
     // SAFETY: `check_handle` verified an initialised block. The view needs
     // `&mut` parts (its constructor takes them) but `f` only gets `&`, and
     // the caller promises no concurrent use of the handle.
@@ -2630,11 +2670,35 @@ unsafe fn read<R>(
     with_view(p, |v, _, _, _| f(v, removed_dropped))
 }
 
+/// The out pointers of [`mpd_conn_next`] / [`mpd_subflow_next`]: each as
+/// [`check_out_of`], and `MPD_ERR_OVERLAP` if the cursor and the summary
+/// share a byte (the summary would overwrite the cursor just advanced).
+fn check_cursor_out<T>(
+    h: *const mpd_dissector,
+    l: &Layout,
+    cursor: *mut u32,
+    out: *mut T,
+) -> Result<(), mpd_status> {
+    check_out_of(h, l, out)?;
+    check_out_of(h, l, cursor)?;
+    if overlaps(
+        cursor.cast_const().cast(),
+        size_of::<u32>(),
+        out.cast_const().cast(),
+        size_of::<T>(),
+    ) {
+        return Err(MPD_ERR_OVERLAP);
+    }
+    Ok(())
+}
+
 /// The connection `conn_id` (from a result, event or subflow summary).
 /// `MPD_ERR_NOT_FOUND` if it is not (or no longer) in the table; also
 /// `MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` (for `h` or `out`),
-/// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED` and `MPD_ERR_PANIC`, as the
-/// other calls on a handle.
+/// `MPD_ERR_BAD_HANDLE`, `MPD_ERR_POISONED`, `MPD_ERR_OVERLAP` (`out`
+/// shares bytes with the handle's block; nothing is written) and
+/// `MPD_ERR_PANIC`, as the other calls on a handle. The handle is checked
+/// first, then `out`.
 ///
 /// # Safety
 /// As for [`mpd_dissect`] (`h`); `out`, if non-null and aligned, must be
@@ -2646,16 +2710,17 @@ pub unsafe extern "C" fn mpd_conn_get(
     out: *mut mpd_conn_summary,
 ) -> mpd_status {
     guard(h.cast_mut(), || {
-        if let Err(e) = check_out(out) {
-            return e;
-        }
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
-            read(h, |v, _| {
-                let id = slot_of(conn_id)?;
-                v.connection(id)
-                    .map(|c| conn_summary(id, c, v.conn_analysis(id)))
-            })
+            read(
+                h,
+                |l| check_out_of(h, l, out),
+                |v, _| {
+                    let id = slot_of(conn_id)?;
+                    v.connection(id)
+                        .map(|c| conn_summary(id, c, v.conn_analysis(id)))
+                },
+            )
         };
         match r {
             Err(e) => e,
@@ -2678,16 +2743,17 @@ pub unsafe extern "C" fn mpd_subflow_get(
     out: *mut mpd_subflow_summary,
 ) -> mpd_status {
     guard(h.cast_mut(), || {
-        if let Err(e) = check_out(out) {
-            return e;
-        }
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
-            read(h, |v, _| {
-                let id = slot_of(subflow_id)?;
-                v.subflow(id)
-                    .map(|(k, s)| subflow_summary(id, k, s, v.subflow_analysis(id)))
-            })
+            read(
+                h,
+                |l| check_out_of(h, l, out),
+                |v, _| {
+                    let id = slot_of(subflow_id)?;
+                    v.subflow(id)
+                        .map(|(k, s)| subflow_summary(id, k, s, v.subflow_analysis(id)))
+                },
+            )
         };
         match r {
             Err(e) => e,
@@ -2703,7 +2769,8 @@ pub unsafe extern "C" fn mpd_subflow_get(
 /// `MPD_ERR_NOT_FOUND` at the end. Do not call [`mpd_dissect`] in between
 /// (the order is then unspecified). The other statuses as for
 /// [`mpd_conn_get`] (`MPD_ERR_NULL` / `MPD_ERR_MISALIGNED` also for
-/// `cursor`).
+/// `cursor`, `MPD_ERR_OVERLAP` also for a cursor inside the handle's block
+/// or sharing bytes with `out`; neither is written then).
 ///
 /// # Safety
 /// As for [`mpd_conn_get`]; `cursor` must be valid for reads and writes.
@@ -2714,18 +2781,20 @@ pub unsafe extern "C" fn mpd_conn_next(
     out: *mut mpd_conn_summary,
 ) -> mpd_status {
     guard(h.cast_mut(), || {
-        if let Err(e) = check_out(out).and(check_out(cursor)) {
-            return e;
-        }
-        // SAFETY: checked non-null and aligned; readable per the caller.
-        let from = unsafe { cursor.read() };
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
-            read(h, |v, _| {
-                v.connections_from(from)
-                    .next()
-                    .map(|(id, c)| conn_summary(id.slot, c, v.conn_analysis(id.slot)))
-            })
+            read(
+                h,
+                |l| check_cursor_out(h, l, cursor, out),
+                |v, _| {
+                    // SAFETY: checked non-null and aligned; readable per the
+                    // caller.
+                    let from = cursor.read();
+                    v.connections_from(from)
+                        .next()
+                        .map(|(id, c)| conn_summary(id.slot, c, v.conn_analysis(id.slot)))
+                },
+            )
         };
         match r {
             Err(e) => e,
@@ -2752,18 +2821,20 @@ pub unsafe extern "C" fn mpd_subflow_next(
     out: *mut mpd_subflow_summary,
 ) -> mpd_status {
     guard(h.cast_mut(), || {
-        if let Err(e) = check_out(out).and(check_out(cursor)) {
-            return e;
-        }
-        // SAFETY: checked non-null and aligned; readable per the caller.
-        let from = unsafe { cursor.read() };
         // SAFETY: the caller's promise on `h`.
         let r = unsafe {
-            read(h, |v, _| {
-                v.subflows_from(from)
-                    .next()
-                    .map(|(id, k, s)| subflow_summary(id.0, k, s, v.subflow_analysis(id.0)))
-            })
+            read(
+                h,
+                |l| check_cursor_out(h, l, cursor, out),
+                |v, _| {
+                    // SAFETY: checked non-null and aligned; readable per the
+                    // caller.
+                    let from = cursor.read();
+                    v.subflows_from(from)
+                        .next()
+                        .map(|(id, k, s)| subflow_summary(id.0, k, s, v.subflow_analysis(id.0)))
+                },
+            )
         };
         match r {
             Err(e) => e,
@@ -2786,11 +2857,14 @@ pub unsafe extern "C" fn mpd_subflow_next(
 #[no_mangle]
 pub unsafe extern "C" fn mpd_stats_get(h: *const mpd_dissector, out: *mut mpd_stats) -> mpd_status {
     guard(h.cast_mut(), || {
-        if let Err(e) = check_out(out) {
-            return e;
-        }
         // SAFETY: the caller's promise on `h`.
-        match unsafe { read(h, |v, rd| stats_c(v.stats(), rd)) } {
+        match unsafe {
+            read(
+                h,
+                |l| check_out_of(h, l, out),
+                |v, rd| stats_c(v.stats(), rd),
+            )
+        } {
             Err(e) => e,
             // SAFETY: checked non-null and aligned; writable per the caller.
             Ok(s) => unsafe { put(out, s) },

@@ -1851,3 +1851,201 @@ fn a_result_over_its_inputs_is_refused() {
         assert_eq!(stats(&m), 3, "a refused burst dissected");
     }
 }
+
+/// Where an out pointer of type `T` shares bytes with the `size`-byte
+/// block at `h` (its first byte, its middle, its last 8 bytes, and
+/// straddling its start if `T` is larger than 8 bytes, else its first byte
+/// again), and where it only touches it (ending where the block starts,
+/// starting where it ends). All aligned for `T` (at most 8).
+fn around_block<T>(h: *mut u8, size: usize) -> ([*mut T; 4], [*mut T; 2]) {
+    let t = std::mem::size_of::<T>();
+    let at = |p: *mut u8| p.cast::<T>();
+    (
+        [
+            at(h),
+            at(h.wrapping_add((size / 2) & !63)),
+            at(h.wrapping_add(size - 8)),
+            at(h.wrapping_sub(t.saturating_sub(8))),
+        ],
+        [at(h.wrapping_sub(t)), at(h.wrapping_add(size))],
+    )
+}
+
+/// Every out pointer of every call on a handle, and the handle `out` of
+/// `mpd_dissector_init`, is refused with `MPD_ERR_OVERLAP` when it shares
+/// a byte with the dissector's block — before anything is written: the
+/// block is byte for byte as it was, the removal buffer still reads the
+/// same entry. (Before, only the dissecting calls checked: e.g.
+/// `mpd_subflow_next(h, &cur, (mpd_subflow_summary *)h)` wrote a summary
+/// over the removal buffer at the start of the block, and the next
+/// `mpd_removed_get` read an invalid entry.) Out pointers that only touch
+/// the block are fine.
+#[test]
+fn an_out_pointer_into_the_block_is_refused() {
+    let (mut size, mut align) = (0usize, 0usize);
+    // SAFETY: valid out pointers.
+    assert_eq!(
+        unsafe { mpd_dissector_size(1, &mut size, &mut align) },
+        MPD_OK
+    );
+    // The block, with 8 spare lines on each side.
+    let mut buf = vec![Line::ZERO; size / 64 + 16];
+    let mem = buf.as_mut_ptr().wrapping_add(8).cast::<u8>();
+    let mut h = null_mut();
+    // SAFETY: `size` bytes at `mem`, 64-aligned, inside `buf`.
+    let s = unsafe { mpd_dissector_init(mem.cast(), size, 1, SEED.as_ptr(), &mut h) };
+    assert_eq!(s, MPD_OK);
+    // Two new flows into the one-entry table: the second evicts the first,
+    // one removal to read back; the second stays live.
+    let (a, b) = (mp_capable_syn(40000), mp_capable_syn(40001));
+    let mut r = zero_result();
+    for (f, now) in [(&a, 1_000_000_000_000u64), (&b, 1_400_000_000_000)] {
+        // SAFETY: valid handle, frame and out pointers.
+        let s = unsafe { mpd_dissect(h, f.as_ptr(), f.len(), 1, now, &mut r) };
+        assert_eq!(s, MPD_OK);
+    }
+    assert_eq!(r.n_removed, 1);
+    let live = r.subflow_id;
+    let mut rm0 = mpd_removed::default();
+    // SAFETY: live handle, writable out.
+    assert_eq!(unsafe { mpd_removed_get(h, 0, &mut rm0) }, MPD_OK);
+    // The block's bytes (not under Miri: padding written by typed copies
+    // is uninitialised there).
+    let block = || -> Vec<u8> {
+        if cfg!(miri) {
+            Vec::new()
+        } else {
+            // SAFETY: the `size` bytes of the block, inside `buf`.
+            unsafe { std::slice::from_raw_parts(mem, size) }.to_vec()
+        }
+    };
+    let before = block();
+    let unchanged = |what: &str| {
+        assert!(block() == before, "{what}: the block was written");
+        let mut rm = mpd_removed::default();
+        // SAFETY: live handle, writable out.
+        assert_eq!(unsafe { mpd_removed_get(h, 0, &mut rm) }, MPD_OK, "{what}");
+        assert_eq!(rm, rm0, "{what}: the removal buffer changed");
+    };
+    let mut cur: u32;
+    // SAFETY (whole block): `h` is live; every out pointer is inside `buf`
+    // (the block or its spare lines), aligned and writable.
+    unsafe {
+        let (inside, touching) = around_block::<mpd_removed>(mem, size);
+        for (i, p) in inside.into_iter().enumerate() {
+            assert_eq!(mpd_removed_get(h, 0, p), MPD_ERR_OVERLAP, "removed {i}");
+            unchanged("mpd_removed_get");
+        }
+        for p in touching {
+            assert_eq!(mpd_removed_get(h, 0, p), MPD_OK);
+        }
+        let (inside, touching) = around_block::<mpd_subflow_summary>(mem, size);
+        for (i, p) in inside.into_iter().enumerate() {
+            assert_eq!(mpd_subflow_get(h, live, p), MPD_ERR_OVERLAP, "get {i}");
+            unchanged("mpd_subflow_get");
+            cur = 0;
+            assert_eq!(
+                mpd_subflow_next(h, &mut cur, p),
+                MPD_ERR_OVERLAP,
+                "next {i}"
+            );
+            assert_eq!(cur, 0, "the cursor was advanced");
+            unchanged("mpd_subflow_next");
+        }
+        for p in touching {
+            assert_eq!(mpd_subflow_get(h, live, p), MPD_OK);
+            cur = 0;
+            assert_eq!(mpd_subflow_next(h, &mut cur, p), MPD_OK);
+        }
+        let (inside, touching) = around_block::<mpd_conn_summary>(mem, size);
+        for (i, p) in inside.into_iter().enumerate() {
+            assert_eq!(mpd_conn_get(h, 1, p), MPD_ERR_OVERLAP, "conn get {i}");
+            cur = 0;
+            assert_eq!(
+                mpd_conn_next(h, &mut cur, p),
+                MPD_ERR_OVERLAP,
+                "conn next {i}"
+            );
+            unchanged("mpd_conn_get / mpd_conn_next");
+        }
+        for p in touching {
+            assert_eq!(mpd_conn_get(h, 1, p), MPD_ERR_NOT_FOUND);
+        }
+        let (inside, touching) = around_block::<mpd_stats>(mem, size);
+        for (i, p) in inside.into_iter().enumerate() {
+            assert_eq!(mpd_stats_get(h, p), MPD_ERR_OVERLAP, "stats {i}");
+            unchanged("mpd_stats_get");
+        }
+        for p in touching {
+            assert_eq!(mpd_stats_get(h, p), MPD_OK);
+            assert_eq!((*p).packets, 2);
+        }
+        // The cursors: inside the block, or under the summary.
+        let (inside, _) = around_block::<u32>(mem, size);
+        let mut s = mpd_subflow_summary::default();
+        let mut c = mpd_conn_summary::default();
+        for (i, p) in inside.into_iter().take(3).enumerate() {
+            assert_eq!(
+                mpd_subflow_next(h, p, &mut s),
+                MPD_ERR_OVERLAP,
+                "cursor {i}"
+            );
+            assert_eq!(mpd_conn_next(h, p, &mut c), MPD_ERR_OVERLAP, "cursor {i}");
+            unchanged("a cursor in the block");
+        }
+        let mut both = [mpd_subflow_summary::default(); 2];
+        let under = std::ptr::addr_of_mut!(both[0].rtt_us);
+        assert_eq!(
+            mpd_subflow_next(h, under, both.as_mut_ptr()),
+            MPD_ERR_OVERLAP
+        );
+        assert_eq!(both[0], mpd_subflow_summary::default(), "written");
+
+        // `done` of a burst part: in the block, or over the results. A
+        // refused call dissects nothing (but forgets the removals, as
+        // every dissecting call on a valid handle: an empty burst first,
+        // so that the block no longer changes).
+        assert_eq!(mpd_dissect_burst(h, null(), 0, 1, null_mut()), MPD_OK);
+        let before = block();
+        let fr = mpd_frame {
+            data: a.as_ptr(),
+            len: a.len(),
+            now: 1_500_000_000_000,
+        };
+        let (inside, _) = around_block::<usize>(mem, size);
+        let mut out = [zero_result(); 1];
+        for (i, p) in inside.into_iter().take(3).enumerate() {
+            let s = mpd_dissect_burst_part(h, &fr, 1, 1, null(), out.as_mut_ptr(), p);
+            assert_eq!(s, MPD_ERR_OVERLAP, "done {i}");
+            assert!(block() == before, "done {i}: the block was written");
+        }
+        let over = std::ptr::addr_of_mut!(out[0].conn_id).cast::<usize>();
+        let s = mpd_dissect_burst_part(h, &fr, 1, 1, null(), out.as_mut_ptr(), over);
+        assert_eq!(s, MPD_ERR_OVERLAP, "done over the results");
+        let mut st = mpd_stats::default();
+        assert_eq!(mpd_stats_get(h, &mut st), MPD_OK);
+        assert_eq!(st.packets, 2, "a refused burst dissected");
+        let mut done = 0usize;
+        let s = mpd_dissect_burst_part(h, &fr, 1, 1, null(), out.as_mut_ptr(), &mut done);
+        assert_eq!((s, done), (MPD_OK, 1));
+    }
+
+    // The handle of `mpd_dissector_init` inside the memory it initialises
+    // (first byte, middle, last 8 bytes) is refused before anything is
+    // written; right after it, it is fine.
+    let mut other = vec![Line::ZERO; size / 64 + 1];
+    let mem = other.as_mut_ptr().cast::<u8>();
+    let (inside, touching) = around_block::<*mut mpd_dissector>(mem, size);
+    for (i, p) in inside.into_iter().take(3).enumerate() {
+        // SAFETY: `size` bytes at `mem`, 64-aligned; `p` inside them.
+        let s = unsafe { mpd_dissector_init(mem.cast(), size, 1, SEED.as_ptr(), p) };
+        assert_eq!(s, MPD_ERR_OVERLAP, "init {i}");
+        assert!(other.iter().all(|l| l.0 == [0; 8]), "init {i}: written");
+    }
+    // SAFETY: as above; `touching[1]` is the spare line after the block.
+    let s = unsafe { mpd_dissector_init(mem.cast(), size, 1, SEED.as_ptr(), touching[1]) };
+    assert_eq!(s, MPD_OK);
+    // SAFETY: just written by the call.
+    assert_eq!(unsafe { *touching[1] }.cast::<u8>(), mem);
+    drop(buf);
+}
