@@ -305,6 +305,13 @@ pub const MPD_MAX_REMOVED: usize = 16;
 /// Largest capacity [`mpd_dissector_size`] accepts (2^30).
 pub const MPD_MAX_CAPACITY: u32 = 1 << 30;
 
+// The C limits are literals (cbindgen writes them to the header) but are
+// the core's: a result has room for every event the core keeps (more are
+// counted in `events_dropped` by the core, none are lost in between), and
+// `mpd_dissector_size` accepts exactly the capacities the tables do.
+const _: () = assert!(MPD_MAX_EVENTS == MAX_EVENTS);
+const _: () = assert!(MPD_MAX_CAPACITY as usize == MAX_CAPACITY);
+
 /// [`mpd_dissect_rx`]: the NIC says nothing about the TCP checksum
 /// (DPDK `RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN`); the dissector verifies it if
 /// [`mpd_options::verify_tcp_checksum`] is set, exactly as [`mpd_dissect`].
@@ -2164,7 +2171,9 @@ fn result_c(r: &mut mpd_result, d: &Dissection<'_>, v: &DissectorView<'_>, n_rem
     for (slot, e) in r.events.iter_mut().zip(events.iter()) {
         *slot = event_c(e, v);
     }
-    r.n_events = events.len().min(MAX_EVENTS) as u32;
+    // At most `MAX_EVENTS` (= `MPD_MAX_EVENTS`), bounded by the array the
+    // loop above filled all the same.
+    r.n_events = events.len().min(r.events.len()) as u32;
     r.events_dropped = events.dropped.into();
     r.n_removed = n_removed;
 }
