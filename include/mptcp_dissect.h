@@ -536,6 +536,9 @@ typedef struct mpd_conn_summary {
   struct mpd_endpoint client;
   // Server endpoint of the initial subflow.
   struct mpd_endpoint server;
+  // Zero (the alignment of `client_key`; implicit padding before, of
+  // any value).
+  uint8_t _pad0[4];
   // Client key.
   uint64_t client_key;
   // Server key.

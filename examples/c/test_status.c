@@ -76,6 +76,10 @@ int main(void)
     TRUE(strcmp(mpd_status_str(-7), "MPD_ERR_UNKNOWN") == 0);
     TRUE(strcmp(mpd_addr_class_str(16), "global") == 0);
     TRUE(strcmp(mpd_addr_class_str(0), "unknown") == 0);
+    /* The C compiler's layout is the library's: the former implicit
+       padding before client_key is the explicit _pad0, no offset moved. */
+    TRUE(offsetof(mpd_conn_summary, _pad0) == 60 && offsetof(mpd_conn_summary, client_key) == 64 &&
+         sizeof(mpd_conn_summary) == 192 && sizeof(mpd_removed) == 344);
 
     /* mpd_dissector_size */
     size_t size, align;

@@ -781,6 +781,9 @@ pub struct mpd_conn_summary {
     pub client: mpd_endpoint,
     /// Server endpoint of the initial subflow.
     pub server: mpd_endpoint,
+    /// Zero (the alignment of `client_key`; implicit padding before, of
+    /// any value).
+    pub _pad0: [u8; 4],
     /// Client key.
     pub client_key: u64,
     /// Server key.
@@ -1570,6 +1573,7 @@ fn conn_summary(id: SlotId, c: &Connection, an: Option<&ConnAnalysis>) -> mpd_co
         has_data_fin_s2c: dfs.is_some().into(),
         client: mpd_endpoint::new(client.0, client.1),
         server: mpd_endpoint::new(server.0, server.1),
+        _pad0: [0; 4],
         client_key: c.client_key().unwrap_or(0),
         server_key: c.server_key,
         client_idsn: c.client_idsn().unwrap_or(0),
@@ -2064,23 +2068,30 @@ pub unsafe extern "C" fn mpd_dissector_init_ex(
         // SAFETY: `base` is aligned to `l.align` (checked), `mem_len >=
         // l.size` (checked) and the block is the caller's to write. Every
         // part is first written with a valid value (header, vacant slots,
-        // zeroed indexes) before any reference to it is created.
+        // zeroed indexes) before any reference to it is created. The fixed
+        // part (the header and the gap up to the first slot array, `l.subs`
+        // bytes) is zeroed first, then written field by field in place: no
+        // byte of the caller's or of a temporary on the stack stays in its
+        // padding or in the unused space of an empty removal entry.
         unsafe {
-            base.cast::<Header>().write(Header {
-                prefix: Prefix {
-                    magic: 0, // set last, once everything is valid
-                    capacity,
-                    poisoned: 0,
-                    _pad: [0; 3],
-                },
-                n_removed: 0,
-                removed_dropped: 0,
-                state: DissectorState::new(config),
-                sub_st: TableState::new(),
-                conn_st: TableState::new(),
-                tok_st: TableState::new(),
-                removed: [None; MPD_MAX_REMOVED],
+            base.write_bytes(0, l.subs);
+            let hp = base.cast::<Header>();
+            core::ptr::addr_of_mut!((*hp).prefix).write(Prefix {
+                magic: 0, // set last, once everything is valid
+                capacity,
+                poisoned: 0,
+                _pad: [0; 3],
             });
+            core::ptr::addr_of_mut!((*hp).n_removed).write(0);
+            core::ptr::addr_of_mut!((*hp).removed_dropped).write(0);
+            core::ptr::addr_of_mut!((*hp).state).write(DissectorState::new(config));
+            core::ptr::addr_of_mut!((*hp).sub_st).write(TableState::new());
+            core::ptr::addr_of_mut!((*hp).conn_st).write(TableState::new());
+            core::ptr::addr_of_mut!((*hp).tok_st).write(TableState::new());
+            let removed = core::ptr::addr_of_mut!((*hp).removed).cast::<Option<Gone>>();
+            for i in 0..MPD_MAX_REMOVED {
+                removed.add(i).write(None);
+            }
             for i in 0..l.cap {
                 base.add(l.subs)
                     .cast::<SubSlot>()
@@ -3028,6 +3039,41 @@ pub mod fuzzing;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `mpd_dissector_init` zeroes the block's fixed part (the header and
+    /// the gap before the first slot array) before writing it: over memory
+    /// full of 0xa5 bytes, no run of four is left there, and the header's
+    /// padding and the gap are zero.
+    #[test]
+    #[cfg_attr(miri, ignore = "reads padding bytes")]
+    fn init_leaves_no_stale_bytes_in_the_fixed_part() {
+        let l = block_layout(1).unwrap();
+        let mut buf = vec![0u64; l.size.div_ceil(8) + 8];
+        // A 64-aligned start inside `buf`, then 0xa5 everywhere (written in
+        // place: no copy of the pattern on the stack).
+        let at = buf.as_ptr().align_offset(64);
+        let mem = buf.as_mut_ptr().wrapping_add(at).cast::<u8>();
+        let mut h = core::ptr::null_mut();
+        // SAFETY: `l.size` bytes at `mem`, 64-aligned, inside `buf`; then
+        // read back as bytes, every one of them initialised (0xa5 or
+        // written by the library; padding is zeroed first).
+        let fixed = unsafe {
+            mem.write_bytes(0xa5, l.size);
+            let s = mpd_dissector_init(mem.cast(), l.size, 1, [7u8; 16].as_ptr(), &mut h);
+            assert_eq!(s, MPD_OK);
+            core::slice::from_raw_parts(mem, l.subs)
+        };
+        assert!(l.subs > size_of::<Header>(), "a gap to check");
+        assert!(fixed[size_of::<Header>()..].iter().all(|&b| b == 0), "gap");
+        assert_eq!(fixed[13..16], [0; 3], "the prefix's padding");
+        let gap = core::mem::offset_of!(Header, n_removed) + 4;
+        assert_eq!(
+            fixed[gap..core::mem::offset_of!(Header, removed_dropped)],
+            [0; 4]
+        );
+        let run = fixed.windows(4).position(|w| w == [0xa5; 4]);
+        assert_eq!(run, None, "0xa5 bytes left in the fixed part");
+    }
 
     /// The threshold encoding of `mpd_options`, value by value.
     #[test]

@@ -464,7 +464,10 @@ fn run_fixture(path: &str) -> (u64, u64, u64, u64) {
                 match e.kind {
                     MPD_EVENT_NEW_CONNECTION => {
                         conns += 1;
+                        // Over stale bytes: the padding is written too.
+                        std::ptr::write_bytes(&mut c, 0xa5, 1);
                         assert_eq!(mpd_conn_get(m.h, e.conn_id, &mut c), MPD_OK);
+                        assert_eq!(c._pad0, [0; 4]);
                         assert_eq!(c.serial, e.conn_serial);
                         assert_eq!(c.server_token, e.token);
                     }
@@ -477,7 +480,9 @@ fn run_fixture(path: &str) -> (u64, u64, u64, u64) {
                 }
             }
             for i in 0..r.n_removed {
+                std::ptr::write_bytes(&mut rm, 0xa5, 1);
                 assert_eq!(mpd_removed_get(m.h, i, &mut rm), MPD_OK);
+                assert_eq!((rm._pad, rm.conn._pad0, rm.conn._pad), ([0; 3], [0; 4], 0));
             }
             assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
         }
@@ -765,6 +770,79 @@ fn struct_layouts_are_pinned() {
         (size_of::<mpd_options>(), align_of::<mpd_options>()),
         (8, 1)
     );
+}
+
+/// The size of the field `f` picks.
+fn field_size<T, F>(_f: impl Fn(&T) -> &F) -> usize {
+    std::mem::size_of::<F>()
+}
+
+/// Asserts that the fields, listed in declaration order, follow each other
+/// without a gap and fill the struct: no implicit padding, whose bytes a
+/// by-value write would fill with whatever was on the library's stack.
+macro_rules! no_padding {
+    ($t:ty, [$($f:ident),+ $(,)?]) => {{
+        let mut at = 0usize;
+        $(
+            assert_eq!(
+                std::mem::offset_of!($t, $f),
+                at,
+                "{}: padding before {}",
+                stringify!($t),
+                stringify!($f)
+            );
+            at += field_size(|v: &$t| &v.$f);
+        )+
+        assert_eq!(at, std::mem::size_of::<$t>(), "{}: padding at the end", stringify!($t));
+    }};
+}
+
+/// Every C struct's padding is an explicit field, zero when the library
+/// writes the struct (`mpd_conn_summary` had 4 implicit bytes at offset 60,
+/// before `client_key`; they are `_pad0` now, no other offset moved).
+#[test]
+#[rustfmt::skip]
+fn c_structs_have_no_implicit_padding() {
+    no_padding!(mpd_endpoint, [family, _pad, port, addr]);
+    no_padding!(mpd_event, [
+        kind, reason, conn_id, subflow_id, value, conn_serial, token, addr, role, hmac, addr_id,
+        has_addr_id, has_port, addr_class, echo, backup, table, evict_class, dss_reason,
+        tcp_verified, data_len, evidence, _pad
+    ]);
+    no_padding!(mpd_result, [
+        kind, dir, role, option_errors, tcp_flags, src_port, dst_port, _pad, seq, ack, payload_len,
+        conn_id, subflow_id, conn_serial, n_events, events_dropped, n_removed, events, src, dst
+    ]);
+    no_padding!(mpd_conn_summary, [
+        id, serial, version, checksum, fallback, fastclose, end, has_client_key, has_data_fin_c2s,
+        has_data_fin_s2c, client, server, _pad0, client_key, server_key, client_idsn, server_idsn,
+        client_token, server_token, data_fin_c2s, data_fin_s2c, reinjected_c2s, reinjected_s2c,
+        mp_fail_dsn, subflows_linked, subflows_established, subflows_reset, joins_rejected,
+        remove_addr, mp_prio, mp_fail, addr_overflow, verdict, mirror_evidence, strip_evidence,
+        infinite_mapping, dss_valid, dss_invalid, dss_unverifiable, dss_not_negotiated,
+        tcp_checksum_errors, mp_fail_flagged, mp_fail_not_flagged, mp_fail_echo, _pad
+    ]);
+    no_padding!(mpd_subflow_summary, [
+        id, conn_id, src, dst, syn_ts, bytes_c2s, bytes_s2c, rtt_us, linked, kind, state, end,
+        established, backup, addr_id, hmac, has_rtt, verdict, mirror_evidence, strip_evidence,
+        dss_valid, dss_invalid, dss_unverifiable, dss_not_negotiated, tcp_checksum_errors,
+        ts_rtt_min_us, ts_rtt_avg_us, ts_rtt_samples, dss_pending, _pad
+    ]);
+    no_padding!(mpd_removed, [table, _pad, cause, conn, subflow]);
+    no_padding!(mpd_stats, [
+        packets, not_ip, malformed, non_tcp, tcp, mptcp, option_errors, untracked, subflows,
+        connections, subflows_evicted, subflows_expired, connections_evicted, connections_expired,
+        table_full, join_unknown_token, join_rejected, token_collisions, events_dropped,
+        removed_dropped, dss_valid, dss_invalid, dss_unverifiable, dss_not_negotiated,
+        tcp_checksum_bad
+    ]);
+    no_padding!(mpd_options, [
+        verify_tcp_checksum, dss_all_events, burst_pipeline_from, evict_hints_from, _reserved
+    ]);
+    no_padding!(mpd_peek_info, [flow_hash, join_token, is_tcp, is_join_syn, has_capable, _pad]);
+    no_padding!(mpd_frame, [data, len, now]);
+    assert_eq!(std::mem::offset_of!(mpd_conn_summary, _pad0), 60);
+    assert_eq!(std::mem::offset_of!(mpd_conn_summary, client_key), 64);
 }
 
 /// A dissector initialised with options.
