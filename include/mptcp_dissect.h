@@ -25,10 +25,19 @@
 // field may take over padding without moving another (version 3 added
 // status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
 // [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`], subflow states 8 and 9,
-// `mpd_subflow_summary::dss_pending` in its former padding, and the
-// `role` of [`MPD_EVENT_ADDR_REMOVED`]): treat an unknown value as such,
-// and do not rely on padding being zero.
-#define MPD_ABI_VERSION 3
+// `mpd_subflow_summary::dss_pending` in its former padding, the `role`
+// of [`MPD_EVENT_ADDR_REMOVED`] and, last, `mpd_peek_info::has_capable`
+// in a former pad byte, which a version-3 library may leave zero): treat
+// an unknown value as such, and do not rely on padding being zero. 4: the
+// dissector block's first 16 bytes are its magic, capacity and poisoned
+// flag (all a handle check reads) and its magic encodes the ABI version
+// and the block's layout (a block initialised by another build is
+// refused with `MPD_ERR_BAD_HANDLE`); [`mpd_abi_version`], and on Linux
+// the SONAME `libmptcp_dissect_ffi.so.4`; every out pointer of a call on
+// a handle that shares bytes with its block is refused with
+// `MPD_ERR_OVERLAP`; `mpd_conn_summary::_pad0` names its former padding
+// (zero; no field moved). Struct layouts are those of version 3.
+#define MPD_ABI_VERSION 4
 
 // Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 #define MPD_MAX_EVENTS 8
@@ -837,6 +846,13 @@ typedef struct mpd_peek_info {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// The [`MPD_ABI_VERSION`] of the library actually linked. A program that
+// loads the shared library compares it with the `MPD_ABI_VERSION` it was
+// compiled with to detect a library of another ABI at run time (on Linux
+// the library's SONAME carries the version too:
+// `libmptcp_dissect_ffi.so.<MPD_ABI_VERSION>`).
+uint32_t mpd_abi_version(void);
 
 // The static, NUL-terminated name of a status code (`"MPD_OK"`,
 // `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never

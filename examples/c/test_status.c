@@ -61,7 +61,7 @@ int main(void)
          MPD_RX_CSUM_INTACT == 3);
     TRUE(mpd_dissect_rx(NULL, NULL, 0, 1, 0, MPD_RX_CSUM_GOOD, NULL) == MPD_ERR_NULL);
     /* Middlebox-analysis numbers and names (pinned, never reused). */
-    TRUE(MPD_ABI_VERSION == 3);
+    TRUE(MPD_ABI_VERSION == 4 && mpd_abi_version() == MPD_ABI_VERSION);
     TRUE(MPD_EVENT_MAPPING == 18 && MPD_EVENT_TCP_CHECKSUM_BAD == 19 && MPD_EVENT_MIRRORED == 20 &&
          MPD_EVENT_STRIPPED == 21 && MPD_EVENT_MP_FAIL_MATCHED == 22);
     TRUE(MPD_DSS_VALID == 1 && MPD_DSS_INVALID == 2 && MPD_DSS_UNVERIFIABLE == 3);
@@ -117,6 +117,19 @@ int main(void)
     d = NULL;
     EXPECT(mpd_dissector_init(raw, size, 64, seed, &d), MPD_OK);
     TRUE((void *)d == (void *)raw);
+
+    /* A block of another build is refused: the magic every build wrote
+       before ABI 4 ("mpdissc2", the block's first 8 bytes). */
+    {
+        unsigned char own[8];
+        mpd_stats st0;
+        memcpy(own, raw, 8);
+        TRUE(memcmp(own, "mpd", 3) == 0 && own[3] == MPD_ABI_VERSION);
+        memcpy(raw, "mpdissc2", 8);
+        EXPECT(mpd_stats_get(d, &st0), MPD_ERR_BAD_HANDLE);
+        memcpy(raw, own, 8);
+        EXPECT(mpd_stats_get(d, &st0), MPD_OK);
+    }
 
     /* mpd_dissect */
     mpd_result r;

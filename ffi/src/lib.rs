@@ -146,6 +146,16 @@ pub const MPD_ERR_BAD_RX_CSUM: mpd_status = 12;
 /// and `results`). Nothing is dissected or written then.
 pub const MPD_ERR_OVERLAP: mpd_status = 13;
 
+/// The [`MPD_ABI_VERSION`] of the library actually linked. A program that
+/// loads the shared library compares it with the `MPD_ABI_VERSION` it was
+/// compiled with to detect a library of another ABI at run time (on Linux
+/// the library's SONAME carries the version too:
+/// `libmptcp_dissect_ffi.so.<MPD_ABI_VERSION>`).
+#[no_mangle]
+pub extern "C" fn mpd_abi_version() -> u32 {
+    MPD_ABI_VERSION
+}
+
 /// The static, NUL-terminated name of a status code (`"MPD_OK"`,
 /// `"MPD_ERR_NULL"`, …; `"MPD_ERR_UNKNOWN"` for any other value). Never
 /// null; the string must not be freed.
@@ -294,10 +304,19 @@ pub extern "C" fn mpd_addr_class_str(class: u8) -> *const c_char {
 /// field may take over padding without moving another (version 3 added
 /// status `MPD_ERR_OVERLAP`, `MPD_DSS_REASON_UNKNOWN_DSN`,
 /// [`MPD_CAUSE_REUSED`], [`MPD_CONN_FIN_ONLY`], subflow states 8 and 9,
-/// `mpd_subflow_summary::dss_pending` in its former padding, and the
-/// `role` of [`MPD_EVENT_ADDR_REMOVED`]): treat an unknown value as such,
-/// and do not rely on padding being zero.
-pub const MPD_ABI_VERSION: u32 = 3;
+/// `mpd_subflow_summary::dss_pending` in its former padding, the `role`
+/// of [`MPD_EVENT_ADDR_REMOVED`] and, last, `mpd_peek_info::has_capable`
+/// in a former pad byte, which a version-3 library may leave zero): treat
+/// an unknown value as such, and do not rely on padding being zero. 4: the
+/// dissector block's first 16 bytes are its magic, capacity and poisoned
+/// flag (all a handle check reads) and its magic encodes the ABI version
+/// and the block's layout (a block initialised by another build is
+/// refused with `MPD_ERR_BAD_HANDLE`); [`mpd_abi_version`], and on Linux
+/// the SONAME `libmptcp_dissect_ffi.so.4`; every out pointer of a call on
+/// a handle that shares bytes with its block is refused with
+/// `MPD_ERR_OVERLAP`; `mpd_conn_summary::_pad0` names its former padding
+/// (zero; no field moved). Struct layouts are those of version 3.
+pub const MPD_ABI_VERSION: u32 = 4;
 /// Events kept per [`mpd_result`] (more are counted in `events_dropped`).
 pub const MPD_MAX_EVENTS: usize = 8;
 /// Table removals kept per [`mpd_dissect`] call (see [`mpd_removed_get`]).
@@ -1091,8 +1110,59 @@ pub struct mpd_peek_info {
 // Memory layout
 // ---------------------------------------------------------------------------
 
+/// The magic of an initialised block: [`magic_of`] this ABI version and
+/// this build's [`LAYOUT_FACTS`]. (Until ABI 4 it was `"mpdissc2"` whatever
+/// the layout, so a block initialised by another build was misread.)
+///
 /// cbindgen:ignore
-const MAGIC: u64 = u64::from_le_bytes(*b"mpdissc2");
+const MAGIC: u64 = magic_of(MPD_ABI_VERSION, &LAYOUT_FACTS);
+
+/// What the block's layout depends on: the fixed part's size and
+/// alignment, each array's entry size and alignment, and the removal
+/// buffer's length.
+///
+/// cbindgen:ignore
+const LAYOUT_FACTS: [usize; 13] = [
+    size_of::<Header>(),
+    align_of::<Header>(),
+    size_of::<SubSlot>(),
+    align_of::<SubSlot>(),
+    size_of::<ConnSlot>(),
+    align_of::<ConnSlot>(),
+    size_of::<TokSlot>(),
+    align_of::<TokSlot>(),
+    size_of::<SubflowAnalysis>(),
+    align_of::<SubflowAnalysis>(),
+    size_of::<ConnAnalysis>(),
+    align_of::<ConnAnalysis>(),
+    MPD_MAX_REMOVED,
+];
+
+/// A block's magic for ABI version `abi` and the layout `facts`: the bytes
+/// `"mpd"`, `abi`'s low byte, then the 32-bit FNV-1a hash of `abi` and
+/// `facts` (each as 8 little-endian bytes). A block initialised by a build
+/// of another ABI version or another layout fails the handle check
+/// (`MPD_ERR_BAD_HANDLE`) instead of being misread.
+const fn magic_of(abi: u32, facts: &[usize]) -> u64 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i <= facts.len() {
+        let v = if i == 0 {
+            abi as u64
+        } else {
+            facts[i - 1] as u64
+        };
+        let b = v.to_le_bytes();
+        let mut j = 0;
+        while j < b.len() {
+            h = (h ^ b[j] as u32).wrapping_mul(0x0100_0193);
+            j += 1;
+        }
+        i += 1;
+    }
+    let h = h.to_le_bytes();
+    u64::from_le_bytes([b'm', b'p', b'd', abi as u8, h[0], h[1], h[2], h[3]])
+}
 
 /// cbindgen:ignore
 type SubSlot = Slot<FlowKey, Subflow>;
@@ -3073,6 +3143,26 @@ mod tests {
         );
         let run = fixed.windows(4).position(|w| w == [0xa5; 4]);
         assert_eq!(run, None, "0xa5 bytes left in the fixed part");
+    }
+
+    /// The magic depends on the ABI version and on every layout fact, so a
+    /// block of another build is refused; it starts with `"mpd"` and the
+    /// version, and differs from the magic of every build before ABI 4.
+    #[test]
+    fn magic_depends_on_the_abi_and_the_layout() {
+        assert_eq!(MAGIC, magic_of(MPD_ABI_VERSION, &LAYOUT_FACTS));
+        assert_eq!(MAGIC.to_le_bytes()[..4], *b"mpd\x04");
+        assert_ne!(MAGIC, u64::from_le_bytes(*b"mpdissc2"));
+        assert_ne!(MAGIC, magic_of(MPD_ABI_VERSION + 1, &LAYOUT_FACTS));
+        assert_ne!(MAGIC, magic_of(MPD_ABI_VERSION - 1, &LAYOUT_FACTS));
+        for i in 0..LAYOUT_FACTS.len() {
+            for d in [1, 8, 64] {
+                let mut facts = LAYOUT_FACTS;
+                facts[i] += d;
+                assert_ne!(MAGIC, magic_of(MPD_ABI_VERSION, &facts), "fact {i} + {d}");
+            }
+        }
+        assert_eq!(LAYOUT_FACTS[0], size_of::<Header>());
     }
 
     /// The threshold encoding of `mpd_options`, value by value.

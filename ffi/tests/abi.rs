@@ -161,7 +161,8 @@ fn event_and_kind_numbers_are_pinned() {
         ],
         [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]
     );
-    assert_eq!(MPD_ABI_VERSION, 3);
+    assert_eq!(MPD_ABI_VERSION, 4);
+    assert_eq!(mpd_abi_version(), MPD_ABI_VERSION);
     assert_eq!(
         [MPD_CAUSE_EVICTED, MPD_CAUSE_IDLE, MPD_CAUSE_REUSED],
         [1, 2, 3]
@@ -364,6 +365,39 @@ fn calls_check_handles_and_pointers() {
         assert_eq!(p.is_tcp, 0);
     }
     drop(m.buf);
+}
+
+/// A block initialised by another build is refused, not misread: its magic
+/// (the block's first 8 bytes) encodes the ABI version and the layout.
+/// The magic every build used until ABI 4, `"mpdissc2"`, and this build's
+/// with another ABI version (its fourth byte) are both `MPD_ERR_BAD_HANDLE`;
+/// the block's own magic restored, it works again.
+#[test]
+fn a_block_of_another_build_is_refused() {
+    let m = new_dissector(16);
+    let magic = m.h.cast::<[u8; 8]>();
+    let mut st = mpd_stats::default();
+    // SAFETY: `m.h` is a live block; its first 8 bytes are written through
+    // the raw pointer only while no call runs.
+    unsafe {
+        let own = magic.read();
+        assert_eq!(own[..3], *b"mpd", "readable tag");
+        assert_eq!(u32::from(own[3]), MPD_ABI_VERSION);
+        for other in [
+            *b"mpdissc2",
+            [own[0], own[1], own[2], 3, own[4], own[5], own[6], own[7]],
+        ] {
+            magic.write(other);
+            assert_eq!(mpd_stats_get(m.h, &mut st), MPD_ERR_BAD_HANDLE, "{other:?}");
+            assert_eq!(
+                mpd_reset(m.h, SEED.as_ptr()),
+                MPD_ERR_BAD_HANDLE,
+                "{other:?}"
+            );
+        }
+        magic.write(own);
+        assert_eq!(mpd_stats_get(m.h, &mut st), MPD_OK);
+    }
 }
 
 /// A pointer that is not a handle is refused after reading its first 16
