@@ -119,6 +119,19 @@ pub fn init<W: Registers>(w: &mut W) -> Result<(), Error<W::Error>> {
     }
 }
 
+/// Nanoseconds in `cycles` of a `mhz` MHz clock, without overflow for as
+/// long as the result fits (`cycles * 1000` first, as until the
+/// twenty-second session, overflowed after 2⁶⁴ / 1000 cycles: 3.5 years
+/// at 168 MHz, when the clock jumped back to 0 and every flow looked
+/// fresh). `mhz` must not be 0 (then it returns 0).
+#[must_use]
+pub const fn cycles_to_ns(cycles: u64, mhz: u64) -> u64 {
+    if mhz == 0 {
+        return 0;
+    }
+    (cycles / mhz) * 1000 + (cycles % mhz) * 1000 / mhz
+}
+
 /// What [`recv_frame`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(target_os = "none", derive(defmt::Format))]

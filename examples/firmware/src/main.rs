@@ -89,7 +89,7 @@ impl Clock {
         let c = DWT::cycle_count();
         self.cycles += u64::from(c.wrapping_sub(self.last));
         self.last = c;
-        self.cycles * 1000 / SYSCLK_MHZ
+        mptcp_dissect_firmware::cycles_to_ns(self.cycles, SYSCLK_MHZ)
     }
 }
 

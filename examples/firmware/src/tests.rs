@@ -270,3 +270,28 @@ fn a_command_the_chip_does_not_take_is_an_error() {
     assert_eq!(init(&mut w), Err(Error::CommandStuck(0x10)));
     w.free().done();
 }
+
+/// The cycle clock in nanoseconds: exact (168 MHz: 168 cycles a µs), and
+/// past 3.5 years of cycles, where `cycles * 1000` overflowed, still
+/// increasing and equal to the exact value (u128 arithmetic).
+#[test]
+fn cycle_clock_does_not_overflow() {
+    assert_eq!(cycles_to_ns(168, 168), 1000);
+    assert_eq!(cycles_to_ns(167, 168), 994);
+    let exact = |c: u64| (u128::from(c) * 1000 / 168) as u64;
+    let wrap = u64::MAX / 1000; // where cycles * 1000 overflowed
+    for c in [
+        0,
+        1,
+        12_345_678_901,
+        wrap - 1,
+        wrap,
+        wrap + 1,
+        wrap * 100,
+        u64::MAX / 8,
+    ] {
+        assert_eq!(cycles_to_ns(c, 168), exact(c), "{c}");
+    }
+    assert!(cycles_to_ns(wrap + 168, 168) > cycles_to_ns(wrap - 168, 168));
+    assert_eq!(cycles_to_ns(5, 0), 0);
+}
