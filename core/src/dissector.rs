@@ -4675,6 +4675,29 @@ mod tests {
         )
     }
 
+    /// A busy link always has a fresh closed and a fresh embryonic subflow;
+    /// an idle established connection must still expire after its 2 h
+    /// (the expiry budget had gone on those two fresh heads every packet).
+    #[test]
+    fn idle_established_flows_expire_beside_fresh_ones() {
+        const S: u64 = 1_000_000_000;
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        let rst = TcpFlags::RST;
+        go(d, syn(3000), 3 * MS);
+        go(d, pkt(B, 80, A, 3000, 0, 2, rst | ACK, &[], 0), 4 * MS);
+        let mut now = S;
+        while now < 3 * 3600 * S {
+            go(d, syn(2000), now);
+            go(d, pkt(B, 80, A, 3000, 0, 2, rst | ACK, &[], 0), now);
+            now += S;
+        }
+        assert!(d.connection(conn.slot).is_none(), "connection still there");
+        let st = d.stats();
+        assert_eq!((st.subflows_expired, st.connections_expired), (1, 1));
+        assert_eq!(d.subflows().count(), 2);
+    }
+
     /// The initial subflow evicted between its SYN/ACK and its third ACK
     /// (a SYN flood), its connection still there: the third ACK, which
     /// makes the subflow again, links it back to that connection (it had
