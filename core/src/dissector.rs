@@ -3682,6 +3682,22 @@ mod tests {
         )
     }
 
+    /// The third ACK A:1000 → B:80 of [`handshake`], both keys in its
+    /// MP_CAPABLE.
+    fn third_ack(v: Version) -> Vec<u8> {
+        pkt(
+            A,
+            1000,
+            B,
+            80,
+            101,
+            501,
+            ACK,
+            &[cap(v, Some(KA), Some(KB))],
+            0,
+        )
+    }
+
     fn go(d: &mut D, p: Vec<u8>, now: u64) -> R {
         let r = d.dissect(&p, LinkType::Ipv4, now);
         R {
@@ -3707,21 +3723,7 @@ mod tests {
         let r = go(d, synack_pkt(v), MS);
         let conn = r.conn.unwrap();
         assert!(matches!(events(&r)[..], [Event::NewConnection { conn: c }] if c == conn));
-        let r = go(
-            d,
-            pkt(
-                A,
-                1000,
-                B,
-                80,
-                101,
-                501,
-                ACK,
-                &[cap(v, Some(KA), Some(KB))],
-                0,
-            ),
-            2 * MS,
-        );
+        let r = go(d, third_ack(v), 2 * MS);
         assert_eq!(r.conn, Some(conn));
         assert!(r.events.is_empty(), "{:?}", events(&r));
         conn
@@ -4713,17 +4715,7 @@ mod tests {
         }
         assert_eq!(d.stats().subflows_evicted, 1);
         assert!(d.connection(conn.slot).is_some());
-        let third = pkt(
-            A,
-            1000,
-            B,
-            80,
-            101,
-            501,
-            ACK,
-            &[cap(Version::V1, Some(KA), Some(KB))],
-            0,
-        );
+        let third = third_ack(Version::V1);
         let r = go(d, third, 3 * MS);
         assert_eq!(d.stats().token_collisions, 0);
         assert_eq!(r.conn, Some(conn));
@@ -5599,21 +5591,7 @@ mod tests {
     /// are expected); returns the connection.
     fn handshake_lenient(d: &mut D) -> ConnId {
         let conn = syn_synack_lenient(d);
-        go(
-            d,
-            pkt(
-                A,
-                1000,
-                B,
-                80,
-                101,
-                501,
-                ACK,
-                &[cap(Version::V1, Some(KA), Some(KB))],
-                0,
-            ),
-            2 * MS,
-        );
+        go(d, third_ack(Version::V1), 2 * MS);
         conn
     }
 
@@ -5846,17 +5824,7 @@ mod tests {
         let good = dss_checksum(dss_pseudo_header(idsn + 1, 1, 300), Checksum::of(&[0; 300]));
         let syn = syn_v1();
         let synack = synack_pkt(Version::V1);
-        let third = pkt(
-            A,
-            1000,
-            B,
-            80,
-            101,
-            501,
-            ACK,
-            &[cap(Version::V1, Some(KA), Some(KB))],
-            0,
-        );
+        let third = third_ack(Version::V1);
         let first = pkt(
             A,
             1000,
