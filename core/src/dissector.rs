@@ -2808,10 +2808,20 @@ impl<'a> DissectorView<'a> {
         // stayed, and its third ACK (or a retransmitted SYN and SYN/ACK)
         // made it again. Not a collision: the subflow is linked back.
         if let Some(x) = self.conns.find(&kh.token) {
-            let same = self
-                .conns
-                .get(x)
-                .is_some_and(|c| c.server_key == server_key && c.initial == key);
+            // Only while nothing was counted for the old subflow (no
+            // established, reset or closed subflow; still open), and in
+            // the same direction: a later connection reusing the ports and
+            // keys (a capture merged with itself), or a subflow evicted
+            // after it was counted established, stays a collision.
+            let same = self.conns.get(x).is_some_and(|c| {
+                c.server_key == server_key
+                    && c.initial == key
+                    && c.client_dir == sub.client_dir()
+                    && c.subflows_established == 0
+                    && c.subflows_reset == 0
+                    && c.subflows_closed == 0
+                    && c.end_so_far() == ConnEnd::Open
+            });
             if same {
                 return Some(self.relink_initial(x, sub, server_key, client_key, ev));
             }
@@ -4731,6 +4741,74 @@ mod tests {
         let c = d.connection(conn.slot).unwrap();
         assert_eq!((c.subflows_linked, c.subflows_established), (1, 1));
         assert_eq!(d.stats().connections, 1);
+    }
+
+    /// What is not linked back: a new connection on the same ports and
+    /// keys after the first was reset (a capture merged with itself), and
+    /// an MP_CAPABLE segment in the other direction. Each stays a token
+    /// collision, and the old connection's counts do not move.
+    #[test]
+    fn counted_or_reused_initial_subflows_are_not_linked_back() {
+        let d = &mut dis();
+        let conn = handshake(d, Version::V1);
+        go(
+            d,
+            pkt(A, 1000, B, 80, 101, 501, TcpFlags::RST, &[], 0),
+            3 * MS,
+        );
+        let syn2 = pkt(
+            A,
+            1000,
+            B,
+            80,
+            5000,
+            0,
+            SYN,
+            &[cap(Version::V1, None, None)],
+            0,
+        );
+        go(d, syn2, 4 * MS);
+        let synack2 = pkt(
+            B,
+            80,
+            A,
+            1000,
+            700,
+            5001,
+            synack(),
+            &[cap(Version::V1, Some(KB), None)],
+            0,
+        );
+        let r = go(d, synack2, 5 * MS);
+        assert_ne!(r.conn, Some(conn));
+        assert_eq!(d.stats().token_collisions, 1);
+        let c = d.connection(conn.slot).unwrap();
+        assert_eq!(
+            (c.subflows_linked, c.subflows_established, c.subflows_reset),
+            (1, 1, 1)
+        );
+        // Evicted before its third ACK, then the server's segment with both
+        // keys (the other direction): not the initial subflow's role.
+        let d = &mut dis();
+        go(d, syn_v1(), 0);
+        let conn = go(d, synack_pkt(Version::V1), MS).conn.unwrap();
+        for port in 0..8u16 {
+            go(d, syn(2000 + port), 2 * MS + u64::from(port));
+        }
+        let reverse = pkt(
+            B,
+            80,
+            A,
+            1000,
+            501,
+            101,
+            ACK,
+            &[cap(Version::V1, Some(KB), Some(KA))],
+            0,
+        );
+        let r = go(d, reverse, 3 * MS);
+        assert_ne!(r.conn, Some(conn));
+        assert_eq!(d.connection(conn.slot).unwrap().subflows_established, 0);
     }
 
     /// The only subflow's id, state, `established()` and eviction class.
