@@ -55,8 +55,10 @@
 #define SEEN_PROBES 64       /* entries a `seen` insertion / lookup looks at */
 
 /* Keys the flow hash (the dispatcher's and the dissectors' tables): random
- * for every run, so that traffic cannot be crafted to collide. Results do
- * not depend on it. The self-tests run with it zero. */
+ * for every run, so that traffic cannot be crafted to collide. It decides
+ * which flows share a worker, so with more than one worker results can
+ * depend on it once a worker's tables fill (evictions); otherwise they do
+ * not. The self-tests run with it zero. */
 static uint8_t seed[16];
 
 /* ---- token directory: token -> owning worker, shared, lock-free ---------- */
@@ -879,6 +881,8 @@ static uint64_t capable_at[MAX_WORKERS];
 /* Waits until every worker has dissected the MP_CAPABLE frames enqueued
  * to it (and so published their tokens). Usually free: a join SYN comes
  * at least a round trip after its connection's handshake. */
+static void drain_unpins(void);
+
 static void wait_capable(void)
 {
     uint64_t t0 = rte_rdtsc();
@@ -886,6 +890,7 @@ static void wait_capable(void)
     for (unsigned i = 0; i < n_workers; i++)
         while (atomic_load_explicit(&workers[i]->done, memory_order_acquire) < capable_at[i]) {
             waited = true;
+            drain_unpins(); /* the worker may be producing removals meanwhile */
             rte_pause();
         }
     if (waited) {
@@ -923,11 +928,13 @@ static unsigned steer(struct rte_mbuf *m, bool *capable)
     *capable = s == MPD_OK && pi.has_capable;
     if (s == MPD_OK && pi.is_tcp) {
         uint64_t h = pi.flow_hash | 1; /* 0 marks an empty pin */
+        /* A join first waits for the tokens in flight to be published (the
+         * wait also applies removals, so the pin is looked up after it). */
+        if (pi.is_join_syn && n_workers > 1)
+            wait_capable();
         int p = pin_find(h);
         if (pi.is_join_syn) {
             ds.join_syns++;
-            if (n_workers > 1)
-                wait_capable(); /* the newest owner of the token has published it */
             int owner = dir_lookup(pi.join_token);
             if (owner >= 0) {
                 ds.dir_hits++;
